@@ -1,0 +1,71 @@
+"""Askes claims platform: the Flask application factory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from backend.settings import Settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding settings by field name."""
+    settings = Settings.from_env().updated(config)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        TESTING=settings.testing,
+        API_TITLE="Askes claims platform",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/swagger-ui/",  # served from swagger-ui-bundle: works offline
+        ASKES=settings,
+        **settings.extra,
+    )
+    _init_extensions(app, settings)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    from redis import Redis
+
+    from backend import db, errors, observability
+    from backend.api import create_api
+    from backend.auth import login
+
+    if settings.database_url is None or settings.redis_url is None:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before create_app")
+    observability.init_app(app)
+    db.init_app(app, app.config.get("ENGINE") or db.make_engine(settings.database_url))
+    app.extensions["redis"] = Redis.from_url(settings.redis_url)
+    login.init_app(app)
+    create_api(app)
+    errors.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from backend.audit.routes import blp as audit_blp
+    from backend.auth.routes import blp as auth_blp
+    from backend.auth.token_routes import blp as token_blp
+    from backend.auth.user_routes import blp as user_blp
+    from backend.claims.routes import blp as claims_blp
+    from backend.health.routes import blp as health_blp
+    from backend.members.routes import blp as members_blp
+    from backend.providers.routes import blp as providers_blp
+
+    api = app.extensions["smorest_api"]
+    blueprints = (auth_blp, claims_blp, members_blp, providers_blp, user_blp, token_blp, audit_blp)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_blp)

@@ -1,0 +1,65 @@
+"""The flask-smorest Api, shared schemas for pagination, and the paginated query helper."""
+
+from __future__ import annotations
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+
+from backend.db import Session
+from backend.errors import ErrorSchema
+
+
+class AskesApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+def create_api(app: Flask) -> Api:
+    """One Api per app (flask-smorest keeps its spec on the instance), plus Swagger UI's files."""
+    api = AskesApi(
+        app, spec_kwargs={"info": {"description": "Claims intake, adjudication, review."}}
+    )
+    app.extensions["smorest_api"] = api
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "askes_<prefix>_<secret>"}
+    )
+    api.spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "cookie", "name": "session"}
+    )
+
+    @app.get("/api/swagger-ui/<path:filename>")
+    def swagger_ui_files(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    return api
+
+
+MAX_PAGE_SIZE = 200
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """A response schema {items, total, page, page_size} for lists of `item_schema`."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "page_size": fields.Integer(),
+        },
+        name=f"{item_schema.__name__.removesuffix('Schema')}Page",
+    )
+
+
+def paginate(statement: Select, page: int, page_size: int, scalars: bool = True) -> dict:
+    """Run `statement` for one page; total counts every row the statement matches."""
+    total = Session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    paged = statement.limit(page_size).offset((page - 1) * page_size)
+    result = Session.scalars(paged) if scalars else Session.execute(paged)
+    return {"items": list(result.all()), "total": total, "page": page, "page_size": page_size}

@@ -1,0 +1,28 @@
+from marshmallow import Schema, fields
+
+
+class AuditQuerySchema(Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    action = fields.String()
+    resource_type = fields.String()
+    resource_id = fields.String()
+    outcome = fields.String()
+    request_id = fields.String()
+    since = fields.DateTime()
+    until = fields.DateTime()
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    user_id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    action = fields.String()
+    resource_type = fields.String()
+    resource_id = fields.String(allow_none=True)
+    outcome = fields.String()
+    client_ip = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    details = fields.Dict(allow_none=True)

@@ -1,0 +1,87 @@
+"""Writing the audit trail. Each event is committed on a connection of its own, so a denied or
+failed request is recorded even when the request's own transaction rolls back."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from backend.audit.models import AuditEvent
+
+OUTCOME_BY_STATUS = {401: "unauthenticated", 403: "denied", 404: "not_found"}
+
+
+def record(
+    action: str,
+    resource_type: str,
+    resource_id: str | int | None = None,
+    outcome: str = "allowed",
+    details: dict | None = None,
+) -> None:
+    """Append one audit event for the current request's caller."""
+    values = {
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": None if resource_id is None else str(resource_id),
+        "outcome": outcome,
+        "details": details,
+        **_caller(),
+    }
+    engine = current_app.extensions["db_engine"]
+    with engine.begin() as connection:
+        connection.execute(AuditEvent.__table__.insert().values(**values))
+
+
+def _caller() -> dict:
+    if not has_request_context():
+        return {}
+    caller = {"client_ip": request.remote_addr, "request_id": g.get("request_id")}
+    if current_user and current_user.is_authenticated:
+        caller.update(
+            user_id=current_user.user.id,
+            username=current_user.user.username,
+            role=current_user.user.role_name,
+        )
+    return caller
+
+
+def audited(action: str, resource_type: str, id_arg: str | None = None):
+    """Record every call of a view: allowed with the ids it returned, or the refusal.
+
+    For a single resource, `id_arg` names the view argument holding its id. For a list, the
+    result's `items` ids are recorded in details.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            resource_id = kwargs.get(id_arg) if id_arg else None
+            try:
+                result = view(*args, **kwargs)
+            except HTTPException as error:
+                outcome = OUTCOME_BY_STATUS.get(error.code, "refused")
+                record(action, resource_type, resource_id, outcome, {"status": error.code})
+                raise
+            except Exception:
+                record(action, resource_type, resource_id, "error")
+                raise
+            record(action, resource_type, resource_id, "allowed", _result_details(result))
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def _result_details(result) -> dict | None:
+    body = result[0] if isinstance(result, tuple) else result
+    if isinstance(body, dict) and "items" in body:
+        return {"ids": [_id_of(item) for item in body["items"]], "total": body.get("total")}
+    return None
+
+
+def _id_of(item):
+    return item.get("id") if isinstance(item, dict) else getattr(item, "id", None)

@@ -1,0 +1,64 @@
+"""flask-login sessions for the portal, bearer tokens for integrations, CSRF for session writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from backend.auth.models import User
+from backend.auth.principal import Principal
+from backend.auth.tokens import find_active_token
+from backend.db import Session
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_EXEMPT_ENDPOINTS = {"auth.Login"}  # no session yet; JSON-only, so no cross-site form post
+
+
+@login_manager.user_loader
+def load_session_user(user_id: str) -> Principal | None:
+    user = Session.scalar(select(User).where(User.id == int(user_id)))
+    return Principal(user) if user and user.is_active else None
+
+
+@login_manager.request_loader
+def load_token_user(req) -> Principal | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = find_active_token(Session(), header.removeprefix("Bearer ").strip())
+    if token is None:
+        abort(401, "the bearer token is unknown, revoked or expired")
+    token.last_used_at = datetime.now(UTC)
+    token.last_used_ip = req.remote_addr
+    Session.commit()
+    return Principal(token.user, token)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    abort(401, "authentication required")
+
+
+def protect_session_writes() -> None:
+    """CSRF check for unsafe requests authenticated by the session cookie (not by a token)."""
+    if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    if current_user.is_authenticated:
+        csrf.protect()
+
+
+def init_app(app) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.before_request(protect_session_writes)

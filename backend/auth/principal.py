@@ -1,0 +1,107 @@
+"""Who is calling: a user, with the permissions of their role (narrowed by a token's scopes) and
+the data scope those permissions and their bindings give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from flask_login import UserMixin, current_user
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from backend.auth import permissions as p
+from backend.auth.models import ApiToken, User
+from backend.members.models import Member
+from backend.providers.models import Provider
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class DataScope:
+    """Which providers' and members' data a caller may see; `everything` overrides both."""
+
+    everything: bool = False
+    provider_ids: tuple[int, ...] = ()
+    member_ids: tuple[int, ...] = ()
+
+    def rows(self, member_column, provider_column=None) -> ColumnElement[bool]:
+        """A WHERE clause keeping the rows of this scope's members or providers."""
+        if self.everything:
+            return true()
+        conditions = []
+        if self.member_ids:
+            conditions.append(member_column.in_(self.member_ids))
+        if self.provider_ids and provider_column is not None:
+            conditions.append(provider_column.in_(self.provider_ids))
+        return or_(*conditions) if conditions else false()
+
+
+class Principal(UserMixin):
+    def __init__(self, user: User, token: ApiToken | None = None):
+        self.user = user
+        self.token = token
+        granted = set(user.role.permissions)
+        self.permissions = frozenset(granted & set(token.scopes) if token else granted)
+        self._scope: DataScope | None = None
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.is_active
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def scope(self, session: Session) -> DataScope:
+        """Whose data: from the user's role and binding. A token narrows what the caller may do,
+        not whose data it reaches (a claims:read token of an insurer still reads all claims)."""
+        if self._scope is None:
+            self._scope = build_scope(session, self.user, frozenset(self.user.role.permissions))
+        return self._scope
+
+
+def build_scope(session: Session, user: User, permissions: frozenset[str]) -> DataScope:
+    if p.DATA_ALL in permissions:
+        return DataScope(everything=True)
+    if user.provider_id is not None:
+        practitioners = session.scalars(
+            select(Provider.id).where(Provider.organization_id == user.provider_id)
+        )
+        return DataScope(provider_ids=(user.provider_id, *practitioners))
+    if user.member_id is not None:
+        return DataScope(member_ids=(user.member_id, *minor_dependents(session, user.member_id)))
+    return DataScope()
+
+
+def minor_dependents(session: Session, subscriber_id: int, today: date | None = None) -> list[int]:
+    """Dependents of a subscriber who are under 18 today."""
+    adult_born_by = years_before(today or date.today(), ADULT_AGE)
+    return list(
+        session.scalars(
+            select(Member.id).where(
+                Member.subscriber_id == subscriber_id, Member.birth_date > adult_born_by
+            )
+        )
+    )
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def authorize(permission: str) -> Principal:
+    """The calling principal if it holds `permission`; 401 if anonymous, 403 if not."""
+    if not current_user.is_authenticated:
+        abort(401, "authentication required")
+    if not current_user.can(permission):
+        abort(403, f"missing permission {permission}")
+    return current_user._get_current_object()

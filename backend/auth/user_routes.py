@@ -1,0 +1,82 @@
+"""Users (admin)."""
+
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from backend.api import PageArgs, page_schema, paginate
+from backend.audit.service import audited
+from backend.auth.models import Role, User
+from backend.auth.passwords import hash_password
+from backend.auth.permissions import USERS_MANAGE
+from backend.auth.principal import authorize
+from backend.auth.schemas import UserQuerySchema, UserSchema, UserUpdateSchema
+from backend.auth.service import create_user
+from backend.db import Session
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users (admin)")
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_schema(UserSchema))
+    @audited("search", "user")
+    def get(self, query, page, page_size):
+        """List users"""
+        authorize(USERS_MANAGE)
+        statement = select(User).order_by(User.id)
+        if "role_name" in query:
+            statement = statement.where(User.role_name == query["role_name"])
+        if "username" in query:
+            statement = statement.where(User.username.contains(query["username"].lower()))
+        return paginate(statement, page, page_size)
+
+    @blp.arguments(UserSchema)
+    @blp.response(201, UserSchema)
+    @audited("create", "user")
+    def post(self, new_user):
+        """Create a user"""
+        authorize(USERS_MANAGE)
+        try:
+            user = create_user(Session(), **new_user)
+        except ValueError as refused:
+            abort(422, str(refused))
+        Session.commit()
+        return user
+
+
+@blp.route("/<int:user_id>")
+class UserById(MethodView):
+    @blp.response(200, UserSchema)
+    @audited("read", "user", "user_id")
+    def get(self, user_id):
+        """Read a user"""
+        authorize(USERS_MANAGE)
+        return Session.get(User, user_id) or abort(404, "no such user")
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @audited("update", "user", "user_id")
+    def patch(self, changes, user_id):
+        """Change a user: name, role, active flag, password, or clear a lockout"""
+        authorize(USERS_MANAGE)
+        user = Session.get(User, user_id) or abort(404, "no such user")
+        apply_user_changes(user, changes)
+        Session.commit()
+        return user
+
+
+def apply_user_changes(user: User, changes: dict) -> None:
+    if "role_name" in changes and Session.get(Role, changes["role_name"]) is None:
+        abort(422, f"unknown role {changes['role_name']}")
+    for field in ("display_name", "role_name", "is_active"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"])
+    if changes.get("unlock"):
+        user.locked_until = None
+        user.failed_login_count = 0

@@ -1,0 +1,274 @@
+"""Claims: the canonical claim as received (schema `staging`) and as adjudicated (schema
+`production`, partitioned by service month). docs/claim-model.md maps every staging field to
+its 837P/837I location and FHIR R4 Claim path.
+
+Money is integer cents everywhere. Staging keeps what the submitter sent (member number, NPIs)
+plus the ids we could resolve at intake (member_id, billing_provider_id) for scoping; the pipeline
+re-validates everything.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base
+from backend.reference.models import code_column
+
+CHANNELS = ("portal", "api", "edi", "fhir")
+CLAIM_TYPES = ("professional", "institutional")
+STAGING_STATUSES = ("pending", "processing", "processed", "rejected")
+DECISIONS = ("paid", "denied", "pended")
+
+STAGING = "staging"
+PRODUCTION = "production"
+
+
+def cents():
+    return mapped_column(BigInteger, default=0)
+
+
+class StagedClaim(Base):
+    """A claim header as received through any channel, waiting for or done with processing."""
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        CheckConstraint(f"claim_type IN {CLAIM_TYPES}", name="claim_type"),
+        CheckConstraint(f"status IN {STAGING_STATUSES}", name="status"),
+        # No index on status: status updates stay HOT (fillfactor below) during processing.
+        Index("ix_staging_claim_pending", "priority", "id", postgresql_where="status = 'pending'"),
+        Index("ix_staging_claim_batch", "batch_id"),
+        Index("ix_staging_claim_billing_provider", "billing_provider_id", "received_at"),
+        Index("ix_staging_claim_member", "member_id"),
+        {"schema": STAGING, "postgresql_with": {"fillfactor": 80}},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = code_column(12, default="pending")
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0)
+    channel: Mapped[str] = code_column(6)
+    source_file_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_control_number: Mapped[str | None] = code_column(30)
+    source_position: Mapped[int | None] = mapped_column(Integer)
+    source_request_id: Mapped[str | None] = code_column(64)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    claim_type: Mapped[str] = code_column(13)
+    patient_control_number: Mapped[str] = code_column(38)
+    frequency_code: Mapped[str] = code_column(1, default="1")
+    original_claim_id: Mapped[str | None] = code_column(50)
+    prior_authorization: Mapped[str | None] = code_column(50)
+
+    subscriber_member_number: Mapped[str] = code_column(80)
+    patient_member_number: Mapped[str | None] = code_column(80)
+    relationship_code: Mapped[str] = code_column(2, default="18")
+    patient_first_name: Mapped[str | None] = mapped_column(String(60))
+    patient_last_name: Mapped[str | None] = mapped_column(String(60))
+    patient_birth_date: Mapped[date | None]
+    patient_sex: Mapped[str | None] = code_column(1)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    billing_provider_npi: Mapped[str] = code_column(10)
+    billing_provider_tax_id: Mapped[str | None] = code_column(9)
+    billing_provider_id: Mapped[int | None] = mapped_column(BigInteger)
+    rendering_provider_npi: Mapped[str | None] = code_column(10)
+    referring_provider_npi: Mapped[str | None] = code_column(10)
+    service_facility_npi: Mapped[str | None] = code_column(10)
+
+    place_of_service: Mapped[str | None] = code_column(2)
+    bill_type: Mapped[str | None] = code_column(4)
+    admission_date: Mapped[date | None]
+    admission_type_code: Mapped[str | None] = code_column(1)
+    discharge_status: Mapped[str | None] = code_column(2)
+    statement_from: Mapped[date | None]
+    statement_to: Mapped[date | None]
+    diagnosis_codes: Mapped[list[str]] = mapped_column(ARRAY(String(7, collation="C")))
+    total_charge_cents: Mapped[int] = mapped_column(BigInteger)
+
+    lines: Mapped[list["StagedClaimLine"]] = relationship(
+        back_populates="claim", order_by="StagedClaimLine.line_number"
+    )
+
+
+class StagedClaimLine(Base):
+    """A service line as received (837 loop 2400, FHIR Claim.item)."""
+
+    __tablename__ = "claim_line"
+    __table_args__ = {"schema": STAGING}
+
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey(f"{STAGING}.claim.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    procedure_code: Mapped[str | None] = code_column(5)
+    modifier_1: Mapped[str | None] = code_column(2)
+    modifier_2: Mapped[str | None] = code_column(2)
+    modifier_3: Mapped[str | None] = code_column(2)
+    modifier_4: Mapped[str | None] = code_column(2)
+    revenue_code: Mapped[str | None] = code_column(4)
+    service_from: Mapped[date | None]
+    service_to: Mapped[date | None]
+    units: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    charge_cents: Mapped[int] = mapped_column(BigInteger)
+    place_of_service: Mapped[str | None] = code_column(2)
+    diagnosis_pointers: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    rendering_provider_npi: Mapped[str | None] = code_column(10)
+    ndc_code: Mapped[str | None] = code_column(11)
+
+    claim: Mapped[StagedClaim] = relationship(back_populates="lines")
+
+
+class AdjudicatedClaim(Base):
+    """The decision on a claim; its id is the staging claim's id. Partitioned by service month."""
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        CheckConstraint(f"decision IN {DECISIONS}", name="decision"),
+        Index("ix_production_claim_member", "member_id", "service_from"),
+        Index("ix_production_claim_billing_provider", "billing_provider_id", "service_from"),
+        Index(
+            "ix_production_claim_pended", "adjudicated_at", postgresql_where="decision = 'pended'"
+        ),
+        {"schema": PRODUCTION, "postgresql_partition_by": "RANGE (service_month)"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    service_month: Mapped[date] = mapped_column(primary_key=True)
+    claim_type: Mapped[str] = code_column(13)
+    channel: Mapped[str] = code_column(6)
+    patient_control_number: Mapped[str] = code_column(38)
+    frequency_code: Mapped[str] = code_column(1)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    plan_id: Mapped[int | None] = mapped_column(Integer)
+    coverage_span_id: Mapped[int | None] = mapped_column(BigInteger)
+    billing_provider_id: Mapped[int] = mapped_column(BigInteger)
+    rendering_provider_id: Mapped[int | None] = mapped_column(BigInteger)
+    network: Mapped[str] = code_column(3)
+    service_from: Mapped[date]
+    service_to: Mapped[date]
+    place_of_service: Mapped[str | None] = code_column(2)
+    bill_type: Mapped[str | None] = code_column(4)
+    diagnosis_codes: Mapped[list[str]] = mapped_column(ARRAY(String(7, collation="C")))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    adjudicated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[str] = code_column(8)
+    pend_reason: Mapped[str | None] = mapped_column(String(200))
+    billed_cents: Mapped[int] = cents()
+    allowed_cents: Mapped[int] = cents()
+    paid_cents: Mapped[int] = cents()
+    patient_responsibility_cents: Mapped[int] = cents()
+    deductible_cents: Mapped[int] = cents()
+    coinsurance_cents: Mapped[int] = cents()
+    copay_cents: Mapped[int] = cents()
+    contractual_adjustment_cents: Mapped[int] = cents()
+    noncovered_cents: Mapped[int] = cents()
+    risk_score: Mapped[float | None] = mapped_column(Float)
+    risk_model_version: Mapped[str | None] = mapped_column(String(40))
+    risk_scoring_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AdjudicatedClaimLine(Base):
+    """A line's pricing and cost share, with the trace that explains every cent.
+
+    No foreign key to production.claim: both are written by the same transaction of the
+    transfer stage, and the key check would cost an index probe per line on the hot path.
+    """
+
+    __tablename__ = "claim_line"
+    __table_args__ = (
+        CheckConstraint(f"decision IN {DECISIONS}", name="decision"),
+        {"schema": PRODUCTION, "postgresql_partition_by": "RANGE (service_month)"},
+    )
+
+    claim_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    line_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    service_month: Mapped[date] = mapped_column(primary_key=True)
+    procedure_code: Mapped[str | None] = code_column(5)
+    modifier_1: Mapped[str | None] = code_column(2)
+    modifier_2: Mapped[str | None] = code_column(2)
+    modifier_3: Mapped[str | None] = code_column(2)
+    modifier_4: Mapped[str | None] = code_column(2)
+    revenue_code: Mapped[str | None] = code_column(4)
+    service_from: Mapped[date]
+    service_to: Mapped[date]
+    units: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    place_of_service: Mapped[str | None] = code_column(2)
+    decision: Mapped[str] = code_column(8)
+    billed_cents: Mapped[int] = cents()
+    allowed_cents: Mapped[int] = cents()
+    paid_cents: Mapped[int] = cents()
+    patient_responsibility_cents: Mapped[int] = cents()
+    deductible_cents: Mapped[int] = cents()
+    coinsurance_cents: Mapped[int] = cents()
+    copay_cents: Mapped[int] = cents()
+    contractual_adjustment_cents: Mapped[int] = cents()
+    noncovered_cents: Mapped[int] = cents()
+    work_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    pe_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    mp_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    work_gpci: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
+    pe_gpci: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
+    mp_gpci: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
+    conversion_factor: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
+    # [{"group": "CO", "carc": "45", "amount_cents": 1234}, ...] in 835 CAS order
+    adjustments: Mapped[list] = mapped_column(JSONB, default=list)
+    rarc_codes: Mapped[list[str]] = mapped_column(ARRAY(String(6)), default=list)
+    # modifier adjustments and each cost-share step, in the order applied
+    pricing_trace: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+
+class FailedClaim(Base):
+    """A claim rejected by validation: not adjudicated; its reasons are in FailedClaimReason."""
+
+    __tablename__ = "failed_claim"
+    __table_args__ = {"schema": PRODUCTION}
+
+    claim_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    reasons: Mapped[list["FailedClaimReason"]] = relationship(
+        back_populates="failed_claim", order_by="FailedClaimReason.id"
+    )
+
+
+class FailedClaimReason(Base):
+    """One edit a failed claim broke; line_number is null for a header-level edit."""
+
+    __tablename__ = "failed_claim_reason"
+    __table_args__ = {"schema": PRODUCTION}
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey(f"{PRODUCTION}.failed_claim.claim_id", ondelete="CASCADE"), index=True
+    )
+    line_number: Mapped[int | None] = mapped_column(SmallInteger)
+    edit_code: Mapped[str] = code_column(12)
+    field: Mapped[str | None] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(Text)
+
+    failed_claim: Mapped[FailedClaim] = relationship(back_populates="reasons")

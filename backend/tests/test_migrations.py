@@ -1,0 +1,79 @@
+"""Migrations: from empty to head, one step down and up, models equal migrations, one head."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from backend.db import Base, import_models
+from backend.migrations import alembic_config, downgrade, upgrade
+
+EXPECTED_TABLES = {
+    "audit_event", "app_user", "api_token", "role", "member", "coverage_span", "accumulator",
+    "plan", "plan_copay", "provider", "provider_network", "fee_schedule_rvu", "gpci",
+    "pricing_locality", "conversion_factor", "icd10cm_code", "place_of_service", "modifier",
+    "carc_code", "rarc_code",
+}  # fmt: skip
+
+
+def test_single_head():
+    heads = ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_heads()
+    assert len(heads) == 1
+
+
+def test_upgrade_from_empty_then_down_one_step_and_up(empty_database):
+    url = empty_database()
+    upgrade(url)
+    engine = sa.create_engine(url)
+    inspector = sa.inspect(engine)
+    assert EXPECTED_TABLES <= set(inspector.get_table_names())
+    assert {"claim", "claim_line"} <= set(inspector.get_table_names(schema="staging"))
+    assert {"claim", "claim_line", "failed_claim"} <= set(
+        inspector.get_table_names(schema="production")
+    )
+    script = ScriptDirectory.from_config(alembic_config(url))
+    head = script.get_current_head()
+    previous = script.get_revision(head).down_revision or "base"
+    downgrade(url, previous)
+    upgrade(url)
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head
+    engine.dispose()
+
+
+def test_models_equal_migrations(engine):
+    import_models()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_schemas": True,
+                "compare_type": True,
+                "include_object": _ignore_partitions,
+                "include_name": _our_schemas,
+            },
+        )
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_service_month_partitions_route_rows(engine):
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("SELECT production.ensure_service_month_partition('2031-07-15')")
+        )
+        connection.execute(
+            sa.text("SELECT production.ensure_service_month_partition('2031-07-01')")
+        )
+        names = sa.inspect(connection).get_table_names(schema="production")
+        assert "claim_2031_07" in names and "claim_line_2031_07" in names
+        connection.rollback()
+
+
+def _our_schemas(name, type_, parent_names):
+    return type_ != "schema" or name in (None, "public", "staging", "production", "ground_truth")
+
+
+def _ignore_partitions(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and reflected and compare_to is None and obj.schema == "production":
+        return name in Base.metadata.tables
+    return True

@@ -1,0 +1,27 @@
+"""The RQ queues, named by workload, and the one place jobs are enqueued from."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Worker
+
+# Listened to in this order: a provider waiting on one claim goes before a bulk batch.
+REALTIME = "claims-realtime"
+INTAKE = "intake"
+BATCH = "claims-batch"
+QUEUE_NAMES = (REALTIME, INTAKE, BATCH)
+
+
+def enqueue(redis: Redis, queue: str, function_path: str, *args, **options):
+    """Enqueue `function_path` (a dotted path: workers import it, the web process need not)."""
+    if queue not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {queue}")
+    return Queue(queue, connection=redis).enqueue(function_path, *args, **options)
+
+
+def queue_depths(redis: Redis) -> dict[str, int]:
+    return {name: Queue(name, connection=redis).count for name in QUEUE_NAMES}
+
+
+def live_workers(redis: Redis) -> int:
+    return Worker.count(connection=redis)
