@@ -46,6 +46,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before create_app")
+    if not settings.testing:
+        observability.configure_logging(settings.log_level)
     observability.init_app(app)
     db.init_app(app, app.config.get("ENGINE") or db.make_engine(settings.database_url))
     app.extensions["redis"] = Redis.from_url(settings.redis_url)

@@ -94,6 +94,8 @@ class StagedClaim(Base):
     billing_provider_id: Mapped[int | None] = mapped_column(BigInteger)
     rendering_provider_npi: Mapped[str | None] = code_column(10)
     referring_provider_npi: Mapped[str | None] = code_column(10)
+    attending_provider_npi: Mapped[str | None] = code_column(10)
+    operating_provider_npi: Mapped[str | None] = code_column(10)
     service_facility_npi: Mapped[str | None] = code_column(10)
 
     place_of_service: Mapped[str | None] = code_column(2)
@@ -121,6 +123,7 @@ class StagedClaimLine(Base):
         ForeignKey(f"{STAGING}.claim.id", ondelete="CASCADE"), primary_key=True
     )
     line_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    line_control_number: Mapped[str | None] = code_column(50)  # echoed in the 835 (REF*6R)
     procedure_code: Mapped[str | None] = code_column(5)
     modifier_1: Mapped[str | None] = code_column(2)
     modifier_2: Mapped[str | None] = code_column(2)
@@ -130,6 +133,7 @@ class StagedClaimLine(Base):
     service_from: Mapped[date | None]
     service_to: Mapped[date | None]
     units: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    unit_basis: Mapped[str] = code_column(2, default="UN")  # UN units, MJ minutes, DA days
     charge_cents: Mapped[int] = mapped_column(BigInteger)
     place_of_service: Mapped[str | None] = code_column(2)
     diagnosis_pointers: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)

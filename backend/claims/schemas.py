@@ -39,12 +39,14 @@ class ClaimSummarySchema(Schema):
 
 class StagedLineSchema(Schema):
     line_number = fields.Integer()
+    line_control_number = fields.String(allow_none=True)
     procedure_code = fields.String(allow_none=True)
     modifiers = fields.List(fields.String())
     revenue_code = fields.String(allow_none=True)
     service_from = fields.Date(allow_none=True)
     service_to = fields.Date(allow_none=True)
     units = fields.Decimal(as_string=True)
+    unit_basis = fields.String()
     charge_cents = fields.Integer()
     place_of_service = fields.String(allow_none=True)
     diagnosis_pointers = fields.List(fields.Integer())
@@ -124,6 +126,8 @@ class ClaimDetailSchema(ClaimSummarySchema):
     billing_provider_tax_id = fields.String(allow_none=True)
     rendering_provider_npi = fields.String(allow_none=True)
     referring_provider_npi = fields.String(allow_none=True)
+    attending_provider_npi = fields.String(allow_none=True)
+    operating_provider_npi = fields.String(allow_none=True)
     service_facility_npi = fields.String(allow_none=True)
     place_of_service = fields.String(allow_none=True)
     bill_type = fields.String(allow_none=True)
