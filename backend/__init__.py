@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from backend.settings import Settings
+# Flask is imported inside create_app so that backend.canonical, which the protocol adapters and
+# the pipeline import, does not pull the web framework in with it.
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, with `config` overriding settings by field name."""
+    from flask import Flask
+
+    from backend.settings import Settings
+
     settings = Settings.from_env().updated(config)
     app = Flask(__name__)
     app.config.update(
@@ -37,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _init_extensions(app: Flask, settings: Settings) -> None:
+def _init_extensions(app: Flask, settings) -> None:
     from redis import Redis
 
     from backend import db, errors, observability

@@ -78,7 +78,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @pass_context
 def db_upgrade(context: Context, revision: str) -> None:
     """Apply migrations up to REVISION, then sync the built-in roles."""
@@ -213,3 +213,8 @@ def run(context: Context) -> None:
     from backend.launcher import Launcher
 
     raise SystemExit(Launcher(context).run())
+
+
+from backend.reference.cli import reference  # noqa: E402 - needs main and pass_context above
+
+main.add_command(reference)

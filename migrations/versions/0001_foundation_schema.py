@@ -681,6 +681,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("prefix", name=op.f("uq_api_token_prefix")),
     )
     op.create_index(op.f("ix_api_token_user_id"), "api_token", ["user_id"], unique=False)
+    op.create_table(
+        "received_document",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("channel", sa.String(length=12, collation="C"), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=True),
+        sa.Column("sha256", sa.String(length=64, collation="C"), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("submitter_user_id", sa.Integer(), nullable=True),
+        sa.Column("request_id", sa.String(length=64, collation="C"), nullable=True),
+        sa.Column(
+            "received_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20, collation="C"), nullable=False),
+        sa.Column("outcome", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_received_document")),
+    )
+    op.create_index("ix_received_document_sha256", "received_document", ["sha256"], unique=False)
     op.execute(AUDIT_GUARD)
     op.execute(PARTITIONS)
 
@@ -742,6 +764,8 @@ def downgrade() -> None:
     op.drop_index("ix_audit_event_resource", table_name="audit_event")
     op.drop_index(op.f("ix_audit_event_occurred_at"), table_name="audit_event")
     op.drop_table("audit_event")
+    op.drop_index("ix_received_document_sha256", table_name="received_document")
+    op.drop_table("received_document")
     op.execute("DROP FUNCTION audit_event_is_append_only()")
     op.execute("DROP SCHEMA production")
     op.execute("DROP SCHEMA staging")
