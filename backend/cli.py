@@ -47,8 +47,9 @@ class Context:
     @property
     def engine(self):
         if self._engine is None:
-            from backend.db import bind_engine, make_engine
+            from backend.db import bind_engine, import_models, make_engine
 
+            import_models()  # every mapper known before any ORM query
             self._engine = make_engine(self.settings.database_url)
             bind_engine(self._engine)
         return self._engine
@@ -213,6 +214,11 @@ def run(context: Context) -> None:
     from backend.launcher import Launcher
 
     raise SystemExit(Launcher(context).run())
+
+
+from backend.reference.cli import reference  # noqa: E402 - needs main and pass_context above
+
+main.add_command(reference)
 
 
 from backend.reference.cli import reference  # noqa: E402 - needs main and pass_context above
