@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import abort, request
 from flask_login import LoginManager, current_user
@@ -17,6 +17,7 @@ from backend.db import Session
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_EXEMPT_ENDPOINTS = {"auth.Login"}  # no session yet; JSON-only, so no cross-site form post
 
@@ -35,10 +36,19 @@ def load_token_user(req) -> Principal | None:
     token = find_active_token(Session(), header.removeprefix("Bearer ").strip())
     if token is None:
         abort(401, "the bearer token is unknown, revoked or expired")
-    token.last_used_at = datetime.now(UTC)
-    token.last_used_ip = req.remote_addr
-    Session.commit()
+    note_token_use(token, req.remote_addr, datetime.now(UTC))
     return Principal(token.user, token)
+
+
+def note_token_use(token, client_ip: str | None, now: datetime) -> None:
+    """Record the token's last use, at most once a minute per token and address: a write and a
+    commit on every API call would double the cost of a busy integration's requests."""
+    recent = token.last_used_at and now - token.last_used_at < TOKEN_USE_RESOLUTION
+    if recent and token.last_used_ip == client_ip:
+        return
+    token.last_used_at = now
+    token.last_used_ip = client_ip
+    Session.commit()
 
 
 @login_manager.unauthorized_handler

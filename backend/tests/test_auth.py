@@ -142,3 +142,18 @@ def test_provider_token_is_scoped_to_its_organization(client, world, db):
     issued = issue_token(db, world.users["provider_b"], "billing system", ["claims:read"])
     items = client.get("/api/v1/claims", headers=bearer(issued.plaintext)).json["items"]
     assert {item["billing_provider_id"] for item in items} == {world.provider_b.id}
+
+
+def test_token_last_use_is_written_at_most_once_a_minute(client, world, db):
+    issued = issue_token(db, world.users["insurer"], "busy", ["claims:read"])
+    client.get("/api/v1/claims", headers=bearer(issued.plaintext))
+    db.refresh(issued.token)
+    first = issued.token.last_used_at
+    client.get("/api/v1/claims", headers=bearer(issued.plaintext))
+    db.refresh(issued.token)
+    assert issued.token.last_used_at == first
+    issued.token.last_used_at = first - timedelta(minutes=2)
+    db.flush()
+    client.get("/api/v1/claims", headers=bearer(issued.plaintext))
+    db.refresh(issued.token)
+    assert issued.token.last_used_at > first
