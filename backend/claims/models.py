@@ -143,7 +143,23 @@ class StagedClaimLine(Base):
     claim: Mapped[StagedClaim] = relationship(back_populates="lines")
 
 
-class AdjudicatedClaim(Base):
+class AdjudicatedAmounts:
+    """The money of a decision, in cents: billed = allowed + contractual adjustment + non-covered;
+    allowed = paid + patient responsibility; patient responsibility = deductible + coinsurance +
+    copay."""
+
+    billed_cents: Mapped[int] = cents()
+    allowed_cents: Mapped[int] = cents()
+    paid_cents: Mapped[int] = cents()
+    patient_responsibility_cents: Mapped[int] = cents()
+    deductible_cents: Mapped[int] = cents()
+    coinsurance_cents: Mapped[int] = cents()
+    copay_cents: Mapped[int] = cents()
+    contractual_adjustment_cents: Mapped[int] = cents()
+    noncovered_cents: Mapped[int] = cents()
+
+
+class AdjudicatedClaim(AdjudicatedAmounts, Base):
     """The decision on a claim; its id is the staging claim's id. Partitioned by service month."""
 
     __tablename__ = "claim"
@@ -179,15 +195,6 @@ class AdjudicatedClaim(Base):
     adjudicated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decision: Mapped[str] = code_column(8)
     pend_reason: Mapped[str | None] = mapped_column(String(200))
-    billed_cents: Mapped[int] = cents()
-    allowed_cents: Mapped[int] = cents()
-    paid_cents: Mapped[int] = cents()
-    patient_responsibility_cents: Mapped[int] = cents()
-    deductible_cents: Mapped[int] = cents()
-    coinsurance_cents: Mapped[int] = cents()
-    copay_cents: Mapped[int] = cents()
-    contractual_adjustment_cents: Mapped[int] = cents()
-    noncovered_cents: Mapped[int] = cents()
     risk_score: Mapped[float | None] = mapped_column(Float)
     risk_model_version: Mapped[str | None] = mapped_column(String(40))
     risk_scoring_failed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -195,7 +202,7 @@ class AdjudicatedClaim(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class AdjudicatedClaimLine(Base):
+class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
     """A line's pricing and cost share, with the trace that explains every cent.
 
     No foreign key to production.claim: both are written by the same transaction of the
@@ -222,15 +229,6 @@ class AdjudicatedClaimLine(Base):
     units: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     place_of_service: Mapped[str | None] = code_column(2)
     decision: Mapped[str] = code_column(8)
-    billed_cents: Mapped[int] = cents()
-    allowed_cents: Mapped[int] = cents()
-    paid_cents: Mapped[int] = cents()
-    patient_responsibility_cents: Mapped[int] = cents()
-    deductible_cents: Mapped[int] = cents()
-    coinsurance_cents: Mapped[int] = cents()
-    copay_cents: Mapped[int] = cents()
-    contractual_adjustment_cents: Mapped[int] = cents()
-    noncovered_cents: Mapped[int] = cents()
     work_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     pe_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     mp_rvu: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))

@@ -60,9 +60,7 @@ class AdjustmentSchema(Schema):
     amount_cents = fields.Integer()
 
 
-class AdjudicatedLineSchema(Schema):
-    line_number = fields.Integer()
-    decision = fields.String()
+class AmountsSchema(Schema):
     billed_cents = fields.Integer()
     allowed_cents = fields.Integer()
     paid_cents = fields.Integer()
@@ -72,6 +70,11 @@ class AdjudicatedLineSchema(Schema):
     copay_cents = fields.Integer()
     contractual_adjustment_cents = fields.Integer()
     noncovered_cents = fields.Integer()
+
+
+class AdjudicatedLineSchema(AmountsSchema):
+    line_number = fields.Integer()
+    decision = fields.String()
     work_rvu = fields.Decimal(as_string=True, allow_none=True)
     pe_rvu = fields.Decimal(as_string=True, allow_none=True)
     mp_rvu = fields.Decimal(as_string=True, allow_none=True)
@@ -84,21 +87,12 @@ class AdjudicatedLineSchema(Schema):
     pricing_trace = fields.Dict()
 
 
-class AdjudicationSchema(Schema):
+class AdjudicationSchema(AmountsSchema):
     decision = fields.String()
     pend_reason = fields.String(allow_none=True)
     network = fields.String()
     plan_id = fields.Integer(allow_none=True)
     adjudicated_at = fields.DateTime()
-    billed_cents = fields.Integer()
-    allowed_cents = fields.Integer()
-    paid_cents = fields.Integer()
-    patient_responsibility_cents = fields.Integer()
-    deductible_cents = fields.Integer()
-    coinsurance_cents = fields.Integer()
-    copay_cents = fields.Integer()
-    contractual_adjustment_cents = fields.Integer()
-    noncovered_cents = fields.Integer()
     risk_score = fields.Float(allow_none=True)
     risk_model_version = fields.String(allow_none=True)
     risk_scoring_failed = fields.Boolean()
