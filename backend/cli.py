@@ -216,11 +216,11 @@ def run(context: Context) -> None:
     raise SystemExit(Launcher(context).run())
 
 
-from backend.reference.cli import reference  # noqa: E402 - needs main and pass_context above
+# Subcommands live with their domains; they import `main`'s helpers, hence the late imports.
+# Benchmark commands attach themselves to the `bench` group when their module is imported.
+from backend.benchmarks import bench  # noqa: E402
+from backend.reference.cli import reference  # noqa: E402
+from backend.synthetic.cli import generate  # noqa: E402
 
-main.add_command(reference)
-
-
-from backend.reference.cli import reference  # noqa: E402 - needs main and pass_context above
-
-main.add_command(reference)
+for command in (reference, generate, bench):
+    main.add_command(command)

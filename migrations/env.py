@@ -7,7 +7,7 @@ from backend.db import Base, import_models
 
 import_models()
 target_metadata = Base.metadata
-SCHEMAS = ("staging", "production")
+SCHEMAS = ("staging", "production", "ground_truth")
 
 
 def include_object(obj, name, type_, reflected, compare_to):
