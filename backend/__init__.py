@@ -69,12 +69,15 @@ def _register_blueprints(app: Flask) -> None:
     from backend.auth.token_routes import blp as token_blp
     from backend.auth.user_routes import blp as user_blp
     from backend.claims.routes import blp as claims_blp
+    from backend.edi.routes import blp as edi_blp
     from backend.health.routes import blp as health_blp
     from backend.members.routes import blp as members_blp
     from backend.providers.routes import blp as providers_blp
 
     api = app.extensions["smorest_api"]
-    blueprints = (auth_blp, claims_blp, members_blp, providers_blp, user_blp, token_blp, audit_blp)
-    for blueprint in blueprints:
+    for blueprint in (
+        auth_blp, claims_blp, members_blp, providers_blp, edi_blp,
+        user_blp, token_blp, audit_blp,
+    ):  # fmt: skip
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

@@ -47,6 +47,7 @@ def import_models() -> None:
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.claims import models as _claims  # noqa: F401
+    from backend.edi import models as _edi  # noqa: F401
     from backend.intake import models as _intake  # noqa: F401
     from backend.members import models as _members  # noqa: F401
     from backend.plans import models as _plans  # noqa: F401

@@ -48,9 +48,9 @@ def _validation(code, summary, level, field, stc, carc="16", rarc=None, fhir="va
     return Edit(code, summary, VALIDATION, level, field, carc, rarc, category, status, entity, fhir)
 
 
-def _adjudication(code, summary, level, field, carc, rarc=None):
+def _adjudication(code, summary, level, field, carc, rarc=None, status="88", entity="QC"):
     return Edit(
-        code, summary, ADJUDICATION, level, field, carc, rarc, "F2", "88", None, "business-rule"
+        code, summary, ADJUDICATION, level, field, carc, rarc, "F2", status, entity, "business-rule"
     )
 
 
@@ -69,6 +69,31 @@ _ALL = (
         MISSING,
         rarc="MA130",
         fhir="required",
+    ),
+    # Intake-level: the claim as sent cannot be read (FHIR 400s; EDI would answer with a 999)
+    _validation(
+        "V003",
+        "A value is malformed: wrong type or format, or an element the format does not define",
+        "claim",
+        None,
+        (REJECTED_INVALID, "21"),
+        fhir="structure",
+    ),
+    _validation(
+        "V004",
+        "Claim type or use is not supported (only professional and institutional claims)",
+        "claim",
+        "claim_type",
+        (REJECTED_INVALID, "21"),
+        fhir="not-supported",
+    ),
+    _validation(
+        "V054",
+        "A reference to a party of the claim does not resolve",
+        "claim",
+        None,
+        (REJECTED_INVALID, "21"),
+        fhir="not-found",
     ),
     _validation(
         "V010",
@@ -93,7 +118,7 @@ _ALL = (
         "Diagnosis pointer does not name a diagnosis of the claim",
         "line",
         "diagnosis_pointers",
-        (REJECTED_INVALID, "21"),
+        (REJECTED_INVALID, "477"),
         rarc="M76",
     ),
     _validation(
@@ -121,7 +146,7 @@ _ALL = (
         "Units of service must be greater than zero",
         "line",
         "units",
-        (REJECTED_INVALID, "21"),
+        (REJECTED_INVALID, "476"),
         rarc="M53",
     ),
     _validation(
@@ -139,7 +164,7 @@ _ALL = (
         "Revenue code is required on institutional lines",
         "line",
         "revenue_code",
-        (REJECTED_MISSING, "21"),
+        (REJECTED_MISSING, "455"),
         rarc="M50",
         fhir="required",
     ),
@@ -148,7 +173,7 @@ _ALL = (
         "Type of bill is required on institutional claims",
         "claim",
         "bill_type",
-        (REJECTED_MISSING, "21"),
+        (REJECTED_MISSING, "228"),
         rarc="MA30",
         fhir="required",
     ),
@@ -248,7 +273,7 @@ _ALL = (
         "Procedure or diagnosis is inconsistent with the patient's sex",
         "line",
         "procedure_code",
-        (REJECTED_INVALID, "21"),
+        (REJECTED_INVALID, "474"),
         carc="7",
         fhir="business-rule",
     ),
@@ -257,7 +282,7 @@ _ALL = (
         "Procedure or diagnosis is inconsistent with the patient's age",
         "line",
         "procedure_code",
-        (REJECTED_INVALID, "21"),
+        (REJECTED_INVALID, "475"),
         carc="6",
         fhir="business-rule",
     ),
@@ -271,8 +296,18 @@ _ALL = (
         "billing_provider_npi",
         "242",
         rarc="N130",
+        status="96",  # No agreement with entity
+        entity="85",
     ),
-    _adjudication("D018", "Duplicate of a claim or line already received", "line", None, "18"),
+    _adjudication(
+        "D018",
+        "Duplicate of a claim or line already received",
+        "line",
+        None,
+        "18",
+        status="54",
+        entity=None,
+    ),
 )
 
 EDITS: dict[str, Edit] = {edit.code: edit for edit in _ALL}

@@ -1,0 +1,82 @@
+"""Intake jobs (queue `intake`): process a stored file, and scan the drop folder.
+
+Drop folder: files put in <edi dir>/inbound are moved to archive/ (name prefixed with the time),
+stored and processed as submitted by the payer itself (any billing provider); the answers (999
+or TA1, 277CA) are written to outbound/ like every document we write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from backend.auth.principal import DataScope
+from backend.db import Session
+from backend.edi import intake, service
+from backend.edi.outbound import EdiFolders
+
+EVERYONE = DataScope(everything=True)
+
+
+def process_file(
+    document_id: int,
+    allowed_npis: list[str] | None = None,
+    submitter_provider_id: int | None = None,
+) -> str:
+    """Process a file stored by the API; returns its status."""
+    session = Session()
+    try:
+        npis = None if allowed_npis is None else frozenset(allowed_npis)
+        intake.process(session, document_id, npis, submitter_provider_id)
+        session.commit()
+        return service.file_status(session, document_id)
+    finally:
+        Session.remove()
+
+
+def scan_drop_folder(folders: EdiFolders | None = None) -> list[int]:
+    """Take every complete file from inbound/ (oldest first); returns the stored file ids."""
+    folders = folders or EdiFolders.from_environment()
+    for folder in (folders.inbound, folders.archive, folders.outbound):
+        folder.mkdir(parents=True, exist_ok=True)
+    taken = []
+    for path in sorted(folders.inbound.iterdir(), key=lambda p: p.stat().st_mtime):
+        if path.is_file() and not path.name.startswith("."):
+            taken.append(_take(path, folders))
+    return taken
+
+
+def _take(path: Path, folders: EdiFolders) -> int:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    archived = folders.archive / f"{stamp}-{path.name}"
+    shutil.move(path, archived)  # first, so a crash never processes a file twice
+    session = Session()
+    try:
+        body = archived.read_bytes()
+        if len(body) > folders.max_bytes:
+            document = intake.receive(session, body, "edi-folder", path.name, None)
+            intake.reject_unread(session, document, f"larger than {folders.max_bytes} bytes")
+            file_id = document.id
+        else:
+            file_id = service.submit(session, body, "edi-folder", path.name, None, EVERYONE).id
+        session.commit()
+        return file_id
+    finally:
+        Session.remove()
+
+
+def watch(interval_seconds: float = 2.0, once: bool = False) -> None:
+    """Scan the drop folder every `interval_seconds` (the `askes edi watch` loop)."""
+    import time
+
+    while True:
+        scan_drop_folder()
+        if once:
+            return
+        time.sleep(interval_seconds)
+
+
+def process_pool_size() -> int:
+    return int(os.environ.get("ASKES_EDI_VALIDATORS", os.cpu_count() or 1))

@@ -1,0 +1,151 @@
+"""835s from adjudicated claims: one per payment cycle (a processing batch) and payee (the billing
+provider). CAS come from each line's `adjustments` JSON as the pipeline wrote them; a line
+without them gets the adjustments its amount columns imply (CO-45 contractual, PR-1/2/3 cost
+share, CO-96 non-covered), and a claim without lines is remitted at the claim level."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import groupby
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.claims.models import (
+    AdjudicatedClaim,
+    AdjudicatedClaimLine,
+    StagedClaim,
+    StagedClaimLine,
+)
+from backend.edi import outbound
+from backend.edi.models import EdiDocument
+from backend.providers.models import Provider
+from edi.interchange import Parties
+from edi.remittance import Adjustment, Payment, RemittanceClaim, RemittanceLine, write_835
+
+REMITTED = ("paid", "denied")
+
+
+def derived_adjustments(row) -> list[Adjustment]:
+    """The adjustments the amount columns imply, when the pipeline wrote none."""
+    candidates = [
+        ("CO", "45", row.contractual_adjustment_cents),
+        ("CO", "96", row.noncovered_cents),
+        ("PR", "1", row.deductible_cents),
+        ("PR", "2", row.coinsurance_cents),
+        ("PR", "3", row.copay_cents),
+    ]
+    adjustments = [Adjustment(g, carc, amount) for g, carc, amount in candidates if amount]
+    residual = row.billed_cents - row.paid_cents - sum(a.amount_cents for a in adjustments)
+    if residual:
+        adjustments.append(Adjustment("CO", "45" if row.decision == "paid" else "96", residual))
+    return adjustments
+
+
+def _adjustments(line: AdjudicatedClaimLine) -> list[Adjustment]:
+    if line.adjustments:
+        return [
+            Adjustment(a["group"], str(a["carc"]), int(a["amount_cents"])) for a in line.adjustments
+        ]
+    return derived_adjustments(line)
+
+
+def _line(line: AdjudicatedClaimLine, staged: StagedClaimLine | None) -> RemittanceLine:
+    modifiers = [
+        m for m in (line.modifier_1, line.modifier_2, line.modifier_3, line.modifier_4) if m
+    ]
+    return RemittanceLine(
+        line.line_number,
+        line.billed_cents,
+        line.paid_cents,
+        line.units,
+        line.service_from,
+        line.service_to,
+        line.procedure_code,
+        modifiers,
+        line.revenue_code,
+        line.allowed_cents,
+        _adjustments(line),
+        list(line.rarc_codes or []),
+        staged.line_control_number if staged else None,
+    )
+
+
+def _claim(claim: AdjudicatedClaim, staged: StagedClaim, lines) -> RemittanceClaim:
+    staged_lines = {line.line_number: line for line in staged.lines}
+    facility = claim.place_of_service or (claim.bill_type or "0110")[1:3]
+    record = RemittanceClaim(
+        claim.id,
+        claim.patient_control_number,
+        claim.decision,
+        claim.claim_type,
+        claim.frequency_code,
+        facility,
+        staged.subscriber_member_number,
+        staged.patient_last_name or "",
+        staged.patient_first_name,
+        claim.service_from,
+        claim.service_to,
+        [_line(line, staged_lines.get(line.line_number)) for line in lines],
+    )
+    if not lines:
+        record.claim_billed_cents, record.claim_paid_cents = claim.billed_cents, claim.paid_cents
+        record.adjustments = derived_adjustments(claim)
+    return record
+
+
+def payments_for_batch(session: Session, batch_id: int | None, payment_date: date) -> list[Payment]:
+    claims = session.scalars(
+        select(AdjudicatedClaim)
+        .where(
+            AdjudicatedClaim.batch_id.is_(None)
+            if batch_id is None
+            else AdjudicatedClaim.batch_id == batch_id,
+            AdjudicatedClaim.decision.in_(REMITTED),
+        )
+        .order_by(AdjudicatedClaim.billing_provider_id, AdjudicatedClaim.id)
+    ).all()
+    ids = [claim.id for claim in claims]
+    staged = {
+        row.id: row for row in session.scalars(select(StagedClaim).where(StagedClaim.id.in_(ids)))
+    }
+    lines: dict[int, list] = {}
+    for line in session.scalars(
+        select(AdjudicatedClaimLine)
+        .where(AdjudicatedClaimLine.claim_id.in_(ids))
+        .order_by(AdjudicatedClaimLine.claim_id, AdjudicatedClaimLine.line_number)
+    ):
+        lines.setdefault(line.claim_id, []).append(line)
+    payments = []
+    for provider_id, group in groupby(claims, key=lambda claim: claim.billing_provider_id):
+        provider = session.get(Provider, provider_id)
+        records = [_claim(claim, staged[claim.id], lines.get(claim.id, [])) for claim in group]
+        payments.append(
+            Payment(
+                provider.display_name or "PAYEE",
+                provider.npi,
+                provider.tax_id,
+                payment_date,
+                f"{batch_id or 0}-{provider_id}",
+                records,
+            )
+        )
+    return payments
+
+
+def create_remittances(
+    session: Session, batch_id: int | None, payment_date: date | None = None
+) -> list[EdiDocument]:
+    """Write (and store) one 835 per payee for the claims of `batch_id`."""
+    documents = []
+    for payment in payments_for_batch(session, batch_id, payment_date or date.today()):
+        number = outbound.next_control_number(session)
+        provider_id = session.scalar(select(Provider.id).where(Provider.npi == payment.payee_npi))
+        parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
+        body = write_835([payment], parties, number)
+        documents.append(
+            outbound.save(
+                session, "835", body, number, None, payee_provider_id=provider_id, batch_id=batch_id
+            )
+        )
+    return documents

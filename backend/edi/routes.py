@@ -1,0 +1,185 @@
+"""X12 EDI: submit 837/834 files, read their status and acknowledgments, and 835 remittances."""
+
+from flask import Response, abort, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from backend.audit.service import audited
+from backend.auth.permissions import BATCHES_RUN, CLAIMS_READ, EDI_SUBMIT
+from backend.auth.principal import authorize
+from backend.db import Session
+from backend.edi import service
+from backend.edi.intake import reject_unread
+from backend.edi.models import EdiDocument
+from backend.edi.outbound import EdiFolders
+from backend.edi.remittances import create_remittances
+from backend.edi.schemas import (
+    EdiFileSchema,
+    RemittanceListSchema,
+    RemittanceRequestSchema,
+)
+
+blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
+X12 = "application/edi-x12"
+STATUS_CODE = {"rejected": 422, "duplicate": 200}
+
+
+def _body() -> tuple[bytes, str | None]:
+    upload = request.files.get("file")
+    if upload is not None:
+        return upload.read(), upload.filename
+    return request.get_data(cache=False), request.headers.get("X-Filename")
+
+
+@blp.route("/files")
+class EdiFiles(MethodView):
+    @blp.response(201, EdiFileSchema)
+    @blp.alt_response(403, description="a claim bills for a provider you may not submit for")
+    @blp.alt_response(413, description="larger than ASKES_EDI_MAX_BYTES (the file is kept)")
+    @blp.alt_response(422, description="not X12, or rejected (see the TA1 / 999)")
+    @audited("submit", "edi_file")
+    def post(self):
+        """Submit an X12 837P, 837I or 834 file (raw body, or multipart field `file`)"""
+        principal = authorize(EDI_SUBMIT)
+        session = Session()
+        body, filename = _body()
+        limit = EdiFolders.from_environment().max_bytes
+        if len(body) > limit:
+            document = service.intake.receive(
+                session, body, "edi-upload", filename, principal.user.id, g.get("request_id")
+            )
+            reject_unread(session, document, f"the file is larger than {limit} bytes")
+            session.commit()
+            abort(413, f"file {document.id} is larger than {limit} bytes; it was kept")
+        edi_file = service.submit(
+            session,
+            body,
+            "edi-upload",
+            filename,
+            principal.user.id,
+            principal.scope(session),
+            g.get("request_id"),
+        )
+        session.commit()
+        _, document = service.file_in_scope(
+            session, principal.scope(session), principal.user.id, edi_file.id
+        )
+        summary = service.file_summary(session, edi_file, document)
+        if document.outcome and document.outcome.get("refusal") == "forbidden":
+            abort(403, document.outcome["error"])
+        if document.status == "rejected" and not summary["documents"]:
+            abort(422, f"file {edi_file.id}: {document.outcome.get('error')}")
+        return summary, 201
+
+
+@blp.route("/files/<int:file_id>")
+class EdiFileById(MethodView):
+    @blp.response(200, EdiFileSchema)
+    @audited("read", "edi_file", "file_id")
+    def get(self, file_id):
+        """Status and counts of a submitted file, with its acknowledgments"""
+        principal = authorize(EDI_SUBMIT)
+        session = Session()
+        found = service.file_in_scope(session, principal.scope(session), principal.user.id, file_id)
+        if found is None:
+            abort(404, "no such file")
+        return service.file_summary(session, *found)
+
+
+def _acknowledgment(file_id: int, kind: str) -> Response:
+    principal = authorize(EDI_SUBMIT)
+    session = Session()
+    if service.file_in_scope(session, principal.scope(session), principal.user.id, file_id) is None:
+        abort(404, "no such file")
+    document = service.latest_document(session, file_id, kind)
+    if document is None:
+        abort(404, f"file {file_id} has no {kind}")
+    return _x12(document)
+
+
+def _x12(document: EdiDocument) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{document.filename}"'}
+    return Response(document.body, mimetype=X12, headers=headers)
+
+
+@blp.route("/files/<int:file_id>/999")
+class FunctionalAck(MethodView):
+    @blp.doc(responses={200: {"description": "the 999 (X12 text)"}})
+    @audited("read", "edi_999", "file_id")
+    def get(self, file_id):
+        """The 999 acknowledgment of a file"""
+        return _acknowledgment(file_id, "999")
+
+
+@blp.route("/files/<int:file_id>/ta1")
+class InterchangeAck(MethodView):
+    @blp.doc(responses={200: {"description": "the TA1 (X12 text)"}})
+    @audited("read", "edi_ta1", "file_id")
+    def get(self, file_id):
+        """The TA1 interchange acknowledgment of a file whose envelope was refused"""
+        return _acknowledgment(file_id, "TA1")
+
+
+@blp.route("/files/<int:file_id>/277ca")
+class ClaimAck(MethodView):
+    @blp.doc(responses={200: {"description": "the 277CA (X12 text)"}})
+    @audited("read", "edi_277ca", "file_id")
+    def get(self, file_id):
+        """The 277CA of a file's claims as they stand now (accepted, or rejected with reasons)"""
+        principal = authorize(EDI_SUBMIT)
+        session = Session()
+        if (
+            service.file_in_scope(session, principal.scope(session), principal.user.id, file_id)
+            is None
+        ):
+            abort(404, "no such file")
+        document = service.current_277ca(session, file_id)
+        if document is None:
+            abort(404, f"file {file_id} has no staged claims")
+        session.commit()
+        return _x12(document)
+
+
+@blp.route("/remittances")
+class Remittances(MethodView):
+    @blp.response(200, RemittanceListSchema)
+    @audited("search", "edi_835")
+    def get(self):
+        """List the 835 remittances you may see"""
+        principal = authorize(CLAIMS_READ)
+        scope = principal.scope(Session())
+        statement = select(EdiDocument).where(EdiDocument.kind == "835")
+        if not scope.everything:
+            statement = statement.where(EdiDocument.payee_provider_id.in_(scope.provider_ids))
+        return {"items": Session.scalars(statement.order_by(EdiDocument.id.desc())).all()}
+
+    @blp.arguments(RemittanceRequestSchema)
+    @blp.response(201, RemittanceListSchema)
+    @audited("create", "edi_835")
+    def post(self, request_body):
+        """Write the 835s of a payment cycle (a batch): one per payee"""
+        authorize(BATCHES_RUN)
+        documents = create_remittances(
+            Session(), request_body["batch_id"], request_body["payment_date"]
+        )
+        Session.commit()
+        return {"items": documents}, 201
+
+
+@blp.route("/remittances/<int:document_id>")
+class RemittanceById(MethodView):
+    @blp.doc(responses={200: {"description": "the 835 (X12 text)"}})
+    @audited("read", "edi_835", "document_id")
+    def get(self, document_id):
+        """Download an 835"""
+        principal = authorize(CLAIMS_READ)
+        scope = principal.scope(Session())
+        document = Session.get(EdiDocument, document_id)
+        if (
+            document is None
+            or document.kind != "835"
+            or not (scope.everything or document.payee_provider_id in scope.provider_ids)
+        ):
+            abort(404, "no such remittance")
+        return _x12(document)

@@ -1,0 +1,108 @@
+"""Submitting a file and reading files back, shared by the API, the drop-folder job and the CLI:
+who may submit for which billing providers, and which files a caller may see."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.principal import DataScope
+from backend.edi import intake, outbound
+from backend.edi.models import EdiDocument, EdiFile
+from backend.intake.models import ReceivedDocument
+from backend.providers.models import Provider
+
+
+def allowed_npis(session: Session, scope: DataScope) -> frozenset[str] | None:
+    """NPIs a caller may bill for: None for everyone (data:all), else their organization's."""
+    if scope.everything:
+        return None
+    if not scope.provider_ids:
+        return frozenset()
+    rows = session.scalars(select(Provider.npi).where(Provider.id.in_(scope.provider_ids)))
+    return frozenset(rows)
+
+
+def submit(
+    session: Session,
+    body: bytes,
+    channel: str,
+    filename: str | None,
+    user_id: int | None,
+    scope: DataScope,
+    request_id: str | None = None,
+    pool=None,
+) -> EdiFile:
+    """Store then process a file; the caller commits."""
+    document = intake.receive(session, body, channel, filename, user_id, request_id)
+    provider_id = scope.provider_ids[0] if scope.provider_ids and not scope.everything else None
+    return intake.process(session, document.id, allowed_npis(session, scope), provider_id, pool)
+
+
+def file_in_scope(session: Session, scope: DataScope, user_id: int, file_id: int):
+    row = session.execute(
+        select(EdiFile, ReceivedDocument)
+        .join(ReceivedDocument, ReceivedDocument.id == EdiFile.id)
+        .where(EdiFile.id == file_id)
+    ).first()
+    if row is None:
+        return None
+    edi_file, document = row
+    if scope.everything or document.submitter_user_id == user_id:
+        return edi_file, document
+    if edi_file.submitter_provider_id in scope.provider_ids:
+        return edi_file, document
+    return None
+
+
+def file_summary(session: Session, edi_file: EdiFile, document: ReceivedDocument) -> dict:
+    documents = session.execute(
+        select(EdiDocument.id, EdiDocument.kind, EdiDocument.filename)
+        .where(EdiDocument.edi_file_id == edi_file.id)
+        .order_by(EdiDocument.id)
+    ).all()
+    return {
+        "id": edi_file.id,
+        "status": document.status,
+        "transaction": edi_file.transaction,
+        "filename": document.filename,
+        "size_bytes": document.size_bytes,
+        "sha256": document.sha256,
+        "received_at": document.received_at,
+        "interchange_control_number": edi_file.interchange_control_number,
+        "transaction_sets": edi_file.transaction_sets,
+        "transaction_sets_accepted": edi_file.transaction_sets_accepted,
+        "claims_received": edi_file.claims_received,
+        "claims_staged": edi_file.claims_staged,
+        "outcome": document.outcome or {},
+        "documents": [{"id": i, "kind": kind, "filename": name} for i, kind, name in documents],
+    }
+
+
+def latest_document(session: Session, file_id: int, kind: str) -> EdiDocument | None:
+    return session.scalar(
+        select(EdiDocument)
+        .where(EdiDocument.edi_file_id == file_id, EdiDocument.kind == kind)
+        .order_by(EdiDocument.id.desc())
+        .limit(1)
+    )
+
+
+def current_277ca(session: Session, file_id: int) -> EdiDocument | None:
+    """A fresh 277CA for the file's staged claims (their validation outcome may have changed
+    since intake), or None when nothing of the file was staged."""
+    from edi.acknowledgments import parties_for_answer
+    from edi.envelope import EnvelopeReader
+
+    edi_file = session.get(EdiFile, file_id)
+    if edi_file is None or not edi_file.claims_staged:
+        return None
+    head = session.get(ReceivedDocument, file_id).body[:1024]
+    reader = EnvelopeReader(io.BytesIO(head))
+    return outbound.save_277ca(session, edi_file, parties_for_answer(reader.isa, None))
+
+
+def file_status(session: Session, file_id: int) -> str:
+    return session.get(ReceivedDocument, file_id).status
