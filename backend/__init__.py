@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from backend.edi.routes import blp as edi_blp
     from backend.health.routes import blp as health_blp
     from backend.members.routes import blp as members_blp
+    from backend.portal import blp as portal_blp
     from backend.providers.routes import blp as providers_blp
 
     api = app.extensions["smorest_api"]
@@ -81,3 +82,4 @@ def _register_blueprints(app: Flask) -> None:
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
+    app.register_blueprint(portal_blp)  # last: its catch-all route must not shadow the others

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, true
 from sqlalchemy.orm import Session
 
 from backend.canonical.edits import EDITS
-from backend.claims.models import FailedClaimReason, StagedClaim
+from backend.claims.models import FailedClaimReason, StagedClaim, StagedClaimLine
 from backend.edi.models import EdiDocument, EdiFile
 from backend.intake.models import ReceivedDocument
 from backend.settings import Settings
@@ -71,19 +71,50 @@ def save(
 
 
 def claim_acknowledgments(session: Session, edi_file_id: int) -> list[ClaimAcknowledgment]:
-    claims = session.scalars(
-        select(StagedClaim)
+    """One acknowledgment per claim staged from the file, by billing provider then position.
+
+    Column-only queries: the service span comes from the lines in SQL and the failure reasons
+    are joined by file, so a 100,000-claim file costs two queries and no ORM objects.
+    """
+    reasons = _failure_reasons(session, edi_file_id)
+    rows = session.execute(
+        select(
+            StagedClaim.id,
+            StagedClaim.status,
+            StagedClaim.patient_control_number,
+            StagedClaim.billing_provider_npi,
+            StagedClaim.total_charge_cents,
+            func.coalesce(StagedClaim.statement_from, _line_span.c.first_day),
+            func.coalesce(StagedClaim.statement_to, _line_span.c.last_day),
+            StagedClaim.patient_last_name,
+            StagedClaim.patient_first_name,
+            StagedClaim.subscriber_member_number,
+        )  # fmt: skip
+        .outerjoin(_line_span, true())
         .where(StagedClaim.channel == "edi", StagedClaim.source_file_id == edi_file_id)
         .order_by(StagedClaim.billing_provider_npi, StagedClaim.source_position)
-    ).all()
-    reasons = _failure_reasons(session, [claim.id for claim in claims])
-    return [_acknowledgment(claim, reasons.get(claim.id, [])) for claim in claims]
+        .execution_options(yield_per=5_000)
+    )
+    return [_acknowledgment(row, reasons.get(row[0], [])) for row in rows]
 
 
-def _failure_reasons(session: Session, claim_ids: list[int]) -> dict[int, list]:
+_line_span = (
+    select(
+        func.min(StagedClaimLine.service_from).label("first_day"),
+        func.max(func.coalesce(StagedClaimLine.service_to, StagedClaimLine.service_from)).label(
+            "last_day"
+        ),
+    )
+    .where(StagedClaimLine.claim_id == StagedClaim.id)
+    .lateral("line_span")
+)
+
+
+def _failure_reasons(session: Session, edi_file_id: int) -> dict[int, list]:
     rows = session.execute(
         select(FailedClaimReason.claim_id, FailedClaimReason.edit_code)
-        .where(FailedClaimReason.claim_id.in_(claim_ids))
+        .join(StagedClaim, StagedClaim.id == FailedClaimReason.claim_id)
+        .where(StagedClaim.channel == "edi", StagedClaim.source_file_id == edi_file_id)
         .order_by(FailedClaimReason.id)
     )
     reasons: dict[int, list] = {}
@@ -93,31 +124,19 @@ def _failure_reasons(session: Session, claim_ids: list[int]) -> dict[int, list]:
     return reasons
 
 
-def _acknowledgment(claim: StagedClaim, edits: list) -> ClaimAcknowledgment:
-    service_from = claim.statement_from or min(
-        (line.service_from for line in claim.lines if line.service_from), default=None
-    )
-    service_to = claim.statement_to or max(
-        (line.service_to or line.service_from for line in claim.lines if line.service_from),
-        default=None,
-    )
-    rejected = claim.status == "rejected"
+def _acknowledgment(row, edits: list) -> ClaimAcknowledgment:
+    claim_id, status, pcn, npi, total, service_from, service_to, last, first, member = row
+    rejected = status == "rejected"
     return ClaimAcknowledgment(
-        claim.patient_control_number,
-        claim.billing_provider_npi,
-        claim.total_charge_cents,
-        service_from,
-        service_to,
-        claim.patient_last_name,
-        claim.patient_first_name,
-        claim.subscriber_member_number,
-        None if rejected else str(claim.id),
-        edits if rejected else [],
-    )
+        pcn, npi, total, service_from, service_to, last, first, member,
+        None if rejected else str(claim_id), edits if rejected else [],
+    )  # fmt: skip
 
 
 def build_277ca(session: Session, edi_file: EdiFile, parties: Parties) -> tuple[str, int]:
-    received = session.get(ReceivedDocument, edi_file.id).received_at
+    received = session.scalar(  # not the document itself: its body can be hundreds of MB
+        select(ReceivedDocument.received_at).where(ReceivedDocument.id == edi_file.id)
+    )
     number = next_control_number(session)
     acknowledgments = claim_acknowledgments(session, edi_file.id)
     received_day = received.date() if received else date.today()

@@ -105,4 +105,5 @@ def current_277ca(session: Session, file_id: int) -> EdiDocument | None:
 
 
 def file_status(session: Session, file_id: int) -> str:
-    return session.get(ReceivedDocument, file_id).status
+    """The file's status, without loading its body (which can be hundreds of MB)."""
+    return session.scalar(select(ReceivedDocument.status).where(ReceivedDocument.id == file_id))

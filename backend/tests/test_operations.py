@@ -75,3 +75,12 @@ def test_metrics_count_requests_by_route_and_show_queues(client):
     )
     assert 'askes_queue_depth{queue="claims-batch"} 0.0' in text
     assert "askes_live_workers 0.0" in text
+
+
+def test_root_leads_to_the_api_docs_until_the_portal_is_built(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/api/docs"
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and b"swagger-ui" in docs.data
+    assert client.get("/api/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/v1/nothing-here").status_code == 404
