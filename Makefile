@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean
+.PHONY: run test lint install frontend clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ lint: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Claims pipeline benchmark: 100,000 generated claims through two warm workers, recorded in
+# docs/benchmarks.md. Run it on a quiet machine; BENCH_CLAIMS / BENCH_WORKERS override.
+BENCH_CLAIMS  ?= 100000
+BENCH_WORKERS ?= 2
+bench: install
+	$(BIN)/askes bench pipeline --claims $(BENCH_CLAIMS) --workers $(BENCH_WORKERS) --record
 
 clean:
 	rm -rf $(VENV) var

@@ -68,7 +68,9 @@ def _register_blueprints(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.auth.token_routes import blp as token_blp
     from backend.auth.user_routes import blp as user_blp
+    from backend.batches.routes import blp as batches_blp
     from backend.claims.routes import blp as claims_blp
+    from backend.claims.submit import blp as submit_blp
     from backend.edi.routes import blp as edi_blp
     from backend.health.routes import blp as health_blp
     from backend.members.routes import blp as members_blp
@@ -77,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
 
     api = app.extensions["smorest_api"]
     for blueprint in (
-        auth_blp, claims_blp, members_blp, providers_blp, edi_blp,
+        auth_blp, claims_blp, submit_blp, members_blp, providers_blp, batches_blp, edi_blp,
         user_blp, token_blp, audit_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)

@@ -218,10 +218,11 @@ def run(context: Context) -> None:
 
 # Subcommands live with their domains; they import `main`'s helpers, hence the late imports.
 # Benchmark commands attach themselves to the `bench` group when their module is imported.
+from backend.batches.cli import process  # noqa: E402
 from backend.benchmarks import bench  # noqa: E402
 from backend.edi.cli import edi  # noqa: E402
 from backend.reference.cli import reference  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 
-for command in (reference, generate, edi, bench):
+for command in (reference, generate, process, edi, bench):
     main.add_command(command)

@@ -46,6 +46,7 @@ def import_models() -> None:
     """Import every model module so Base.metadata knows all tables (Alembic, tests)."""
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
+    from backend.batches import models as _batches  # noqa: F401
     from backend.claims import models as _claims  # noqa: F401
     from backend.edi import models as _edi  # noqa: F401
     from backend.intake import models as _intake  # noqa: F401

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
+from backend.batches.metrics import PipelineCollector
 from backend.observability import multiprocess_dir
 from workers.queues import live_workers, queue_depths
 
@@ -85,4 +86,5 @@ def metrics():
         http = generate_latest(REGISTRY)
     queues = CollectorRegistry()
     queues.register(QueueCollector(current_app.extensions["redis"]))
+    queues.register(PipelineCollector(current_app.extensions["redis"]))
     return Response(http + generate_latest(queues), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,44 @@
+"""Batches of claims processing: start one, follow its progress and reconciliation."""
+
+from flask import abort, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.audit.service import audited
+from backend.auth.permissions import BATCHES_RUN
+from backend.auth.principal import authorize
+from backend.batches.schemas import BatchRequestSchema, BatchSchema
+from backend.batches.service import batch_progress, start_batch
+from backend.db import Session
+
+blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches", description="Batches")
+
+
+@blp.route("")
+class Batches(MethodView):
+    @blp.arguments(BatchRequestSchema)
+    @blp.response(202, BatchSchema)
+    @audited("create", "batch")
+    def post(self, request):
+        """Start processing the pending claims (all, or those matching the filter)"""
+        principal = authorize(BATCHES_RUN)
+        options = {"claims_per_chunk": request.pop("claims_per_chunk")}
+        limit = request.pop("limit", None)
+        connection = Session.connection()
+        batch_id = start_batch(
+            connection, current_app.extensions["redis"], request, principal.user.id,
+            limit=limit, **options,
+        )  # fmt: skip
+        progress = batch_progress(connection, batch_id)
+        Session.commit()
+        return progress
+
+
+@blp.route("/<int:batch_id>")
+class BatchById(MethodView):
+    @blp.response(200, BatchSchema)
+    @audited("read", "batch", "batch_id")
+    def get(self, batch_id):
+        """A batch's progress: claims done, failed, pended, throughput, seconds per stage"""
+        authorize(BATCHES_RUN)
+        return batch_progress(Session.connection(), batch_id) or abort(404, "no such batch")

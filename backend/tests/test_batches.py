@@ -1,0 +1,94 @@
+"""POST/GET /api/v1/batches: start a batch, work it, follow progress to a balanced
+reconciliation, and see the pipeline's figures in /metrics."""
+
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from rq import Queue
+from sqlalchemy import select
+
+from backend.members.models import CoverageSpan
+from backend.providers.models import ProviderNetwork
+from workers.chunks import work_batch_chunks
+from workers.queues import BATCH
+from workers.reference_cache import forget
+from workers.tests import factories as wf
+
+
+class TransactionEngine:
+    """An engine stand-in whose transactions are savepoints of the test's connection, so a
+    worker loop runs on the test's (rolled back) data."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    @contextmanager
+    def begin(self):
+        with self._connection.begin_nested():
+            yield self._connection
+
+    @contextmanager
+    def connect(self):
+        yield self
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+@pytest.fixture
+def pending_claims(world, db, connection):
+    forget()
+    wf.make_reference(connection)
+    plan_id = db.scalar(
+        select(CoverageSpan.plan_id).where(CoverageSpan.member_id == world.other_member.id)
+    )
+    db.add(ProviderNetwork(provider_id=world.provider_b.id, plan_id=plan_id,
+                           effective_date=date(2025, 1, 1)))  # fmt: skip
+    claims = [
+        wf.make_claim(db, member, world.provider_b, day=date(2026, 1, 10 + n))
+        for n in range(6) for member in (world.spouse, world.other_member)
+    ]  # fmt: skip
+    yield [claim.id for claim in claims]
+    forget()
+
+
+def test_insurer_starts_a_batch_that_workers_finish_and_reconcile(
+    as_user, pending_claims, connection, redis_client
+):
+    insurer = as_user("insurer")
+    response = insurer.post(
+        "/api/v1/batches", json={"claim_ids": pending_claims, "claims_per_chunk": 5}
+    )
+    assert response.status_code == 202, response.json
+    batch = response.json
+    assert batch["status"] == "running" and batch["claims_total"] == 12
+    # Two members: their claims stay together, so at most two of the three chunks have claims.
+    assert 1 <= batch["chunks_total"] <= 2
+    assert Queue(BATCH, connection=redis_client).count == batch["chunks_total"]
+
+    assert work_batch_chunks(TransactionEngine(connection), redis_client, batch["id"]) >= 1
+    done = insurer.get(f"/api/v1/batches/{batch['id']}").json
+    assert done["status"] == "done" and done["claims_done"] == 12
+    reconciliation = done["reconciliation"]
+    assert (
+        reconciliation["balanced"] and reconciliation["completed"] + reconciliation["pended"] == 12
+    )
+    assert (
+        reconciliation["paid_cents"] + reconciliation["patient_responsibility_cents"]
+        == (reconciliation["allowed_cents"])
+    )
+    assert {"fetch", "pricing", "cost_share", "transfer"} <= set(done["stage_seconds"])
+
+    metrics = insurer.get("/metrics").get_data(as_text=True)
+    assert 'askes_pipeline_claims_total{outcome="paid"}' in metrics
+    assert 'askes_pipeline_stage_seconds_total{stage="pricing"}' in metrics
+
+
+def test_batches_need_the_batches_permission(as_user, pending_claims):
+    assert as_user("provider_a").post("/api/v1/batches", json={}).status_code == 403
+    assert as_user("provider_a").get("/api/v1/batches/1").status_code == 403
+
+
+def test_an_unknown_batch_is_404(as_user):
+    assert as_user("admin").get("/api/v1/batches/999999").status_code == 404

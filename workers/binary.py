@@ -1,0 +1,170 @@
+"""PostgreSQL binary formats to and from numpy, for the pipeline's I/O: arrays aggregated and
+sent as one bytea per column (`array_send(array_agg(x))`) are read with np.frombuffer, and
+results are written with binary COPY built as one numpy structured array."""
+
+from __future__ import annotations
+
+import numpy as np
+
+PG_EPOCH_DAYS = 10_957  # 2000-01-01 - 1970-01-01
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+COPY_TRAILER = b"\xff\xff"
+
+
+def array_literal(values) -> str:
+    """A PostgreSQL array literal ('{1,2,3}') of integers, for `CAST(:x AS int8[])`: psycopg
+    adapts a Python list element by element, which is slow for tens of thousands of ids."""
+    return "{" + ",".join(np.asarray(values, np.int64).astype(str)) + "}"
+
+
+def read_array(payload: bytes | None, dtype: str) -> np.ndarray:
+    """The elements of a one-dimensional PostgreSQL array in binary form (array_send) whose
+    elements are fixed-size and never NULL; `dtype` is their big-endian numpy type ('>i8')."""
+    if payload is None:
+        return np.zeros(0, np.dtype(dtype).newbyteorder("="))
+    buffer = memoryview(payload)
+    dimensions = int.from_bytes(buffer[0:4], "big")
+    if dimensions == 0:
+        return np.zeros(0, np.dtype(dtype).newbyteorder("="))
+    if int.from_bytes(buffer[4:8], "big"):
+        raise ValueError("array has NULL elements; coalesce them in SQL")
+    rows = np.frombuffer(buffer, dtype=[("length", ">i4"), ("value", dtype)], offset=20)
+    return rows["value"].astype(np.dtype(dtype).newbyteorder("="))
+
+
+def read_codes(lengths: np.ndarray, blob: bytes | None, width: int) -> np.ndarray:
+    """Fixed-width byte codes ("S<width>") from the octet lengths of each value and the values
+    concatenated (`string_agg`); longer values are truncated (they fail validation anyway)."""
+    count = len(lengths)
+    out = np.zeros((count, width), np.uint8)
+    if count and blob:
+        data = np.frombuffer(blob.encode() if isinstance(blob, str) else blob, np.uint8)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        kept = np.minimum(lengths, width).astype(np.int64)
+        row = np.repeat(np.arange(count), kept)
+        column = np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
+        out[row, column] = data[starts[row] + column]
+    return out.view(f"S{width}").ravel()
+
+
+def copy_rows(columns: list[tuple[np.ndarray, str]]) -> bytes:
+    """A complete binary COPY stream of the rows given column by column, each as (values,
+    big-endian numpy type: '>i8', '>i4', '>i2', '>f8', '?' for boolean, 'S<n>' for bytea of
+    exactly n bytes). Dates go as '>i4' days since 2000-01-01 (see `pg_date`)."""
+    count = len(columns[0][0]) if columns else 0
+    fields = [("field_count", ">i2")]
+    for index, (_values, dtype) in enumerate(columns):
+        fields += [(f"length{index}", ">i4"), (f"value{index}", dtype)]
+    rows = np.empty(count, dtype=fields)
+    rows["field_count"] = len(columns)
+    for index, (values, dtype) in enumerate(columns):
+        rows[f"length{index}"] = np.dtype(dtype).itemsize
+        rows[f"value{index}"] = values
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+
+
+def pg_date(days_since_1970: np.ndarray) -> np.ndarray:
+    """int32 days since 1970 as PostgreSQL date values (days since 2000)."""
+    return days_since_1970.astype(np.int64) - PG_EPOCH_DAYS
+
+
+# Binary COPY with variable-length and NULL fields: each field is encoded as a byte matrix
+# (rows x widest value) with the byte length of each value (-1 for NULL); `copy_stream` lays
+# the rows out back to back.
+
+
+def copy_stream(fields: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
+    """A complete binary COPY stream; `fields` are (uint8 matrix (N, W), int32 lengths (N,))
+    from the encoders below, in the COPY column order. Rows with the same field lengths are laid
+    out together as one dense block (COPY does not care about row order), so no per-row work.
+    One bytes object: psycopg writes it much faster than many blocks."""
+    count = len(fields[0][1]) if fields else 0
+    lengths = np.stack([length for _, length in fields], axis=1) if fields else np.zeros((0, 0))
+    signature = np.ascontiguousarray(lengths.astype(np.int16)).view(f"V{2 * len(fields)}").ravel()
+    _unique, group = np.unique(signature, return_inverse=True)
+    header = np.array([len(fields)], ">i2").view(np.uint8)
+    blocks = [COPY_HEADER]
+    order = np.argsort(group.ravel(), kind="stable")
+    bounds = np.flatnonzero(np.diff(group.ravel()[order])) + 1
+    for rows in np.split(order, bounds) if count else []:
+        first = rows[0]
+        parts = [np.broadcast_to(header, (len(rows), 2))]
+        for matrix, length in fields:
+            size = int(length[first])
+            parts.append(np.broadcast_to(np.array([size], ">i4").view(np.uint8), (len(rows), 4)))
+            if size > 0:
+                parts.append(matrix[rows, :size])
+        blocks.append(np.hstack(parts).tobytes())
+    blocks.append(COPY_TRAILER)
+    return b"".join(blocks)
+
+
+def _matrix(values: np.ndarray, size: int) -> np.ndarray:
+    return np.ascontiguousarray(values).view(np.uint8).reshape(-1, size)
+
+
+def encode_fixed(values: np.ndarray, dtype: str, null: np.ndarray | None = None):
+    """Fixed-size values ('>i8', '>i4', '>i2', '>f8', '?'), NULL where `null`."""
+    size = np.dtype(dtype).itemsize
+    matrix = _matrix(np.asarray(values).astype(dtype), size)
+    lengths = np.full(len(matrix), size, np.int32)
+    if null is not None:
+        lengths[null] = -1
+    return matrix, lengths
+
+
+def encode_date(days: np.ndarray, null: np.ndarray | None = None):
+    """int32 days since 1970 as PostgreSQL dates."""
+    safe = np.where(null, 0, days) if null is not None else days
+    return encode_fixed(pg_date(safe), ">i4", null)
+
+
+def encode_numeric(scaled: np.ndarray, scale: int, null: np.ndarray | None = None):
+    """Non-negative integers holding value * 10**scale (scale 0..4) as PostgreSQL numeric,
+    with three base-10000 digits (up to 10**8 before the point; PostgreSQL normalizes)."""
+    scaled = np.asarray(scaled, np.int64)
+    whole, fraction = np.divmod(scaled, 10**scale)
+    header = np.array([3, 1, 0, scale], ">i2")
+    parts = np.empty((len(scaled), 7), ">i2")
+    parts[:, :4] = header
+    parts[:, 4] = (whole // 10_000) % 10_000
+    parts[:, 5] = whole % 10_000
+    parts[:, 6] = fraction * 10 ** (4 - scale)
+    lengths = np.full(len(scaled), 14, np.int32)
+    if null is not None:
+        lengths[null] = -1
+    return _matrix(parts, 14), lengths
+
+
+def encode_text(codes: np.ndarray, empty_is_null: bool = True, prefix: bytes = b""):
+    """Fixed-width byte strings ("S<n>", NUL padded) as text (or, with prefix b"\\x01",
+    jsonb); empty ones NULL unless `empty_is_null` is False."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind != "S":
+        codes = codes.astype("S")
+    size = max(codes.dtype.itemsize, 1)
+    body = _matrix(codes.astype(f"S{size}"), size)
+    lengths = np.char.str_len(codes).astype(np.int32)
+    if prefix:
+        head = np.broadcast_to(np.frombuffer(prefix, np.uint8), (len(codes), len(prefix)))
+        body = np.concatenate([head, body], axis=1)
+        lengths = lengths + len(prefix)
+    if empty_is_null:
+        lengths = np.where(np.char.str_len(codes) == 0, -1, lengths).astype(np.int32)
+    return body, lengths
+
+
+def encode_text_array(codes: np.ndarray, element_oid: int):
+    """A one-element text array of each code, or an empty array where the code is empty."""
+    codes = np.asarray(codes).astype("S")
+    size = max(codes.dtype.itemsize, 1)
+    length = np.char.str_len(codes).astype(np.int64)
+    one = np.array([1, 0, element_oid, 1, 1], ">i4").view(np.uint8)
+    empty = np.array([0, 0, element_oid], ">i4").view(np.uint8)
+    matrix = np.zeros((len(codes), 20 + 4 + size), np.uint8)
+    has = length > 0
+    matrix[:, :20] = np.where(has[:, None], one, np.concatenate([empty, np.zeros(8, np.uint8)]))
+    matrix[:, 20:24] = length.astype(">i4").view(np.uint8).reshape(-1, 4)
+    matrix[:, 24:] = _matrix(codes.astype(f"S{size}"), size)
+    lengths = np.where(has, 24 + length, 12).astype(np.int32)
+    return matrix, lengths

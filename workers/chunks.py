@@ -1,0 +1,347 @@
+"""Adjudicating a set of claims end to end: fetch, the pure pipeline, transfer. The same code
+serves a batch chunk on a worker and a single claim submitted through the API (a chunk of one).
+
+Batch chunks are leased from batch_chunk rows (FOR UPDATE SKIP LOCKED); the write transaction
+first confirms the lease and marks the chunk done, so a worker that lost its lease (killed, or
+too slow) never commits, and a chunk is written exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from backend.batches.metrics import CLAIMS, STAGE_SECONDS
+from workers.fetch import fetch_chunk
+from workers.pipeline import run_pipeline
+from workers.pipeline.codes import DENIED, PAID, PENDED
+from workers.pipeline.risk import default_scorer
+from workers.pipeline.run import ChunkResult
+from workers.reference_cache import reference_arrays
+from workers.transfer import (
+    ConcurrentChange,
+    encode,
+    ensure_partitions,
+    service_months,
+    transfer,
+)
+
+log = logging.getLogger("askes.pipeline")
+CONCURRENCY_RETRIES = 5
+
+
+class LeaseLost(Exception):
+    """Another worker holds this chunk now (ours expired)."""
+
+
+@dataclass
+class Lease:
+    batch_id: int
+    chunk_number: int
+    claim_ids: list[int]
+    attempts: int
+    depth: int
+    worker: str
+
+
+def today_days() -> int:
+    return (date.today() - date(1970, 1, 1)).days
+
+
+def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = None, scorer=None):
+    """Fetch, adjudicate and write these claims inside the caller's transaction; returns the
+    ChunkResult. Raises ConcurrentChange when another transaction got there first."""
+    started = time.perf_counter()
+    reference = reference_arrays(connection, redis)
+    chunk = fetch_chunk(connection, claim_ids, today_days())
+    fetched = time.perf_counter()
+    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    payload = encode(result)
+    ensure_partitions(connection, service_months(result))
+    steps = transfer(connection, result, batch_id, result.risk.version, payload)
+    result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
+    record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
+    return result
+
+
+def _transfer_seconds(steps: dict[str, float]) -> dict[str, float]:
+    """ "encode" (building the COPY data), "transfer" (the writes) and each write step."""
+    writes = {f"transfer.{name}": value for name, value in steps.items() if name != "encode"}
+    return {"encode": steps["encode"], "transfer": sum(writes.values()), **writes}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+CLAIM_NEXT = """
+UPDATE batch_chunk SET status = 'running', attempts = attempts + 1, worker = :worker,
+       lease_until = now() + make_interval(secs => :lease), started_at = now()
+WHERE (batch_id, chunk_number) = (
+    SELECT batch_id, chunk_number FROM batch_chunk
+    WHERE batch_id = :batch_id
+      AND (status = 'pending' OR (status = 'running' AND lease_until < now()))
+    ORDER BY chunk_number LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING chunk_number, claim_ids, attempts, depth
+"""
+COMPLETE = """
+UPDATE batch_chunk SET status = 'done', finished_at = now(), lease_until = NULL,
+       claims_done = :claims_done, claims_paid = :claims_paid, claims_denied = :claims_denied,
+       claims_pended = :claims_pended, claims_failed = :claims_failed,
+       claims_skipped = :claims_skipped, lines_done = :lines_done,
+       billed_cents = :billed_cents, allowed_cents = :allowed_cents, paid_cents = :paid_cents,
+       patient_responsibility_cents = :patient_responsibility_cents,
+       contractual_adjustment_cents = :contractual_adjustment_cents,
+       noncovered_cents = :noncovered_cents, deductible_cents = :deductible_cents,
+       coinsurance_cents = :coinsurance_cents, copay_cents = :copay_cents,
+       stage_seconds = :stage_seconds, peak_rss_mb = :peak_rss_mb
+WHERE batch_id = :batch_id AND chunk_number = :chunk_number AND status = 'running'
+  AND worker = :worker AND attempts = :attempts
+"""
+SPLIT = """
+WITH halves AS (
+    SELECT (hashtext(coalesce(patient_member_number, subscriber_member_number) || ':split')
+            >> :depth) & 1 AS half, id
+    FROM staging.claim WHERE id = ANY(:claim_ids))
+INSERT INTO batch_chunk (batch_id, chunk_number, status, claim_ids, claims, depth, attempts,
+                         stage_seconds)
+SELECT :batch_id, :next + half, 'pending', array_agg(id ORDER BY id), count(*), :depth + 1, 0,
+       '{}'::jsonb
+FROM halves GROUP BY half
+"""
+
+
+def claim_chunk(engine, batch_id: int, worker: str) -> Lease | None:
+    """Lease the next pending (or abandoned) chunk of the batch."""
+    with engine.begin() as connection:
+        lease = connection.execute(
+            text("SELECT lease_seconds FROM batch WHERE id = :id"), {"id": batch_id}
+        ).scalar()
+        if lease is None:
+            return None
+        row = connection.execute(
+            text(CLAIM_NEXT), {"batch_id": batch_id, "worker": worker, "lease": lease}
+        ).first()
+    if row is None:
+        return None
+    return Lease(batch_id, row.chunk_number, list(row.claim_ids), row.attempts, row.depth, worker)
+
+
+def run_chunk(engine, redis, lease: Lease, scorer=None) -> ChunkResult | None:
+    """Process a leased chunk: read, compute with no transaction open, write in one
+    transaction that first confirms the lease. Retries lost races; a database error splits
+    the chunk in halves (see split_chunk). Returns None when the lease was lost."""
+    for _attempt in range(CONCURRENCY_RETRIES):
+        with engine.connect() as connection:
+            try:
+                return _run_once(connection, redis, lease, scorer)
+            except ConcurrentChange as change:
+                log.info("chunk %s/%s: %s; recomputing", lease.batch_id, lease.chunk_number, change)
+            except LeaseLost:
+                log.warning("chunk %s/%s: lease lost", lease.batch_id, lease.chunk_number)
+                return None
+    raise ConcurrentChange(f"chunk {lease.chunk_number} kept losing races")
+
+
+def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
+    started = time.perf_counter()
+    with connection.begin():
+        reference = reference_arrays(connection, redis)
+        chunk = fetch_chunk(connection, lease.claim_ids, today_days())
+    fetched = time.perf_counter()
+    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    payload = encode(result)
+    with connection.begin():
+        ensure_partitions(connection, service_months(result))
+    with connection.begin():
+        figures = chunk_figures(result, len(lease.claim_ids))
+        params = {
+            **figures,
+            "batch_id": lease.batch_id,
+            "chunk_number": lease.chunk_number,
+            "worker": lease.worker,
+            "attempts": lease.attempts,
+            "stage_seconds": "{}",
+            "peak_rss_mb": peak_rss_mb(),
+        }
+        if connection.execute(text(COMPLETE), params).rowcount != 1:
+            raise LeaseLost()
+        steps = transfer(connection, result, lease.batch_id, result.risk.version, payload)
+        seconds = {**result.stage_seconds, "fetch": fetched - started, **_transfer_seconds(steps)}
+        connection.execute(
+            text(
+                "UPDATE batch_chunk SET stage_seconds = :s "
+                "WHERE batch_id = :b AND chunk_number = :c"
+            ),
+            {"s": json.dumps(seconds), "b": lease.batch_id, "c": lease.chunk_number},
+        )
+    result.stage_seconds = seconds
+    record_metrics(redis, seconds, figures)
+    return result
+
+
+def split_chunk(engine, lease: Lease, error: Exception) -> bool:
+    """After a database error: replace the chunk by two halves (claims of one member stay
+    together). A chunk that cannot be halved any more is marked failed. True if split."""
+    message = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+    with engine.begin() as connection:
+        connection.execute(
+            text("SELECT 1 FROM batch WHERE id = :id FOR UPDATE"), {"id": lease.batch_id}
+        )
+        if len(lease.claim_ids) <= 1 or lease.depth >= 24:
+            connection.execute(
+                text(
+                    "UPDATE batch_chunk SET status = 'failed', error = :e, lease_until = NULL "
+                    "WHERE batch_id = :b AND chunk_number = :c AND worker = :w AND attempts = :a"
+                ),
+                {
+                    "e": message,
+                    "b": lease.batch_id,
+                    "c": lease.chunk_number,
+                    "w": lease.worker,
+                    "a": lease.attempts,
+                },
+            )
+            return False
+        next_number = connection.execute(
+            text("SELECT max(chunk_number) + 1 FROM batch_chunk WHERE batch_id = :b"),
+            {"b": lease.batch_id},
+        ).scalar_one()
+        done = connection.execute(
+            text(
+                "UPDATE batch_chunk SET status = 'split', error = :e, lease_until = NULL "
+                "WHERE batch_id = :b AND chunk_number = :c AND worker = :w AND attempts = :a"
+            ),
+            {
+                "e": message,
+                "b": lease.batch_id,
+                "c": lease.chunk_number,
+                "w": lease.worker,
+                "a": lease.attempts,
+            },
+        ).rowcount
+        if done:
+            connection.execute(
+                text(SPLIT),
+                {
+                    "batch_id": lease.batch_id,
+                    "next": next_number,
+                    "depth": lease.depth,
+                    "claim_ids": lease.claim_ids,
+                },
+            )
+    return True
+
+
+def work_batch_chunks(engine, redis, batch_id: int, scorer=None, poll_seconds: float = 0.5) -> int:
+    """Lease and process chunks of the batch until every chunk is finished, waiting on chunks
+    other workers hold (and taking them over when their lease expires). Returns chunks done."""
+    worker, done = worker_name(), 0
+    _wait_for_batch(engine, batch_id)
+    while True:
+        lease = claim_chunk(engine, batch_id, worker)
+        if lease is None:
+            if not _unfinished(engine, batch_id):
+                return done
+            time.sleep(poll_seconds)
+            continue
+        try:
+            if run_chunk(engine, redis, lease, scorer) is not None:
+                done += 1
+        except OperationalError:
+            raise  # the database is unreachable: let RQ retry the job with back-off
+        except DBAPIError as error:
+            log.warning(
+                "chunk %s/%s failed: %s; splitting",
+                batch_id,
+                lease.chunk_number,
+                type(error).__name__,
+            )
+            split_chunk(engine, lease, error)
+        finish_if_complete(engine, batch_id)
+
+
+def _wait_for_batch(engine, batch_id: int, timeout: float = 60.0) -> None:
+    """A job may start before the transaction that created its batch commits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM batch WHERE id = :b"), {"b": batch_id}
+            ).first()
+        if found or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _unfinished(engine, batch_id: int) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM batch_chunk "
+                "WHERE batch_id = :b AND status IN ('pending', 'running')"
+            ),
+            {"b": batch_id},
+        ).scalar_one()
+
+
+def finish_if_complete(engine, batch_id: int) -> None:
+    from backend.batches.service import finish_batch
+
+    with engine.begin() as connection:
+        finish_batch(connection, batch_id)
+
+
+def chunk_figures(result: ChunkResult, leased: int) -> dict:
+    """Counts and money of a chunk for batch_chunk (adjudicated claims only for money)."""
+    decided = result.claims
+    adjudicated = ~result.rejected
+    decision = decided.decision
+    figures = {
+        "claims_paid": int((adjudicated & (decision == PAID)).sum()),
+        "claims_denied": int((adjudicated & (decision == DENIED)).sum()),
+        "claims_pended": int((adjudicated & (decision == PENDED)).sum()),
+        "claims_failed": int(result.rejected.sum()),
+        "claims_skipped": leased - len(result.rejected),
+        "lines_done": int(adjudicated[result.chunk.lines.line_claim].sum()),
+    }
+    figures["claims_done"] = len(result.rejected)
+    sums = {
+        "billed_cents": decided.billed,
+        "allowed_cents": decided.allowed,
+        "paid_cents": decided.paid,
+        "patient_responsibility_cents": decided.patient,
+        "contractual_adjustment_cents": decided.contractual,
+        "noncovered_cents": decided.noncovered,
+        "deductible_cents": decided.deductible,
+        "coinsurance_cents": decided.coinsurance,
+        "copay_cents": decided.copay,
+    }
+    figures.update({name: int(values[adjudicated].sum()) for name, values in sums.items()})
+    return figures
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def record_metrics(redis, seconds: dict, figures: dict) -> None:
+    """Add a chunk's stage seconds and claim counts to the counters /metrics exposes."""
+    if redis is None:
+        return
+    pipe = redis.pipeline()
+    for stage, value in seconds.items():
+        pipe.hincrbyfloat(STAGE_SECONDS, stage, float(value))
+    for name in ("claims_paid", "claims_denied", "claims_pended", "claims_failed"):
+        pipe.hincrby(CLAIMS, name.removeprefix("claims_"), figures[name])
+    pipe.execute()

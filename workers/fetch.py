@@ -1,0 +1,371 @@
+"""Stage 1, fetch: a chunk's pending claims, their lines and diagnoses, and the context the
+stages need (coverage, network, plans, accumulators, earlier lines), read as columnar arrays.
+
+Each column comes back as one bytea (`array_send(array_agg(...))` for fixed-size values,
+lengths + `string_agg` for codes) and is decoded with np.frombuffer: no per-row Python.
+Only the columns the computation needs are read; the transfer copies the rest from staging
+in SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import text
+
+from workers.binary import array_literal, read_array, read_codes
+from workers.pipeline import arrays as a
+from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
+
+EPOCH = "DATE '1970-01-01'"
+NO_DATE = int(a.NO_DATE)
+PRIMARY_CARE_TAXONOMIES = ("207Q", "207R", "208D", "2080", "261QP", "363L")
+
+
+def _days(column: str) -> str:
+    return f"coalesce(({column} - {EPOCH}), {NO_DATE})::int4"
+
+
+def _npi(column: str) -> str:
+    return (
+        f"CASE WHEN {column} IS NULL OR {column} = '' THEN -1 "
+        f"WHEN {column} ~ '^[0-9]{{10}}$' THEN {column}::int8 ELSE -2 END"
+    )
+
+
+def _column(expression: str, name: str, order: str) -> str:
+    return f"array_send(array_agg({expression} ORDER BY {order})) AS {name}"
+
+
+def _packed(codes, order: str) -> str:
+    """All the code columns of a row as one fixed-width text (each right-padded to its width):
+    two aggregates instead of two per column. `_decode` splits it again."""
+    value = " || ".join(f"rpad(coalesce({e}, ''), {w})" for e, _n, w in codes)
+    return (
+        f"array_send(array_agg(octet_length({value})::int4 ORDER BY {order})) AS codes_lengths, "
+        f"string_agg({value}, '' ORDER BY {order}) AS codes_blob"
+    )
+
+
+def _code(expression: str, name: str, order: str) -> str:
+    value = f"coalesce({expression}, '')"
+    return (
+        f"array_send(array_agg(octet_length({value})::int4 ORDER BY {order})) AS {name}_lengths, "
+        f"string_agg({value}, '' ORDER BY {order}) AS {name}_blob"
+    )
+
+
+PRIMARY_CARE = " OR ".join(f"bp.taxonomy_code LIKE '{t}%'" for t in PRIMARY_CARE_TAXONOMIES)
+CLAIM_COLUMNS = [
+    ("s.id", "claim_id", ">i8"),
+    ("s.received_at", "received_us", ">i8"),
+    ("s.claim_type = 'institutional'", "institutional", "?"),
+    ("(s.patient_control_number = '' OR s.subscriber_member_number = '')", "required_missing", "?"),
+    ("coalesce(m.id, 0)", "member_id", ">i8"),
+    (_days("coalesce(m.birth_date, s.patient_birth_date)"), "birth_day", ">i4"),
+    ("coalesce(bp.id, 0)", "billing_provider_id", ">i8"),
+    (_npi("s.billing_provider_npi"), "billing_npi", ">i8"),
+    (_npi("s.rendering_provider_npi"), "rendering_npi", ">i8"),
+    ("coalesce(rp.id, 0)", "rendering_provider_id", ">i8"),
+    (f"coalesce({PRIMARY_CARE}, false)", "primary_care", "?"),
+    (_days("s.statement_from"), "statement_from", ">i4"),
+    (_days("s.statement_to"), "statement_to", ">i4"),
+    ("s.total_charge_cents", "total_charge", ">i8"),
+    ("coalesce(cardinality(s.diagnosis_codes), 0)::int2", "diagnosis_count", ">i2"),
+]
+CLAIM_CODES = [
+    ("bp.pricing_locality_code", "locality", 8),
+    ("s.bill_type", "bill_type", 4),
+    ("s.place_of_service", "place_of_service", 2),
+]
+CLAIMS_SQL = f"""
+SELECT {", ".join(_column(e, n, "s.id") for e, n, _ in CLAIM_COLUMNS)},
+       {_packed(CLAIM_CODES, "s.id")}
+FROM staging.claim s
+LEFT JOIN LATERAL (  -- index lookups: a hash of the whole member table costs more
+    SELECT id, birth_date FROM member
+    WHERE member_number = coalesce(s.patient_member_number, s.subscriber_member_number)
+    LIMIT 1) m
+  ON true
+LEFT JOIN provider bp ON bp.npi = s.billing_provider_npi
+LEFT JOIN provider rp ON rp.npi = s.rendering_provider_npi
+WHERE s.id = ANY(CAST(:ids AS int8[])) AND s.status = 'pending'
+"""
+LINE_COLUMNS = [
+    ("l.claim_id", "claim_id", ">i8"),
+    ("l.line_number", "line_number", ">i2"),
+    (_days("l.service_from"), "service_from", ">i4"),
+    (_days("l.service_to"), "service_to", ">i4"),
+    ("(l.units * 1000)::int8", "units_milli", ">i8"),
+    ("l.charge_cents", "charge", ">i8"),
+    (
+        "coalesce(greatest(l.diagnosis_pointers[1], l.diagnosis_pointers[2], "
+        "l.diagnosis_pointers[3], l.diagnosis_pointers[4]), 0)::int2",
+        "max_pointer",
+        ">i2",
+    ),
+    (_npi("l.rendering_provider_npi"), "rendering_npi", ">i8"),
+]
+LINE_CODES = [
+    ("l.procedure_code", "procedure_code", 5),
+    ("l.modifier_1", "modifier_1", 2),
+    ("l.modifier_2", "modifier_2", 2),
+    ("l.modifier_3", "modifier_3", 2),
+    ("l.modifier_4", "modifier_4", 2),
+    ("l.revenue_code", "revenue_code", 4),
+    ("l.place_of_service", "place_of_service_code", 2),
+]
+LINE_ORDER = "l.claim_id, l.line_number"
+LINES_SQL = f"""
+SELECT {", ".join(_column(e, n, LINE_ORDER) for e, n, _ in LINE_COLUMNS)},
+       {_packed(LINE_CODES, LINE_ORDER)}
+FROM unnest(CAST(:ids AS int8[])) AS k(id)  -- index lookups, not a scan of all staged lines
+JOIN staging.claim_line l ON l.claim_id = k.id
+"""
+DIAGNOSES_SQL = f"""
+SELECT {_column("s.id", "claim_id", "s.id, d.ord")},
+       {_code("d.code", "code", "s.id, d.ord")}
+FROM staging.claim s, unnest(s.diagnosis_codes) WITH ORDINALITY AS d(code, ord)
+WHERE s.id = ANY(CAST(:ids AS int8[]))
+"""
+COVERAGE_SQL = f"""
+SELECT {_column("member_id", "member_id", "member_id, effective_date, id")},
+       {_column("id", "span_id", "member_id, effective_date, id")},
+       {_column("plan_id::int8", "plan_id", "member_id, effective_date, id")},
+       {_column(_days("effective_date"), "effective", "member_id, effective_date, id")},
+       {
+    _column(
+        f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4",
+        "termination",
+        "member_id, effective_date, id",
+    )
+}
+FROM coverage_span WHERE member_id = ANY(CAST(:members AS int8[]))
+"""
+NETWORK_SQL = f"""
+SELECT {_column("provider_id", "provider_id", "provider_id, plan_id, effective_date")},
+       {_column("plan_id::int8", "plan_id", "provider_id, plan_id, effective_date")},
+       {_column(_days("effective_date"), "effective", "provider_id, plan_id, effective_date")},
+       {
+    _column(
+        f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4",
+        "termination",
+        "provider_id, plan_id, effective_date",
+    )
+}
+FROM provider_network WHERE provider_id = ANY(CAST(:providers AS int8[]))
+"""
+ACCUMULATORS_SQL = """
+SELECT member_id, plan_id, plan_year, network = 'out', deductible_cents, oop_cents
+FROM accumulator
+WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
+"""
+PRIOR_SQL = f"""
+SELECT {_column("c.member_id", "member_id", "l.claim_id, l.line_number")},
+       {_column("c.billing_provider_id", "billing_provider_id", "l.claim_id, l.line_number")},
+       {_column(_days("l.service_from"), "service_from", "l.claim_id, l.line_number")},
+       {_column("l.billed_cents", "charge", "l.claim_id, l.line_number")},
+       {_code("l.procedure_code", "procedure_code", "l.claim_id, l.line_number")},
+       {_code("l.modifier_1", "modifier_1", "l.claim_id, l.line_number")},
+       {_code("l.modifier_2", "modifier_2", "l.claim_id, l.line_number")},
+       {_code("l.modifier_3", "modifier_3", "l.claim_id, l.line_number")},
+       {_code("l.modifier_4", "modifier_4", "l.claim_id, l.line_number")}
+FROM unnest(CAST(:members AS int8[]), CAST(:days AS int4[]), CAST(:months AS int4[]))
+     AS k(member_id, day, month)
+CROSS JOIN LATERAL (
+    SELECT id, service_month, member_id, billing_provider_id FROM production.claim
+    WHERE member_id = k.member_id AND service_from = {EPOCH} + k.day
+      AND service_month = {EPOCH} + k.month
+    OFFSET 0) c  -- OFFSET 0 keeps the lookups per pair (no pull-up into a hash join)
+CROSS JOIN LATERAL (
+    SELECT claim_id, line_number, service_from, billed_cents, procedure_code, modifier_1,
+           modifier_2, modifier_3, modifier_4
+    FROM production.claim_line
+    WHERE claim_id = c.id AND service_month = c.service_month
+    OFFSET 0) l
+"""
+PLANS_SQL = """
+SELECT p.id, p.individual_deductible_cents, p.out_of_network_deductible_cents,
+       p.individual_oop_max_cents, p.out_of_network_oop_max_cents, p.coinsurance_bp,
+       p.out_of_network_coinsurance_bp, p.out_of_network_covered,
+       coalesce(array_agg(c.service_category) FILTER (WHERE c.plan_id IS NOT NULL), '{}'),
+       coalesce(array_agg(c.copay_cents) FILTER (WHERE c.plan_id IS NOT NULL), '{}'),
+       coalesce(array_agg(c.applies_before_deductible) FILTER (WHERE c.plan_id IS NOT NULL), '{}')
+FROM plan p LEFT JOIN plan_copay c ON c.plan_id = p.id
+WHERE p.id = ANY(CAST(:plans AS int8[])) GROUP BY p.id ORDER BY p.id
+"""
+
+
+def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
+    """The pending claims among `claim_ids` with everything the stages need; `today` is an
+    int32 date (days since 1970). `connection` is a SQLAlchemy Connection."""
+    row = connection.execute(text(CLAIMS_SQL), {"ids": array_literal(claim_ids)}).mappings().one()
+    claim_values = _decode(row, CLAIM_COLUMNS, [], packed=CLAIM_CODES)
+    claim_values["place_of_service"] = a.place_of_service_numbers(claim_values["place_of_service"])
+    claims = a.Claims(**claim_values)
+    ids = claims.claim_id
+    line_row = connection.execute(text(LINES_SQL), {"ids": array_literal(ids)}).mappings().one()
+    line_values = _decode(line_row, LINE_COLUMNS, [], packed=LINE_CODES)
+    modifiers = np.stack([line_values.pop(f"modifier_{n}") for n in range(1, 5)], axis=1)
+    line_claim = np.searchsorted(claims.claim_id, line_values.pop("claim_id")).astype(np.int32)
+    line_values["place_of_service"] = a.place_of_service_numbers(
+        line_values["place_of_service_code"]
+    )
+    lines = a.Lines(line_claim=line_claim, modifiers=modifiers, **line_values)
+    diagnosis_row = (
+        connection.execute(text(DIAGNOSES_SQL), {"ids": array_literal(ids)}).mappings().one()
+    )
+    diagnosis = _decode(diagnosis_row, [("", "claim_id", ">i8")], [("", "code", 7)])
+    diagnoses = a.Diagnoses(
+        np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
+    )
+    return a.ChunkInput(claims, lines, diagnoses, *fetch_context(connection, claims, lines), today)
+
+
+def fetch_context(connection, claims: a.Claims, lines: a.Lines):
+    """Coverage, network, plans, accumulators and earlier lines for these claims."""
+    members = np.unique(claims.member_id[claims.member_id > 0]).tolist()
+    providers = np.unique(
+        np.concatenate([claims.billing_provider_id, claims.rendering_provider_id])
+    )
+    coverage_row = (
+        connection.execute(text(COVERAGE_SQL), {"members": array_literal(members)}).mappings().one()
+    )
+    coverage = a.CoverageSpans(**_decode(coverage_row, _fixed(COVERAGE_SQL_COLUMNS), []))
+    network_row = (
+        connection.execute(
+            text(NETWORK_SQL), {"providers": array_literal(providers[providers > 0])}
+        )
+        .mappings()
+        .one()
+    )
+    network = a.NetworkSpans(**_decode(network_row, _fixed(NETWORK_SQL_COLUMNS), []))
+    plans = fetch_plans(connection, np.unique(coverage.plan_id).tolist())
+    accumulators = fetch_accumulators(connection, members, _years(_dates(claims, lines)).tolist())
+    prior = fetch_prior_lines(connection, members, claims, lines)
+    return coverage, network, plans, accumulators, prior
+
+
+COVERAGE_SQL_COLUMNS = [
+    ("member_id", ">i8"),
+    ("span_id", ">i8"),
+    ("plan_id", ">i8"),
+    ("effective", ">i4"),
+    ("termination", ">i4"),
+]
+NETWORK_SQL_COLUMNS = [
+    ("provider_id", ">i8"),
+    ("plan_id", ">i8"),
+    ("effective", ">i4"),
+    ("termination", ">i4"),
+]
+
+
+def _fixed(columns):
+    return [("", name, dtype) for name, dtype in columns]
+
+
+def _years(days: np.ndarray) -> np.ndarray:
+    return np.unique(days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970)
+
+
+def fetch_plans(connection, plan_ids: list[int]) -> a.Plans:
+    rows = connection.execute(text(PLANS_SQL), {"plans": array_literal(plan_ids)}).all()
+    copay = np.full((len(rows), len(SERVICE_CATEGORIES)), -1, np.int64)
+    before = np.zeros((len(rows), len(SERVICE_CATEGORIES)), bool)
+    for index, row in enumerate(rows):  # a handful of plans
+        for category, cents, applies_before in zip(row[8], row[9], row[10], strict=True):
+            if category in CATEGORY_INDEX:
+                copay[index, CATEGORY_INDEX[category]] = cents
+                before[index, CATEGORY_INDEX[category]] = applies_before
+    column = list(zip(*rows, strict=True)) if rows else [[] for _ in range(8)]
+    return a.Plans(
+        *(np.array(column[i], np.int64) for i in range(7)),
+        out_of_network_covered=np.array(column[7], bool),
+        copay=copay,
+        copay_before_deductible=before,
+    )
+
+
+def fetch_accumulators(connection, members: list[int], years: list[int]) -> a.Accumulators:
+    rows = connection.execute(
+        text(ACCUMULATORS_SQL), {"members": array_literal(members), "years": array_literal(years)}
+    ).all()
+    column = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    return a.Accumulators(
+        np.array(column[0], np.int64),
+        np.array(column[1], np.int64),
+        np.array(column[2], np.int16),
+        np.array(column[3], bool),
+        np.array(column[4], np.int64),
+        np.array(column[5], np.int64),
+    )
+
+
+def _dates(claims: a.Claims, lines: a.Lines) -> np.ndarray:
+    """Every known service date of the chunk (int32 days)."""
+    dates = np.concatenate([lines.service_from, claims.statement_from, claims.statement_to])
+    return dates[dates != a.NO_DATE]
+
+
+def fetch_prior_lines(connection, members, claims: a.Claims, lines: a.Lines) -> a.PriorLines:
+    """Production lines of production claims that start on a service date of a chunk line of
+    the same member (index lookups on (member_id, service_from); a duplicate of a one-day claim
+    is always found, one inside a longer earlier claim only when it starts that day)."""
+    member = claims.member_id[lines.line_claim]
+    day = np.where(
+        lines.service_from != a.NO_DATE, lines.service_from, claims.statement_from[lines.line_claim]
+    )
+    known = (member > 0) & (day != a.NO_DATE)
+    if not known.any():
+        return _no_prior()
+    member, day = member[known], day[known]
+    order = np.lexsort((day, member))
+    member, day = member[order], day[order]
+    first = np.ones(len(member), bool)
+    first[1:] = (member[1:] != member[:-1]) | (day[1:] != day[:-1])
+    day = day[first]
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
+    parameters = {
+        "members": array_literal(member[first]), "days": array_literal(day),
+        "months": array_literal(month.astype(np.int64)),
+    }  # fmt: skip
+    row = connection.execute(text(PRIOR_SQL), parameters).mappings().one()
+    columns = [("", n, t) for n, t in (("member_id", ">i8"), ("billing_provider_id", ">i8"),
+                                       ("service_from", ">i4"), ("charge", ">i8"))]  # fmt: skip
+    codes = [("", "procedure_code", 5)] + [("", f"modifier_{n}", 2) for n in range(1, 5)]
+    values = _decode(row, columns, codes)
+    modifiers = np.stack([values.pop(f"modifier_{n}") for n in range(1, 5)], axis=1)
+    return a.PriorLines(modifiers=modifiers, **values)
+
+
+def _no_prior() -> a.PriorLines:
+    empty = np.zeros(0, np.int64)
+    return a.PriorLines(
+        empty, empty, empty.astype(np.int32), np.zeros(0, "S5"), np.zeros((0, 4), "S2"), empty
+    )
+
+
+def _decode(row, columns, codes, packed=None) -> dict:
+    values = {name: read_array(row[name], dtype) for _expression, name, dtype in columns}
+    for _expression, name, width in codes:
+        lengths = read_array(row[f"{name}_lengths"], ">i4")
+        values[name] = read_codes(lengths, row[f"{name}_blob"], width)
+    if packed:
+        values.update(_unpack(row, packed))
+    return values
+
+
+def _unpack(row, packed) -> dict:
+    """Split the packed codes; a row whose bytes are not one per character (a non-ASCII code)
+    gets the modifier "??", which no reference list knows, so validation rejects it (V021)."""
+    total = sum(width for _e, _n, width in packed)
+    lengths = read_array(row["codes_lengths"], ">i4")
+    matrix = read_codes(lengths, row["codes_blob"], total).view(np.uint8).reshape(-1, total)
+    values, start = {}, 0
+    for _expression, name, width in packed:
+        field = np.ascontiguousarray(matrix[:, start : start + width]).view(f"S{width}").ravel()
+        values[name] = np.char.rstrip(field, b" ")
+        start += width
+    if "modifier_1" in values:
+        values["modifier_1"] = np.where(lengths != total, b"??", values["modifier_1"])
+    return values

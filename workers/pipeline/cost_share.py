@@ -1,0 +1,240 @@
+"""Stage 6, cost share: deductible, then copay or coinsurance by service category, capped by
+the out-of-pocket maximum, per member, plan, plan year (calendar year of service) and network
+tier, in processing order (service date, then receipt, then claim id; line number within a
+claim). Sequential in meaning, computed with running sums:
+
+    deductible_i = min(D, met0 + S_i) - min(D, met0 + S_(i-1))   S = running deductible base
+    member_i     = min(M, oop0 + R_i) - min(M, oop0 + R_(i-1))   R = running raw member share
+
+where the out-of-pocket cap removes coinsurance first, then the copay, then the deductible.
+A copay category charges its copay once per claim (on the category's first line) and replaces
+coinsurance for every line of that category; `applies_before_deductible` exempts those lines
+from the deductible. Copays apply in network only. Amounts are int64 cents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workers.pipeline.arrays import ChunkInput
+from workers.pipeline.eligibility import Eligibility
+from workers.pipeline.lookup import find_code, group_cumsum
+from workers.pipeline.money import percent_of
+
+
+@dataclass
+class CostShare:
+    """Per line (L); zeros on lines without cost share (denied, rejected)."""
+
+    deductible: np.ndarray  # int64 cents
+    coinsurance: np.ndarray
+    copay: np.ndarray
+    patient: np.ndarray  # deductible + coinsurance + copay
+    paid: np.ndarray  # allowed - patient
+    deductible_before: np.ndarray  # accumulator deductible met before this line
+    oop_before: np.ndarray  # accumulator out-of-pocket met before this line
+    coinsurance_bp: np.ndarray  # int64 member share applied (0 on copay lines)
+
+
+@dataclass
+class AccumulatorChange:
+    """G accumulators touched by the chunk, with their values before and after."""
+
+    member_id: np.ndarray  # int64
+    plan_id: np.ndarray  # int64
+    plan_year: np.ndarray  # int16
+    out_of_network: np.ndarray  # bool
+    existed: np.ndarray  # bool: the row was in ChunkInput.accumulators
+    deductible_before: np.ndarray  # int64
+    oop_before: np.ndarray  # int64
+    deductible_after: np.ndarray  # int64
+    oop_after: np.ndarray  # int64
+
+
+def plan_years(days: np.ndarray) -> np.ndarray:
+    """Calendar year (int64) of int32 dates."""
+    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def share_costs(
+    chunk: ChunkInput,
+    eligibility: Eligibility,
+    allowed: np.ndarray,
+    category: np.ndarray,
+    claim_rank: np.ndarray,
+    service_from: np.ndarray,
+    covered: np.ndarray,
+) -> tuple[CostShare, AccumulatorChange]:
+    """Cost share of the `covered` lines (bool per line) given their allowed cents."""
+    lines, plans = chunk.lines, chunk.plans
+    line = np.nonzero(covered)[0]
+    owner = lines.line_claim[line]
+    plan = eligibility.plan[line]
+    out = eligibility.out_of_network[line]
+    keys = np.stack(
+        [
+            chunk.claims.member_id[owner],
+            plans.plan_id[plan],
+            plan_years(service_from[line]),
+            out.astype(np.int64),
+        ],
+        axis=1,
+    )
+    group_keys, group, space = _groups(keys)
+    order = np.lexsort((lines.line_number[line], claim_rank[owner], group))
+    line, owner, plan, out, group = line[order], owner[order], plan[order], out[order], group[order]
+    start = np.ones(len(line), bool)
+    start[1:] = group[1:] != group[:-1]
+    existed, met0, oop0 = _initial(chunk, group_keys, space)
+
+    amount = allowed[line]
+    cat = category[line]
+    safe_cat = np.maximum(cat, 0)
+    copay_amount = np.where(cat >= 0, plans.copay[plan, safe_cat], -1)
+    copay_path = (copay_amount >= 0) & ~out
+    before = copay_path & plans.copay_before_deductible[plan, safe_cat]
+    first_of_category = _first_of_claim_category(
+        owner, np.where(copay_path, cat, -1), lines.line_number[line]
+    )
+    limit = np.where(out, plans.deductible_out[plan], plans.deductible_in[plan])
+    oop_max = np.where(out, plans.oop_max_out[plan], plans.oop_max_in[plan])
+    bp = np.where(
+        copay_path, 0, np.where(out, plans.coinsurance_out_bp[plan], plans.coinsurance_in_bp[plan])
+    )
+
+    base = np.where(before, 0, amount)
+    running = group_cumsum(base, start)
+    g_met = met0[group]
+    deductible_raw = np.maximum(
+        np.minimum(limit, g_met + running) - np.minimum(limit, g_met + running - base), 0
+    )
+    rest = amount - deductible_raw
+    copay_raw = np.where(
+        copay_path & first_of_category, np.minimum(rest, np.maximum(copay_amount, 0)), 0
+    )
+    coinsurance_raw = percent_of(rest, bp)
+    raw = deductible_raw + copay_raw + coinsurance_raw
+    raw_running = group_cumsum(raw, start)
+    g_oop = oop0[group]
+    member = np.maximum(
+        np.minimum(oop_max, g_oop + raw_running) - np.minimum(oop_max, g_oop + raw_running - raw), 0
+    )
+    coinsurance, copay, deductible = _cap(raw - member, coinsurance_raw, copay_raw, deductible_raw)
+
+    deductible_running = group_cumsum(deductible_raw, start)
+    member_running = group_cumsum(member, start)
+    share = _per_line(
+        len(lines.line_claim),
+        line,
+        {
+            "deductible": deductible,
+            "coinsurance": coinsurance,
+            "copay": copay,
+            "patient": member,
+            "paid": amount - member,
+            "deductible_before": g_met + deductible_running - deductible_raw,
+            "oop_before": g_oop + member_running - member,
+            "coinsurance_bp": bp,
+        },
+    )
+    last = np.ones(len(line), bool)
+    last[:-1] = start[1:]
+    after_ded = np.zeros(len(group_keys), np.int64)
+    after_oop = np.zeros(len(group_keys), np.int64)
+    after_ded[group[last]] = (g_met + deductible_running)[last]
+    after_oop[group[last]] = (g_oop + member_running)[last]
+    change = AccumulatorChange(
+        group_keys[:, 0],
+        group_keys[:, 1],
+        group_keys[:, 2].astype(np.int16),
+        group_keys[:, 3] == 1,
+        existed,
+        met0,
+        oop0,
+        after_ded,
+        after_oop,
+    )
+    return share, change
+
+
+class _KeySpace:
+    """(member, plan, year, network) keys as one int64 over dense member and plan indexes, so
+    grouping is a 1-D sort (np.unique on rows would be several times slower)."""
+
+    def __init__(self, keys: np.ndarray):
+        self.members = np.unique(keys[:, 0])
+        self.plans = np.unique(keys[:, 1])
+        self.first_year = int(keys[:, 2].min()) if len(keys) else 0
+        self.years = int(keys[:, 2].max()) - self.first_year + 1 if len(keys) else 1
+
+    def encode(self, keys: np.ndarray) -> np.ndarray:
+        """int64 key per row, -1 for rows whose member, plan or year is not in the space."""
+        member = find_code(self.members, keys[:, 0])
+        plan = find_code(self.plans, keys[:, 1])
+        year = keys[:, 2] - self.first_year
+        known = (member >= 0) & (plan >= 0) & (year >= 0) & (year < self.years)
+        code = ((member * len(self.plans) + plan) * self.years + year) * 2 + keys[:, 3]
+        return np.where(known, code, -1)
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, _KeySpace]:
+    space = _KeySpace(keys)
+    unique, first, inverse = np.unique(space.encode(keys), return_index=True, return_inverse=True)
+    return keys[first], inverse.ravel(), space
+
+
+def _initial(chunk: ChunkInput, group_keys: np.ndarray, space: _KeySpace):
+    """(existed, deductible met, out-of-pocket met) of each group from the persisted rows."""
+    stored = chunk.accumulators
+    stored_keys = np.stack(
+        [
+            stored.member_id,
+            stored.plan_id,
+            stored.plan_year.astype(np.int64),
+            stored.out_of_network.astype(np.int64),
+        ],
+        axis=1,
+    ).reshape(-1, 4)
+    stored_code = space.encode(stored_keys)
+    order = np.argsort(stored_code, kind="stable")
+    row = find_code(stored_code[order], space.encode(group_keys))
+    existed = row >= 0
+    safe = order[np.maximum(row, 0)] if len(order) else np.zeros(len(row), np.int64)
+    deductible = np.where(existed, stored.deductible[safe] if len(order) else 0, 0)
+    oop = np.where(existed, stored.oop[safe] if len(order) else 0, 0)
+    return existed, deductible.astype(np.int64), oop.astype(np.int64)
+
+
+def _first_of_claim_category(owner, category, line_number) -> np.ndarray:
+    order = np.lexsort((line_number, category, owner))
+    first = np.ones(len(order), bool)
+    first[1:] = (owner[order][1:] != owner[order][:-1]) | (
+        category[order][1:] != category[order][:-1]
+    )
+    result = np.zeros(len(order), bool)
+    result[order] = first
+    return result
+
+
+def _cap(cut, coinsurance, copay, deductible):
+    """Remove `cut` cents from coinsurance, then copay, then deductible."""
+    from_coinsurance = np.minimum(cut, coinsurance)
+    cut = cut - from_coinsurance
+    from_copay = np.minimum(cut, copay)
+    cut = cut - from_copay
+    return (
+        coinsurance - from_coinsurance,
+        copay - from_copay,
+        deductible - np.minimum(cut, deductible),
+    )
+
+
+def _per_line(line_count: int, line: np.ndarray, values: dict) -> CostShare:
+    arrays = {}
+    for name, value in values.items():
+        full = np.zeros(line_count, np.int64)
+        full[line] = value
+        arrays[name] = full
+    return CostShare(**arrays)

@@ -1,0 +1,160 @@
+"""Fetch, pipeline and transfer against real PostgreSQL: what lands in production, staging,
+failed claims and accumulators."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from workers.chunks import adjudicate
+from workers.reference_cache import forget
+from workers.tests import factories as wf
+
+
+@pytest.fixture
+def setting(db, connection):
+    forget()
+    wf.make_reference(connection)
+    plan = wf.make_plan(db, individual_deductible_cents=10_000, coinsurance_bp=2000)
+    provider = wf.f.make_provider(db, organization_name="Clinic")
+    wf.make_network(db, plan, provider)
+    member = wf.make_covered_member(db, plan, provider)
+    yield plan, provider, member
+    forget()
+
+
+def production(connection, claim_id):
+    claim = (
+        connection.execute(text("SELECT * FROM production.claim WHERE id = :i"), {"i": claim_id})
+        .mappings()
+        .one()
+    )
+    lines = (
+        connection.execute(
+            text("SELECT * FROM production.claim_line WHERE claim_id = :i ORDER BY line_number"),
+            {"i": claim_id},
+        )
+        .mappings()
+        .all()
+    )
+    return claim, lines
+
+
+def test_a_claim_is_priced_cost_shared_and_written_with_its_trace(
+    db, connection, redis_client, setting
+):
+    plan, provider, member = setting
+    claim = wf.make_claim(
+        db, member, provider, lines=(("99213", 15_000, ()), ("20610", 30_000, ("50",)))
+    )
+    adjudicate(connection, redis_client, [claim.id])
+    header, lines = production(connection, claim.id)
+    # 99213 non-facility: (1.30*1.000 + 1.31*1.100 + 0.10*0.500) x 33.4009
+    #   = 2.791 x 33.4009 = $93.22
+    assert lines[0]["allowed_cents"] == 9_322
+    # 20610 bilateral 150 %: (0.79 + 1.03*1.1 + 0.09*0.5) x 33.4009 x 1.5
+    #   = 1.968 x 50.10135 = $98.60
+    assert lines[1]["allowed_cents"] == 9_860
+    assert (
+        str(lines[1]["work_rvu"]) == "0.79"
+        and lines[1]["pricing_trace"]["modifier_factor_bp"] == 15_000
+    )
+    # The primary-care office visit has a $40 copay before the deductible; the injection goes
+    # to the $100 deductible, which it does not exhaust, so no coinsurance.
+    assert (lines[0]["copay_cents"], lines[0]["deductible_cents"]) == (4_000, 0)
+    assert lines[1]["deductible_cents"] == 9_860 and lines[1]["coinsurance_cents"] == 0
+    assert header["decision"] == "paid"
+    assert header["paid_cents"] + header["patient_responsibility_cents"] == header["allowed_cents"]
+    assert (
+        header["billed_cents"] == header["allowed_cents"] + header["contractual_adjustment_cents"]
+    )
+    assert lines[0]["adjustments"] == [
+        {"group": "CO", "carc": "45", "amount_cents": 15_000 - 9_322},
+        {"group": "PR", "carc": "3", "amount_cents": 4_000},
+    ]
+    accumulator = connection.execute(
+        text("SELECT deductible_cents, oop_cents FROM accumulator WHERE member_id = :m"),
+        {"m": member.id},
+    ).one()
+    assert tuple(accumulator) == (9_860, 13_860)
+    status = connection.execute(
+        text("SELECT status FROM staging.claim WHERE id = :i"), {"i": claim.id}
+    ).scalar()
+    assert status == "processed"
+
+
+def test_an_invalid_claim_is_rejected_with_every_reason(db, connection, redis_client, setting):
+    plan, provider, member = setting
+    claim = wf.make_claim(
+        db,
+        member,
+        provider,
+        lines=(("99999", 100, ("ZZ",)),),
+        diagnosis_codes=["XYZ"],
+        total_charge_cents=5,
+    )
+    adjudicate(connection, redis_client, [claim.id])
+    reasons = connection.execute(
+        text(
+            "SELECT line_number, edit_code, message FROM production.failed_claim_reason "
+            "WHERE claim_id = :i "
+            "ORDER BY id"
+        ),
+        {"i": claim.id},
+    ).all()
+    codes = {(line, code) for line, code, _ in reasons}
+    assert codes == {(None, "V010"), (None, "V041"), (1, "V020"), (1, "V021")}
+    assert any("99999" in message for _, code, message in reasons if code == "V020")
+    status = connection.execute(
+        text("SELECT status FROM staging.claim WHERE id = :i"), {"i": claim.id}
+    ).scalar()
+    assert status == "rejected"
+    assert (
+        connection.execute(
+            text("SELECT count(*) FROM production.claim WHERE id = :i"), {"i": claim.id}
+        ).scalar()
+        == 0
+    )
+
+
+def test_running_a_chunk_twice_writes_nothing_twice(db, connection, redis_client, setting):
+    plan, provider, member = setting
+    first = wf.make_claim(db, member, provider)
+    adjudicate(connection, redis_client, [first.id])
+    again = adjudicate(connection, redis_client, [first.id])
+    assert len(again.chunk.claims.claim_id) == 0
+    assert (
+        connection.execute(
+            text("SELECT count(*) FROM production.claim_line WHERE claim_id = :i"), {"i": first.id}
+        ).scalar()
+        == 1
+    )
+
+
+def test_coverage_ending_and_duplicates_deny_lines_with_their_carc(
+    db, connection, redis_client, setting
+):
+    plan, provider, member = setting
+    connection.execute(
+        text("UPDATE coverage_span SET termination_date = '2026-01-31' WHERE member_id = :m"),
+        {"m": member.id},
+    )
+    late = wf.make_claim(db, member, provider, day=date(2026, 2, 3))
+    early = wf.make_claim(db, member, provider, day=date(2026, 1, 5))
+    duplicate = wf.make_claim(db, member, provider, day=date(2026, 1, 5))
+    adjudicate(connection, redis_client, [late.id, early.id, duplicate.id])
+    assert production(connection, late.id)[1][0]["adjustments"][0]["carc"] == "27"
+    assert production(connection, early.id)[0]["decision"] == "paid"
+    denied = production(connection, duplicate.id)
+    assert denied[0]["decision"] == "denied" and denied[1][0]["adjustments"][0]["carc"] == "18"
+
+
+def test_a_line_already_in_production_is_a_duplicate(db, connection, redis_client, setting):
+    plan, provider, member = setting
+    first = wf.make_claim(db, member, provider, day=date(2026, 1, 7))
+    adjudicate(connection, redis_client, [first.id])
+    again = wf.make_claim(db, member, provider, day=date(2026, 1, 7))
+    adjudicate(connection, redis_client, [again.id])
+    claim, lines = production(connection, again.id)
+    assert claim["decision"] == "denied"
+    assert lines[0]["adjustments"] == [{"group": "CO", "carc": "18", "amount_cents": 15_000}]
