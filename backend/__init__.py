@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from backend.claims.routes import blp as claims_blp
     from backend.claims.submit import blp as submit_blp
     from backend.edi.routes import blp as edi_blp
+    from backend.fhir_api.routes import blp as fhir_blp
     from backend.health.routes import blp as health_blp
     from backend.members.routes import blp as members_blp
     from backend.portal import blp as portal_blp
@@ -84,4 +85,5 @@ def _register_blueprints(app: Flask) -> None:
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
+    app.register_blueprint(fhir_blp)  # FHIR R4 at /fhir: OperationOutcome errors, own metadata
     app.register_blueprint(portal_blp)  # last: its catch-all route must not shadow the others

@@ -221,6 +221,7 @@ def run(context: Context) -> None:
 from backend.batches.cli import process  # noqa: E402
 from backend.benchmarks import bench  # noqa: E402
 from backend.edi.cli import edi  # noqa: E402
+from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
 from backend.reference.cli import reference  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 

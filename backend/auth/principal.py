@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth import permissions as p
 from backend.auth.models import ApiToken, User
+from backend.auth.tokens import is_patient_context, scope_permissions
 from backend.members.models import Member
 from backend.providers.models import Provider
 
@@ -44,7 +45,8 @@ class Principal(UserMixin):
         self.user = user
         self.token = token
         granted = set(user.role.permissions)
-        self.permissions = frozenset(granted & set(token.scopes) if token else granted)
+        allowed = granted & scope_permissions(token.scopes) if token else granted
+        self.permissions = frozenset(allowed)
         self._scope: DataScope | None = None
 
     def get_id(self) -> str:
@@ -60,6 +62,9 @@ class Principal(UserMixin):
     def scope(self, session: Session) -> DataScope:
         """Whose data: from the user's role and binding. A token narrows what the caller may do,
         not whose data it reaches (a claims:read token of an insurer still reads all claims)."""
+        if self._scope is None and self.token and is_patient_context(self.token.scopes):
+            own = (self.user.member_id,) if self.user.member_id is not None else ()
+            self._scope = DataScope(member_ids=own)  # SMART patient/ scopes: own compartment
         if self._scope is None:
             self._scope = build_scope(session, self.user, frozenset(self.user.role.permissions))
         return self._scope

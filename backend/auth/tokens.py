@@ -3,6 +3,7 @@ the secret is stored (the secret is 256 random bits, so a slow hash adds nothing
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.auth import permissions as p
 from backend.auth.models import ApiToken, User
 
 TOKEN_PREFIX = "askes"
@@ -34,7 +36,8 @@ def issue_token(
     expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Create a token for `user`; scopes beyond the user's role permissions are refused."""
-    excess = set(scopes) - set(user.role.permissions)
+    role_permissions = set(user.role.permissions)
+    excess = {scope for scope in scopes if not scope_permissions([scope]) & role_permissions}
     if excess:
         raise ValueError(f"scopes not allowed for role {user.role_name}: {sorted(excess)}")
     prefix = secrets.token_hex(6)
@@ -67,3 +70,44 @@ def find_active_token(session: Session, plaintext: str) -> ApiToken | None:
     if not token.user.is_active:
         return None
     return token
+
+
+# SMART on FHIR scopes (`system/Claim.write`, `user/*.read`, `patient/ExplanationOfBenefit.rs`)
+# name the same rights as permissions: each maps onto the permissions below. A token may carry
+# either kind; `patient/` scopes also narrow the data to the owner's own compartment (principal).
+SMART_SCOPE = re.compile(r"^(patient|user|system)/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|[cruds]+)$")
+SMART_RESOURCES = {  # resource type -> (read permission, write permission)
+    "Claim": (p.CLAIMS_READ, p.CLAIMS_SUBMIT),
+    "ClaimResponse": (p.CLAIMS_READ, None),
+    "ExplanationOfBenefit": (p.EOB_READ, None),
+    "Coverage": (p.MEMBERS_READ, None),
+    "Patient": (p.MEMBERS_READ, None),
+    "Practitioner": (p.PROVIDERS_READ, None),
+    "Organization": (p.PROVIDERS_READ, None),
+}
+
+
+def scope_permissions(scopes) -> set[str]:
+    """The permissions that token scopes grant: permission strings as they are, SMART scopes
+    through SMART_RESOURCES; an unknown scope grants nothing."""
+    granted = set()
+    for scope in scopes:
+        match = SMART_SCOPE.match(scope)
+        if not match:
+            granted.update({scope} & set(p.ALL))
+            continue
+        _context, resource, access = match.groups()
+        if access in ("read", "write", "*"):
+            reads, writes = access != "write", access != "read"
+        else:  # SMART v2 letters: c(reate) r(ead) u(pdate) d(elete) s(earch)
+            reads, writes = bool(set(access) & set("rs")), bool(set(access) & set("cud"))
+        types = SMART_RESOURCES if resource == "*" else {resource: SMART_RESOURCES.get(resource)}
+        for read, write in filter(None, types.values()):
+            granted.update({read} if reads else set())
+            granted.update({write} if writes and write else set())
+    return granted
+
+
+def is_patient_context(scopes) -> bool:
+    """True when every scope is a SMART patient/ scope: the token sees one patient's data."""
+    return bool(scopes) and all(scope.startswith("patient/") for scope in scopes)

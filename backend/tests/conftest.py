@@ -8,11 +8,14 @@ from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from backend import create_app
 from backend.auth.passwords import use_hasher
 from backend.auth.roles import sync_roles
 from backend.db import Session
+from backend.members.models import CoverageSpan
+from backend.providers.models import ProviderNetwork
 from backend.tests import factories as f
 
 
@@ -106,3 +109,21 @@ def as_user(app, world):
         return client
 
     return make
+
+
+@pytest.fixture
+def priced_world(world, db, connection):
+    """The world with fee schedule, GPCIs and code sets loaded and provider A in network."""
+    from workers.reference_cache import forget
+    from workers.tests import factories as wf
+
+    forget()
+    wf.make_reference(connection)
+    plan_id = db.execute(
+        select(CoverageSpan.plan_id).where(CoverageSpan.member_id == world.subscriber.id)
+    ).scalar()
+    db.add(ProviderNetwork(provider_id=world.provider_a.id, plan_id=plan_id,
+                              effective_date=date(2025, 1, 1)))  # fmt: skip
+    db.flush()
+    yield world
+    forget()

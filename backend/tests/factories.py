@@ -6,6 +6,7 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.auth.service import create_user
@@ -131,6 +132,11 @@ def make_adjudicated(session: Session, staged: StagedClaim, **overrides) -> Adju
         patient_responsibility_cents=3_600, coinsurance_cents=3_600,
         contractual_adjustment_cents=staged.total_charge_cents - 18_000,
     )  # fmt: skip
+    # As the pipeline does: a row in the DEFAULT partition would block its month's partition.
+    session.execute(
+        text("SELECT production.ensure_service_month_partition(:month)"),
+        {"month": values["service_month"]},
+    )
     claim = AdjudicatedClaim(**{**values, **overrides})
     session.add(claim)
     staged.status = "processed"

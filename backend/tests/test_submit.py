@@ -1,29 +1,8 @@
 """POST /api/v1/claims: one claim in, adjudicated through the pipeline, decision out."""
 
-from datetime import date
-
-import pytest
 from sqlalchemy import select
 
 from backend.intake.models import ReceivedDocument
-from backend.members.models import CoverageSpan
-from backend.providers.models import ProviderNetwork
-from workers.reference_cache import forget
-from workers.tests import factories as wf
-
-
-@pytest.fixture
-def priced_world(world, db, connection):
-    forget()
-    wf.make_reference(connection)
-    plan_id = db.execute(
-        select(CoverageSpan.plan_id).where(CoverageSpan.member_id == world.subscriber.id)
-    ).scalar()
-    db.add(ProviderNetwork(provider_id=world.provider_a.id, plan_id=plan_id,
-                              effective_date=date(2025, 1, 1)))  # fmt: skip
-    db.flush()
-    yield world
-    forget()
 
 
 def claim_body(world, npi=None, **overrides):

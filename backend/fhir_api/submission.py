@@ -1,0 +1,132 @@
+"""Claim intake over FHIR: create, $submit and batch / transaction Bundles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from askes_fhir.bundle import claim_entries, response_bundle
+from askes_fhir.claim_out import claim_to_fhir
+from askes_fhir.claims import ACCEPTED, UNREADABLE, read_claim
+from askes_fhir.outcome import Issue, operation_outcome
+from askes_fhir.structure import parse_json, resource_issues
+from flask import g
+
+from backend.db import Session
+from backend.fhir_api.http import FhirError, max_bundle_entries
+from backend.fhir_api.intake import ServerReferences, keep_body, record_outcome, stage_claims
+
+
+@dataclass
+class Created:
+    claim_id: int
+    resource: dict  # the Claim as staged, with its id
+
+
+def create_claim(body: bytes, content_type: str | None, principal) -> Created:
+    """One Claim: kept, checked, mapped and staged as pending; FhirError when refused."""
+    document_id = keep_body(body, content_type, principal.user.id, g.get("request_id"))
+    resource = _decode(body, document_id)
+    resource = _submitted_resource(resource)
+    read = read_claim(resource, ServerReferences(principal.scope(Session())))
+    if read.status != ACCEPTED:
+        _refuse(document_id, read.status, read.issues)
+    (claim_id,) = stage_claims([(read.claim, None)], g.get("request_id"))
+    _accept(document_id, [claim_id])
+    return Created(claim_id, claim_to_fhir(read.claim, claim_id))
+
+
+def process_bundle(body: bytes, content_type: str | None, principal) -> dict:
+    """A batch (each entry on its own) or transaction (all or nothing) of Claims."""
+    document_id = keep_body(body, content_type, principal.user.id, g.get("request_id"))
+    bundle = _decode(body, document_id)
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        _refuse(document_id, UNREADABLE, resource_issues(bundle, ("Bundle",)))
+    limit = max_bundle_entries()
+    if len(bundle.get("entry") or []) > limit:
+        message = f"the Bundle has {len(bundle['entry'])} entries; the limit is {limit}"
+        _refuse(document_id, 413, [Issue("too-costly", message, "Bundle.entry")])
+    entries, bundle_issues = claim_entries(bundle, resource_issues(bundle, ("Bundle",)))
+    if bundle_issues:
+        _refuse(document_id, UNREADABLE, bundle_issues)
+    server = ServerReferences(principal.scope(Session()))
+    results = [_read_entry(entry, server) for entry in entries]
+    if bundle["type"] == "transaction":
+        return _transaction(document_id, results)
+    return _batch(document_id, results)
+
+
+def _read_entry(entry, server):
+    if entry.issues:
+        return UNREADABLE, None, entry.issues
+    read = read_claim(entry.resource, server, structure=[])
+    prefix = f"Bundle.entry[{entry.index}].resource"
+    issues = [_located(issue, prefix) for issue in read.issues]
+    return read.status, read.claim, issues
+
+
+def _located(issue: Issue, prefix: str) -> Issue:
+    expression = issue.expression or "Claim"
+    return replace(issue, expression=prefix + expression.removeprefix("Claim"))
+
+
+def _transaction(document_id: int, results) -> dict:
+    failed = [(status, issues) for status, _claim, issues in results if status != ACCEPTED]
+    if failed:
+        status = UNREADABLE if any(s == UNREADABLE for s, _ in failed) else 422
+        _refuse(document_id, status, [issue for _s, issues in failed for issue in issues])
+    claims = [(claim, position) for position, (_s, claim, _i) in enumerate(results, start=1)]
+    ids = stage_claims(claims, g.get("request_id"))
+    _accept(document_id, ids)
+    return response_bundle("transaction", [(201, f"Claim/{i}", []) for i in ids])
+
+
+def _batch(document_id: int, results) -> dict:
+    accepted = [
+        (claim, position)
+        for position, (status, claim, _i) in enumerate(results, start=1)
+        if status == ACCEPTED
+    ]
+    ids = iter(stage_claims(accepted, g.get("request_id")))
+    answers = [
+        (status, f"Claim/{next(ids)}", []) if status == ACCEPTED else (status, None, issues)
+        for status, _claim, issues in results
+    ]
+    staged = [int(location.split("/")[1]) for _s, location, _i in answers if location]
+    status = (
+        "accepted"
+        if len(staged) == len(results)
+        else ("partially_accepted" if staged else "rejected")
+    )
+    record_outcome(
+        document_id,
+        status,
+        {"claim_ids": staged, "entries": len(results), "statuses": [s for s, _l, _i in answers]},
+    )
+    Session.commit()
+    return response_bundle("batch", answers)
+
+
+def _decode(body: bytes, document_id: int):
+    resource, issues = parse_json(body)
+    if issues:
+        _refuse(document_id, UNREADABLE, issues)
+    return resource
+
+
+def _submitted_resource(resource):
+    """$submit takes the Claim itself or a Parameters with a `resource` parameter."""
+    if isinstance(resource, dict) and resource.get("resourceType") == "Parameters":
+        for parameter in resource.get("parameter") or []:
+            if parameter.get("name") == "resource" and isinstance(parameter.get("resource"), dict):
+                return parameter["resource"]
+    return resource
+
+
+def _refuse(document_id: int, status: int, issues: list[Issue]):
+    Session.rollback()
+    record_outcome(document_id, "rejected", {"status": status, **operation_outcome(issues)})
+    raise FhirError(status, issues)
+
+
+def _accept(document_id: int, claim_ids: list[int]) -> None:
+    record_outcome(document_id, "accepted", {"claim_ids": claim_ids})
