@@ -52,5 +52,4 @@ COPY --from=portal /frontend/dist frontend/dist
 
 USER askes
 EXPOSE 8000
-CMD ["gunicorn", "--bind=0.0.0.0:8000", "--worker-tmp-dir=/dev/shm", "--log-level=warning", \
-     "backend:create_app()"]
+CMD ["gunicorn", "-c", "python:backend.gunicorn_conf", "--bind=0.0.0.0:8000", "backend:create_app()"]

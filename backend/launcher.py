@@ -93,17 +93,9 @@ class Launcher:
     def _start_web(self) -> None:
         self.child_env = self._environment()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        self._spawn(
-            "web",
-            [
-                gunicorn, "backend:create_app()",
-                "--bind", f"{self.settings.host}:{self.settings.port}",
-                "--workers", str(self.settings.web_processes),
-                "--worker-tmp-dir", "/dev/shm",
-                "--graceful-timeout", "10",
-                "--log-level", "warning",
-            ],
-        )  # fmt: skip
+        bind = f"{self.settings.host}:{self.settings.port}"
+        config = "python:backend.gunicorn_conf"
+        self._spawn("web", [gunicorn, "-c", config, "--bind", bind, "backend:create_app()"])
         self._wait_for_web()
 
     def _wait_for_web(self, timeout: float = 60.0) -> None:

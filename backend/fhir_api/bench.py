@@ -172,8 +172,8 @@ def _http_figures(context: Context, fixture: dict, clients: int, seconds: int, w
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     env = context.child_environment()
     server = subprocess.Popen(
-        [gunicorn, "backend:create_app()", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--worker-tmp-dir", "/dev/shm", "--log-level", "warning"],
+        [gunicorn, "-c", "python:backend.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "backend:create_app()"],
         env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
