@@ -40,8 +40,8 @@ def _sizes(function):
 @click.command("generate")
 @_sizes
 @click.option("--format", "formats", multiple=True, default=("staging",), show_default=True,
-              help="staging, csv, jsonl; declared for later: x12-837p, x12-837i, x12-834, "
-                   "fhir-bundle (repeatable)")  # fmt: skip
+              help="staging, csv, jsonl, x12-837p, x12-837i, x12-834, fhir-bundle "
+                   "(repeatable)")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="directory for file formats [default: var/synthetic/seed-SEED]")  # fmt: skip
 @click.option("--progress/--no-progress", default=True, show_default=True)

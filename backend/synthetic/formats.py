@@ -1,9 +1,10 @@
 """Output formats of the generator: a registry of format writers by name.
 
-`staging`, `csv` and `jsonl` are built in. The X12 837P / 837I / 834 and FHIR Bundle writers
-are declared here and come with later work: a package that implements one fills its entry in
-`FORMATS` with the dotted path of its factory (or calls `register_format` at run time). Until
-then, asking for it raises FormatNotAvailable with a clear message.
+`staging`, `csv` and `jsonl` are the columnar sinks (sinks.py); `x12-837p`, `x12-837i`,
+`x12-834` (x12.py) and `fhir-bundle` (fhir_bundle.py) convert each chunk to canonical claims
+(canonical.py) and write them with the gateways' own writers (edi, askes_fhir). Each entry of
+`FORMATS` names its factory by dotted path; `register_format` adds one at run time. A declared
+name without a factory raises FormatNotAvailable with a clear message.
 
 A factory is called with an OutputTarget and returns a FormatWriter, which receives the
 ClaimContext once (`begin`: the population and the reference vocabularies, which is all an 834
@@ -64,10 +65,22 @@ FORMATS: dict[str, tuple[str, str | None]] = {
     ),
     "csv": ("claims.csv, claim_lines.csv, labels.csv", "backend.synthetic.sinks:CsvWriter"),
     "jsonl": ("claims.jsonl (lines nested), labels.jsonl", "backend.synthetic.sinks:JsonlWriter"),
-    "x12-837p": ("X12 005010X222A1 837 professional claims", None),
-    "x12-837i": ("X12 005010X223A3 837 institutional claims", None),
-    "x12-834": ("X12 005010X220A1 834 enrolment of the population", None),
-    "fhir-bundle": ("FHIR R4 Bundles of Claim resources", None),
+    "x12-837p": (
+        "X12 005010X222A1 837 professional claims, 837p-NNNNN.x12",
+        "backend.synthetic.x12:Professional837Writer",
+    ),
+    "x12-837i": (
+        "X12 005010X223A2 837 institutional claims, 837i-NNNNN.x12",
+        "backend.synthetic.x12:Institutional837Writer",
+    ),
+    "x12-834": (
+        "X12 005010X220A1 834 enrolment of the population, 834-NNNNN.x12",
+        "backend.synthetic.x12:Enrollment834Writer",
+    ),
+    "fhir-bundle": (
+        "FHIR R4 batch Bundles of Claim resources, bundle-NNNNNN.json",
+        "backend.synthetic.fhir_bundle:FhirBundleWriter",
+    ),
 }
 FILE_FORMATS = frozenset(FORMATS) - {"staging"}
 

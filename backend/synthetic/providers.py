@@ -153,7 +153,8 @@ def make_npis(offset: int, count: int) -> np.ndarray:
 
 
 def _tax_ids(rng, count: int) -> np.ndarray:
-    return rng.integers(10_000_000, 999_999_999, count).astype("S9")
+    numbers = rng.integers(10_000_000, 999_999_999, count).astype("U9")
+    return np.strings.zfill(numbers, 9).astype("S9")  # an EIN is 9 digits, leading 0 kept
 
 
 def _organization_names(rng, kind: np.ndarray) -> np.ndarray:
