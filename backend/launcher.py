@@ -36,6 +36,7 @@ class Launcher:
     def __init__(self, context):
         self.context = context
         self.children: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
         self.stopping = False
         self.restarts: list[float] = []
 
@@ -51,8 +52,10 @@ class Launcher:
         self._prepare()
         try:
             self._start_web()
+            askes = str(Path(sys.executable).parent / "askes")
             for number in range(self.settings.worker_processes):
-                self._start_worker(number)
+                self._spawn(f"worker-{number}", [askes, "worker"])
+            self._spawn("edi-drop-folder", [askes, "edi", "watch"])
             self._remember_children()
             self._print_banner()
             return self._supervise()
@@ -83,6 +86,7 @@ class Launcher:
         return env
 
     def _spawn(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
         self.children[name] = subprocess.Popen(
             command,
             env=self.child_env,
@@ -115,11 +119,9 @@ class Launcher:
                 time.sleep(0.2)
         raise click.ClickException("the web server did not answer in time")
 
-    def _start_worker(self, number: int) -> None:
-        askes = str(Path(sys.executable).parent / "askes")
-        self._spawn(f"worker-{number}", [askes, "worker"])
-
     def _print_banner(self) -> None:
+        from backend.edi.outbound import EdiFolders
+
         base = f"http://{self.settings.host}:{self.settings.port}"
         click.echo(
             f"\nAskes is running.\n"
@@ -127,6 +129,7 @@ class Launcher:
             f"  API docs       {base}/api/docs\n"
             f"  health         {base}/health   {base}/ready   {base}/metrics\n"
             f"  workers        {self.settings.worker_processes}\n"
+            f"  X12 drop-in    {EdiFolders.from_environment().inbound} (answers: outbound/)\n"
             f"demo logins (POST {base}/api/v1/auth/login):\n" + "\n".join(self.logins) + "\n"
             "Ctrl-C stops everything.\n"
         )
@@ -141,10 +144,10 @@ class Launcher:
                     click.echo(f"the web server exited with {child.returncode}; stopping", err=True)
                     return 1
                 if not self._may_restart():
-                    click.echo("workers keep exiting; stopping", err=True)
+                    click.echo("background processes keep exiting; stopping", err=True)
                     return 1
                 click.echo(f"{name} exited with {child.returncode}; restarting", err=True)
-                self._start_worker(int(name.split("-")[1]))
+                self._spawn(name, self.commands[name])
                 self._remember_children()
         return 0
 

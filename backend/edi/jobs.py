@@ -2,20 +2,26 @@
 
 Drop folder: files put in <edi dir>/inbound are moved to archive/ (name prefixed with the time),
 stored and processed as submitted by the payer itself (any billing provider); the answers (999
-or TA1, 277CA) are written to outbound/ like every document we write.
+or TA1, 277CA) are written to outbound/ like every document we write, and a file that no X12
+answer fits (not X12 at all, too large, a repeat) gets a JSON note there instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from backend.auth.principal import DataScope
 from backend.db import Session
 from backend.edi import intake, service
+from backend.edi.models import EdiDocument
 from backend.edi.outbound import EdiFolders
+from backend.intake.models import ReceivedDocument
 
 EVERYONE = DataScope(everything=True)
 
@@ -62,9 +68,28 @@ def _take(path: Path, folders: EdiFolders) -> int:
         else:
             file_id = service.submit(session, body, "edi-folder", path.name, None, EVERYONE).id
         session.commit()
+        answer_without_x12(session, file_id, archived.name, folders)
         return file_id
     finally:
         Session.remove()
+
+
+def answer_without_x12(session, file_id: int, name: str, folders: EdiFolders) -> None:
+    """A dropped file that got no X12 answer (not X12 at all, too large, a repeat) still gets one
+    in outbound/: a JSON note of its status and why, so nothing is dropped silently. Only an
+    X12 envelope can carry a TA1 or 999."""
+    answered = session.scalar(
+        select(func.count()).select_from(EdiDocument).where(EdiDocument.edi_file_id == file_id)
+    )
+    if answered:
+        return
+    status, outcome = session.execute(
+        select(ReceivedDocument.status, ReceivedDocument.outcome).where(
+            ReceivedDocument.id == file_id
+        )
+    ).one()
+    note = {"file": name, "stored_as": file_id, "status": status, "outcome": outcome}
+    (folders.outbound / f"{name}.{status}.json").write_text(json.dumps(note, indent=2, default=str))
 
 
 def watch(interval_seconds: float = 2.0, once: bool = False) -> None:

@@ -269,3 +269,20 @@ def test_drop_folder_archives_and_answers(world, db, edi_folder):
     assert db.get(ReceivedDocument, file_id).status == "accepted"
     answers = sorted(p.suffix for p in (edi_folder / "outbound").iterdir())
     assert answers == [".277ca", ".999"]
+
+
+def test_dropped_junk_and_repeats_are_answered_in_outbound(world, db, edi_folder):
+    import json
+
+    from backend.edi.jobs import scan_drop_folder
+
+    inbound, outbound = edi_folder / "inbound", edi_folder / "outbound"
+    inbound.mkdir()
+    (inbound / "notes.txt").write_text("this is not X12")
+    (junk_id,) = scan_drop_folder()
+    (note_path,) = outbound.glob("*notes.txt.*.json")
+    note = json.loads(note_path.read_text())
+    assert note["stored_as"] == junk_id and note["status"] == "rejected" and note["outcome"]
+    (inbound / "again.txt").write_text("this is not X12")
+    scan_drop_folder()
+    assert len(list(outbound.glob("*again.txt.*.json"))) == 1

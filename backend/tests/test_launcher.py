@@ -110,6 +110,14 @@ def test_run_serves_demo_users_then_ctrl_c_stops_everything(system):
                       {"username": "provider", "password": PASSWORD})  # fmt: skip
     assert status == 200 and me["role"] == "provider" and me["provider_id"]
     assert http("GET", f"{system.base}/api/openapi.json")[0] == 200
+    drop_in = system.var_dir / "edi" / "inbound"
+    drop_in.mkdir(parents=True, exist_ok=True)
+    (drop_in / "junk.x12").write_text("this is not X12")
+    outbound = system.var_dir / "edi" / "outbound"
+    assert wait_until(lambda: any(outbound.glob("*")), timeout=30), "the drop folder is not watched"
+    assert (system.var_dir / "edi" / "archive" / "junk.x12").exists() or any(
+        (system.var_dir / "edi" / "archive").glob("*junk*")
+    )
     processes = system.children() + system.server_pids()
     assert all(alive(pid) for pid in processes)
 
