@@ -1,10 +1,11 @@
 """The per-line explanation written with each adjudicated line: `adjustments` (835 CAS order)
-and `pricing_trace` (how the fee was set, where the cost share started from), as JSON text.
+as JSON text, and the pricing trace (how the fee was set, where the cost share started from) as
+typed columns (`backend.claims.models.TRACE_COLUMNS`).
 
-Built as fixed-width byte matrices (one row per line) without per-line Python: numbers are
-right-aligned digits, words come from small padded vocabularies, and a part that does not apply
-is blanked with spaces, which JSON ignores between tokens. PostgreSQL stores the parsed jsonb,
-so the padding never reaches the database.
+The JSON is built as fixed-width byte matrices (one row per line) without per-line Python:
+numbers are right-aligned digits, words come from small padded vocabularies, and a part that
+does not apply is blanked with spaces, which JSON ignores between tokens. PostgreSQL stores the
+parsed jsonb, so the padding never reaches the database.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from backend.canonical.edits import EDITS
+from workers.binary import encode_fixed, encode_text
 from workers.pipeline.codes import NO_EDIT, PRICING_METHODS, RVU, SERVICE_CATEGORIES
 from workers.pipeline.run import ChunkResult
 
@@ -27,11 +29,10 @@ def _words(words) -> np.ndarray:
 
 CARC = _words(edit.carc for edit in EDITS.values())
 RARC = np.array([edit.rarc or "" for edit in EDITS.values()], "S6")
-METHOD = _words(PRICING_METHODS)
-CATEGORY = _words(SERVICE_CATEGORIES)
-NETWORK = _words(("in", "out"))
-ALLOWED_FROM = _words(("fee", "billed", "denied"))
-BOOLEAN = np.frombuffer(b"falsetrue ", np.uint8).reshape(2, 5)
+METHOD_TEXT = np.array(PRICING_METHODS, "S")
+CATEGORY_TEXT = np.array(SERVICE_CATEGORIES, "S")
+NETWORK_TEXT = np.array(("in", "out"), "S")
+ALLOWED_FROM_TEXT = np.array(("fee", "billed", "denied"), "S")
 
 
 def _const(text: str, count: int) -> np.ndarray:
@@ -118,13 +119,14 @@ def remark_codes(result: ChunkResult, rows: np.ndarray) -> np.ndarray:
     return np.where(denial != NO_EDIT, RARC[np.maximum(denial, 0)], b"")
 
 
-def pricing_trace(result: ChunkResult, rows: np.ndarray) -> np.ndarray:
-    """JSON objects: method, fee, facility PE and modifier factor (RVU lines), percentage of
-    charges, what the lesser-of took, network, service category, deductible and out-of-pocket
-    met before the line and the coinsurance rate (lines not denied)."""
+def pricing_trace_fields(result: ChunkResult, rows: np.ndarray) -> list:
+    """The typed trace columns of production.claim_line (TRACE_COLUMNS order), encoded for
+    binary COPY: method, fee, facility PE and modifier factor (RVU lines, else NULL),
+    percentage of charges (NULL unless one applied), what the lesser-of took, network, service
+    category, deductible and out-of-pocket met before the line and the coinsurance rate (NULL on
+    denied lines)."""
     priced, share, decided = result.pricing, result.share, result.lines
-    count = len(rows)
-    rvu = priced.method[rows] == RVU
+    not_rvu = priced.method[rows] != RVU
     denied = decided.denial_edit[rows] != NO_EDIT
     category = result.category[rows]
     fee = priced.fee[rows]
@@ -133,23 +135,17 @@ def pricing_trace(result: ChunkResult, rows: np.ndarray) -> np.ndarray:
         priced.factor_numerator[rows] * 10_000 // np.maximum(priced.factor_denominator[rows], 1)
     )
     allowed_from = np.where(denied, 2, np.where(decided.allowed[rows] < fee, 1, 0))
-    network = NETWORK[result.eligibility.out_of_network[rows].astype(np.int64)]
-    percent = _join(_const(',"percent_of_charges_bp":', count), _number(rate))
-    before = share.deductible_before[rows], share.oop_before[rows], share.coinsurance_bp[rows]
-    return _as_text(_join(
-        _const('{"method":', count), METHOD[priced.method[rows]],
-        _const(',"fee_cents":', count), _number(fee),
-        _blank_unless(rvu, _join(
-            _const(',"facility_pe":', count), BOOLEAN[priced.facility[rows].astype(np.int64)],
-            _const(',"modifier_factor_bp":', count), _number(factor_bp))),
-        _blank_unless(rate > 0, percent),
-        _const(',"allowed_from":', count), ALLOWED_FROM[allowed_from],
-        _const(',"network":', count), network,
-        _blank_unless(category >= 0, _join(
-            _const(',"service_category":', count), CATEGORY[np.maximum(category, 0)])),
-        _blank_unless(~denied, _join(
-            _const(',"deductible_met_before_cents":', count), _number(before[0]),
-            _const(',"oop_met_before_cents":', count), _number(before[1]),
-            _const(',"coinsurance_bp":', count), _number(before[2]))),
-        _const("}", count),
-    ))  # fmt: skip
+    out_of_network = result.eligibility.out_of_network[rows].astype(np.int64)
+    return [
+        encode_text(METHOD_TEXT[priced.method[rows]]),
+        encode_fixed(fee, ">i8"),
+        encode_fixed(priced.facility[rows].astype(bool), "?", not_rvu),
+        encode_fixed(factor_bp, ">i4", not_rvu),
+        encode_fixed(rate, ">i4", rate <= 0),
+        encode_text(ALLOWED_FROM_TEXT[allowed_from]),
+        encode_text(NETWORK_TEXT[out_of_network]),
+        encode_text(np.where(category >= 0, CATEGORY_TEXT[np.maximum(category, 0)], b"")),
+        encode_fixed(share.deductible_before[rows], ">i8", denied),
+        encode_fixed(share.oop_before[rows], ">i8", denied),
+        encode_fixed(share.coinsurance_bp[rows], ">i4", denied),
+    ]

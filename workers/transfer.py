@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import text
 
 from backend.canonical.edits import EDITS
+from backend.claims.models import TRACE_COLUMNS
 from workers import trace
 from workers.binary import (
     array_literal,
@@ -110,7 +111,7 @@ LINE_COLUMNS = (
     "patient_responsibility_cents", "deductible_cents", "coinsurance_cents", "copay_cents",
     "contractual_adjustment_cents", "noncovered_cents", "work_rvu", "pe_rvu", "mp_rvu",
     "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "adjustments", "rarc_codes",
-    "pricing_trace",
+    *TRACE_COLUMNS,
 )  # fmt: skip
 COPY_LINES = f"COPY production.claim_line ({', '.join(LINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 VARCHAR_OID = 1043
@@ -309,7 +310,7 @@ def _production_lines(result: ChunkResult) -> bytes:
         encode_numeric(priced.conversion_factor[rows], 4, not_rvu),
         encode_text(trace.adjustments(result, rows), prefix=b"\x01"),
         encode_text_array(trace.remark_codes(result, rows), VARCHAR_OID),
-        encode_text(trace.pricing_trace(result, rows), prefix=b"\x01"),
+        *trace.pricing_trace_fields(result, rows),
     ]  # fmt: skip
     return copy_stream(fields)
 

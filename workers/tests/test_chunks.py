@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from backend.claims.models import line_pricing_trace
 from workers.chunks import adjudicate
 from workers.reference_cache import forget
 from workers.tests import factories as wf
@@ -37,7 +38,7 @@ def production(connection, claim_id):
         .mappings()
         .all()
     )
-    return claim, lines
+    return claim, [{**line, "pricing_trace": line_pricing_trace(line)} for line in lines]
 
 
 def test_a_claim_is_priced_cost_shared_and_written_with_its_trace(
@@ -59,6 +60,17 @@ def test_a_claim_is_priced_cost_shared_and_written_with_its_trace(
         str(lines[1]["work_rvu"]) == "0.79"
         and lines[1]["pricing_trace"]["modifier_factor_bp"] == 15_000
     )
+    # The trace columns read back as the JSON object the API shows: every step of the fee and
+    # where the cost share started from, nothing that did not apply (no percentage of charges).
+    trace = lines[0]["pricing_trace"]
+    assert {k: trace[k] for k in ("method", "fee_cents", "facility_pe", "modifier_factor_bp",
+                                  "allowed_from", "network", "deductible_met_before_cents",
+                                  "oop_met_before_cents")} == {
+        "method": "rvu", "fee_cents": 9_322, "facility_pe": False, "modifier_factor_bp": 10_000,
+        "allowed_from": "fee", "network": "in", "deductible_met_before_cents": 0,
+        "oop_met_before_cents": 0,
+    }  # fmt: skip
+    assert "percent_of_charges_bp" not in trace and "service_category" in trace
     # The primary-care office visit has a $40 copay before the deductible; the injection goes
     # to the $100 deductible, which it does not exhaust, so no coinsurance.
     assert (lines[0]["copay_cents"], lines[0]["deductible_cents"]) == (4_000, 0)
