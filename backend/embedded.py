@@ -105,7 +105,15 @@ class EmbeddedPostgres:
         if self.is_running():
             return
         # pg_ctl itself removes a stale postmaster.pid whose process is gone.
-        options = f"-h '' -k {self.sockets} -c max_connections=200 -c shared_buffers=256MB"
+        # Throughput settings, durability unchanged (fsync, synchronous_commit and full-page
+        # writes stay on): a checkpoint in the middle of a batch wrote hundreds of MB and made
+        # every page touched after it log a full image (max_wal_size, checkpoint_timeout); a
+        # chunk's staging rows are spread over the whole table (grouped by member), and with
+        # 256MB of buffers each chunk re-read them from the OS cache (shared_buffers).
+        options = (
+            f"-h '' -k {self.sockets} -c max_connections=200 -c shared_buffers=2GB "
+            "-c max_wal_size=16GB -c checkpoint_timeout=30min"
+        )
         result = self._run(
             self.bin / "pg_ctl", "-D", self.pgdata, "-l", self.log, "-w", "-t", "60",
             "-o", options, "start", start_new_session=True,
