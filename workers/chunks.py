@@ -108,7 +108,7 @@ WHERE batch_id = :batch_id AND chunk_number = :chunk_number AND status = 'runnin
 """
 SPLIT = """
 WITH halves AS (
-    SELECT (hashtext(coalesce(patient_member_number, subscriber_member_number) || ':split')
+    SELECT (hashtext(coalesce(patient_member_number, subscriber_member_number) || '\\:split')
             >> :depth) & 1 AS half, id
     FROM staging.claim WHERE id = ANY(:claim_ids))
 INSERT INTO batch_chunk (batch_id, chunk_number, status, claim_ids, claims, depth, attempts,
@@ -116,6 +116,12 @@ INSERT INTO batch_chunk (batch_id, chunk_number, status, claim_ids, claims, dept
 SELECT :batch_id, :next + half, 'pending', array_agg(id ORDER BY id), count(*), :depth + 1, 0,
        '{}'::jsonb
 FROM halves GROUP BY half
+"""
+
+
+MEMBERS_IN_CHUNK = """
+SELECT count(DISTINCT coalesce(patient_member_number, subscriber_member_number))
+FROM staging.claim WHERE id = ANY(:claim_ids)
 """
 
 
@@ -190,13 +196,15 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
 
 def split_chunk(engine, lease: Lease, error: Exception) -> bool:
     """After a database error: replace the chunk by two halves (claims of one member stay
-    together). A chunk that cannot be halved any more is marked failed. True if split."""
+    together, so cost share stays in service-date order). A chunk of one member's claims
+    cannot be halved: it is marked failed, its claims stay pending. True if split."""
     message = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
     with engine.begin() as connection:
         connection.execute(
             text("SELECT 1 FROM batch WHERE id = :id FOR UPDATE"), {"id": lease.batch_id}
         )
-        if len(lease.claim_ids) <= 1 or lease.depth >= 24:
+        members = connection.execute(text(MEMBERS_IN_CHUNK), {"claim_ids": lease.claim_ids})
+        if members.scalar_one() <= 1 or lease.depth >= 24:
             connection.execute(
                 text(
                     "UPDATE batch_chunk SET status = 'failed', error = :e, lease_until = NULL "

@@ -1,5 +1,8 @@
 """Migrations: from empty to head, one step down and up, models equal migrations, one head."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -77,3 +80,28 @@ def _ignore_partitions(obj, name, type_, reflected, compare_to):
     if type_ == "table" and reflected and compare_to is None and obj.schema == "production":
         return name in Base.metadata.tables
     return True
+
+
+def test_two_sessions_creating_one_partition_do_not_collide(engine):
+    """Two workers reaching a new service month at once: the second waits for the first's
+    partition instead of failing with DuplicateTable."""
+    create = sa.text("SELECT production.ensure_service_month_partition('2032-03-10')")
+    first = engine.connect()
+    try:
+        first.execute(create)  # created, not committed: the lock is held
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(_create_in_own_transaction, engine, create)
+            time.sleep(0.3)
+            assert not second.done()  # waiting for the first session to commit
+            first.commit()
+            second.result(timeout=10)
+    finally:
+        first.close()
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS production.claim_line_2032_03"))
+            connection.execute(sa.text("DROP TABLE IF EXISTS production.claim_2032_03"))
+
+
+def _create_in_own_transaction(engine, statement):
+    with engine.begin() as connection:
+        connection.execute(statement)

@@ -94,3 +94,68 @@ def test_a_batch_is_worked_in_chunks_and_reconciles(engine, redis_client, commit
     )
     assert reconciliation["balanced"] is True
     assert set(progress["stage_seconds"]) >= {"fetch", "validation", "cost_share", "transfer"}
+
+
+REFUSE_ONE_CLAIM = """
+CREATE FUNCTION public.askes_test_refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id = {claim_id} THEN
+        RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER askes_test_refuse_claim BEFORE INSERT ON production.claim
+    FOR EACH ROW EXECUTE FUNCTION public.askes_test_refuse_claim()
+"""
+
+
+@pytest.fixture
+def one_claim_refused_by_the_database(engine, committed_claims):
+    """A trigger that makes PostgreSQL refuse one claim's production row: a database error
+    that only that claim causes."""
+    refused = committed_claims[7]
+    with engine.begin() as connection:
+        for statement in REFUSE_ONE_CLAIM.format(claim_id=refused).split(";\nCREATE TRIGGER"):
+            prefix = "" if statement.startswith("\nCREATE FUNCTION") else "CREATE TRIGGER"
+            connection.execute(text(prefix + statement))
+    yield refused
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER askes_test_refuse_claim ON production.claim"))
+        connection.execute(text("DROP FUNCTION public.askes_test_refuse_claim()"))
+
+
+def test_a_database_error_splits_the_chunk_down_to_the_member_it_comes_from(
+    engine, redis_client, committed_claims, one_claim_refused_by_the_database
+):
+    refused = one_claim_refused_by_the_database
+    with engine.begin() as connection:
+        batch_id = create_batch(connection, {"claim_ids": committed_claims}, claims_per_chunk=50)
+    work_batch_chunks(engine, redis_client, batch_id)
+    with engine.connect() as connection:
+        progress = batch_progress(connection, batch_id)
+        chunks = connection.execute(
+            text(
+                "SELECT status, claims, error FROM batch_chunk WHERE batch_id = :b "
+                "ORDER BY chunk_number"
+            ),
+            {"b": batch_id},
+        ).all()
+        written = connection.execute(
+            text("SELECT id FROM production.claim WHERE batch_id = :b"), {"b": batch_id}
+        ).scalars()
+        staged = connection.execute(
+            text("SELECT status FROM staging.claim WHERE id = :id"), {"id": refused}
+        ).scalar_one()
+    failed_chunks = [chunk for chunk in chunks if chunk.status == "failed"]
+    # Halved down to the claims of the refused claim's member (a member's claims stay
+    # together: cost share runs in service-date order), five of the forty; the others went
+    # through.
+    culprits = set(committed_claims[7:40:8])
+    assert refused in culprits and [chunk.claims for chunk in failed_chunks] == [5]
+    assert "refused by the test" in failed_chunks[0].error
+    assert {chunk.status for chunk in chunks} <= {"split", "done", "failed"}
+    assert sorted(written) == sorted(set(committed_claims[:-1]) - culprits)
+    assert staged == "pending"  # not lost: a later batch takes it again
+    reconciliation = progress["reconciliation"]
+    assert reconciliation["unprocessed"] == 5 and reconciliation["failed"] == 1
+    assert reconciliation["claims_in"] == 41 and reconciliation["balanced"] is True
