@@ -130,8 +130,8 @@ LINE_CODES = [
 ]
 LINES_SQL = f"""
 SELECT {_rows(LINE_COLUMNS, LINE_CODES)}
-FROM unnest(CAST(:ids AS int8[])) AS k(id)  -- index lookups, not a scan of all staged lines
-JOIN staging.claim_line l ON l.claim_id = k.id
+FROM staging.claim_line l
+WHERE l.claim_id = ANY(CAST(:ids AS int8[]))  -- not a join: that hashed every staged line
 """
 DIAGNOSES_SQL = f"""
 SELECT {_column("s.id", "claim_id", "s.id, d.ord")},
@@ -210,8 +210,11 @@ WHERE p.id = ANY(CAST(:plans AS int8[])) GROUP BY p.id ORDER BY p.id
 def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     """The pending claims among `claim_ids` with everything the stages need; `today` is an
     int32 date (days since 1970). `connection` is a SQLAlchemy Connection."""
-    # The ordered aggregates (diagnoses, coverage, history) sort in memory, not on disk.
-    connection.execute(text("SET LOCAL work_mem = '128MB'"))
+    # The ordered aggregates (diagnoses, coverage, history) sort in memory, not on disk; no
+    # parallel query: the workers are the parallelism, and gather workers only compete with them.
+    connection.execute(
+        text("SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0")
+    )
     row = connection.execute(text(CLAIMS_SQL), {"ids": array_literal(claim_ids)}).mappings().one()
     claim_values = _decode_rows(row, CLAIM_COLUMNS, CLAIM_CODES)
     claim_values = _in_order(claim_values, np.argsort(claim_values["claim_id"], kind="stable"))

@@ -1,11 +1,10 @@
-"""The per-line explanation written with each adjudicated line: `adjustments` (835 CAS order)
-as JSON text, and the pricing trace (how the fee was set, where the cost share started from) as
-typed columns (`backend.claims.models.TRACE_COLUMNS`).
+"""The per-line explanation written with each adjudicated line, as typed columns of
+production.claim_line: the denial CARC (which, with the amount columns, gives the line's 835
+adjustments: `backend.claims.models.line_adjustments`), the RARC, and the pricing trace (how the
+fee was set, where the cost share started from: `backend.claims.models.TRACE_COLUMNS`).
 
-The JSON is built as fixed-width byte matrices (one row per line) without per-line Python:
-numbers are right-aligned digits, words come from small padded vocabularies, and a part that
-does not apply is blanked with spaces, which JSON ignores between tokens. PostgreSQL stores the
-parsed jsonb, so the padding never reaches the database.
+Typed columns rather than JSON: PostgreSQL parsing a jsonb value per line was the largest part
+of writing the lines, and the JSON repeated what the amount columns already hold.
 """
 
 from __future__ import annotations
@@ -17,17 +16,7 @@ from workers.binary import encode_fixed, encode_text
 from workers.pipeline.codes import NO_EDIT, PRICING_METHODS, RVU, SERVICE_CATEGORIES
 from workers.pipeline.run import ChunkResult
 
-SPACE, COMMA, DIGIT_ZERO = 32, 44, 48
-
-
-def _words(words) -> np.ndarray:
-    """Quoted words padded after the closing quote, as a (len(words), width) uint8 matrix."""
-    quoted = [f'"{word}"'.encode() for word in words]
-    width = max(len(q) for q in quoted)
-    return np.frombuffer(b"".join(q.ljust(width) for q in quoted), np.uint8).reshape(-1, width)
-
-
-CARC = _words(edit.carc for edit in EDITS.values())
+CARC_TEXT = np.array([edit.carc for edit in EDITS.values()], "S3")
 RARC = np.array([edit.rarc or "" for edit in EDITS.values()], "S6")
 METHOD_TEXT = np.array(PRICING_METHODS, "S")
 CATEGORY_TEXT = np.array(SERVICE_CATEGORIES, "S")
@@ -35,82 +24,10 @@ NETWORK_TEXT = np.array(("in", "out"), "S")
 ALLOWED_FROM_TEXT = np.array(("fee", "billed", "denied"), "S")
 
 
-def _const(text: str, count: int) -> np.ndarray:
-    return np.broadcast_to(np.frombuffer(text.encode(), np.uint8), (count, len(text)))
-
-
-_FOUR_DIGITS = np.frombuffer(
-    b"".join(f"{n:04d}".encode() for n in range(10_000)), np.uint8
-).reshape(10_000, 4)
-
-
-def _number(values: np.ndarray, width: int | None = None) -> np.ndarray:
-    """Non-negative integers as right-aligned ASCII digits (leading spaces), as wide as the
-    largest needs; four digits per table lookup, so few divisions."""
-    values = np.asarray(values, np.int64)
-    if width is None:
-        width = len(str(int(values.max()))) if len(values) else 1
-    limbs = -(-width // 4)
-    digits = np.empty((len(values), 4 * limbs), np.uint8)
-    rest = values
-    for limb in range(limbs - 1, -1, -1):
-        rest, low = np.divmod(rest, 10_000)
-        digits[:, 4 * limb : 4 * limb + 4] = _FOUR_DIGITS[low]
-    digits = digits[:, 4 * limbs - width :]
-    count = np.maximum(np.floor(np.log10(np.maximum(values, 1))).astype(np.int64) + 1, 1)
-    leading = np.arange(width) < (width - count)[:, None]
-    digits[leading] = SPACE
-    return digits
-
-
-def _blank_unless(mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    return np.where(mask[:, None], matrix, SPACE).astype(np.uint8)
-
-
-def _join(*parts: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.hstack(parts))
-
-
-def _as_text(matrix: np.ndarray) -> np.ndarray:
-    return matrix.view(f"S{matrix.shape[1]}").ravel()
-
-
-def adjustments(result: ChunkResult, rows: np.ndarray) -> np.ndarray:
-    """JSON arrays of {group, carc, amount_cents} per line in `rows`, non-zero amounts only."""
-    decided, share = result.lines, result.share
-    count = len(rows)
-    denial = decided.denial_edit[rows]
-    denied = denial != NO_EDIT
-    entries = [
-        (
-            denied,
-            _join(
-                _const('{"group":"CO","carc":', count),
-                CARC[np.maximum(denial, 0)],
-                _const(',"amount_cents":', count),
-                _number(decided.noncovered[rows]),
-                _const("}", count),
-            ),
-        )
-    ]
-    for group, carc, amounts in (
-        ("CO", "45", decided.contractual),
-        ("PR", "1", share.deductible),
-        ("PR", "2", share.coinsurance),
-        ("PR", "3", share.copay),
-    ):
-        present = ~denied & (amounts[rows] > 0)
-        text = f'{{"group":"{group}","carc":"{carc}","amount_cents":'
-        entries.append(
-            (present, _join(_const(text, count), _number(amounts[rows]), _const("}", count)))
-        )
-    parts, seen = [_const("[", count)], np.zeros(count, bool)
-    for present, matrix in entries:
-        separator = np.where(present & seen, COMMA, SPACE).astype(np.uint8)[:, None]
-        parts += [separator, _blank_unless(present, matrix)]
-        seen |= present
-    parts.append(_const("]", count))
-    return _as_text(_join(*parts))
+def denial_carcs(result: ChunkResult, rows: np.ndarray) -> np.ndarray:
+    """The CARC of each denied line in `rows` (adjustment group CO), b"" on the others."""
+    denial = result.lines.denial_edit[rows]
+    return np.where(denial != NO_EDIT, CARC_TEXT[np.maximum(denial, 0)], b"")
 
 
 def remark_codes(result: ChunkResult, rows: np.ndarray) -> np.ndarray:

@@ -110,7 +110,7 @@ LINE_COLUMNS = (
     "place_of_service", "decision", "billed_cents", "allowed_cents", "paid_cents",
     "patient_responsibility_cents", "deductible_cents", "coinsurance_cents", "copay_cents",
     "contractual_adjustment_cents", "noncovered_cents", "work_rvu", "pe_rvu", "mp_rvu",
-    "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "adjustments", "rarc_codes",
+    "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "denial_carc", "rarc_codes",
     *TRACE_COLUMNS,
 )  # fmt: skip
 COPY_LINES = f"COPY production.claim_line ({', '.join(LINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
@@ -308,7 +308,7 @@ def _production_lines(result: ChunkResult) -> bytes:
         *(encode_numeric(values[rows], 3, not_rvu)
           for values in (priced.work_gpci, priced.pe_gpci, priced.mp_gpci)),
         encode_numeric(priced.conversion_factor[rows], 4, not_rvu),
-        encode_text(trace.adjustments(result, rows), prefix=b"\x01"),
+        encode_text(trace.denial_carcs(result, rows)),
         encode_text_array(trace.remark_codes(result, rows), VARCHAR_OID),
         *trace.pricing_trace_fields(result, rows),
     ]  # fmt: skip

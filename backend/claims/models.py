@@ -237,8 +237,11 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
     pe_gpci: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
     mp_gpci: Mapped[Decimal | None] = mapped_column(Numeric(5, 3))
     conversion_factor: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
-    # [{"group": "CO", "carc": "45", "amount_cents": 1234}, ...] in 835 CAS order
-    adjustments: Mapped[list] = mapped_column(JSONB, default=list)
+    # The CARC of a denied line (group CO), NULL otherwise. With the amount columns it gives
+    # the line's adjustments (`adjustments`); lines written before revision 0007 have it NULL
+    # and keep their adjustments as jsonb in `stored_adjustments`.
+    denial_carc: Mapped[str | None] = code_column(3)
+    stored_adjustments: Mapped[list | None] = mapped_column("adjustments", JSONB)
     rarc_codes: Mapped[list[str]] = mapped_column(ARRAY(String(6)), default=list)
     # How the fee was set and where the cost share started from, as typed columns (parsing a
     # jsonb trace per line was a third of the cost of writing lines); `pricing_trace` shows
@@ -258,6 +261,11 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
     stored_pricing_trace: Mapped[dict | None] = mapped_column("pricing_trace", JSONB)
 
     @property
+    def adjustments(self) -> list[dict]:
+        """[{"group": "CO", "carc": "45", "amount_cents": 1234}, ...] in 835 CAS order."""
+        return line_adjustments({name: getattr(self, name) for name in ADJUSTMENT_COLUMNS})
+
+    @property
     def pricing_trace(self) -> dict:
         """method, fee_cents, facility_pe, modifier_factor_bp, percent_of_charges_bp,
         allowed_from, network, service_category, deductible_met_before_cents,
@@ -272,6 +280,38 @@ TRACE_COLUMNS = (
     "allowed_from", "network", "service_category", "deductible_met_before_cents",
     "oop_met_before_cents", "coinsurance_bp",
 )  # fmt: skip
+
+
+ADJUSTMENT_COLUMNS = (
+    "decision", "denial_carc", "noncovered_cents", "contractual_adjustment_cents",
+    "deductible_cents", "coinsurance_cents", "copay_cents", "stored_adjustments",
+)  # fmt: skip
+# What is not paid of a line that is not denied, in 835 CAS order.
+COST_ADJUSTMENTS = (
+    ("CO", "45", "contractual_adjustment_cents"),
+    ("PR", "1", "deductible_cents"),
+    ("PR", "2", "coinsurance_cents"),
+    ("PR", "3", "copay_cents"),
+)
+
+
+def line_adjustments(row) -> list[dict]:
+    """The adjustments of a production line row (a mapping of ADJUSTMENT_COLUMNS; a row read
+    with SQL names the jsonb column `adjustments`): a denied line's charge under CO-<its
+    CARC>; otherwise contractual (CO-45), deductible (PR-1), coinsurance (PR-2) and copay
+    (PR-3), those that are not zero."""
+    stored = row.get("stored_adjustments", row.get("adjustments"))
+    if row["denial_carc"] is None and stored is not None:
+        return stored  # written before revision 0007
+    if row["denial_carc"] is not None:
+        return [
+            {"group": "CO", "carc": row["denial_carc"], "amount_cents": row["noncovered_cents"]}
+        ]
+    return [
+        {"group": group, "carc": carc, "amount_cents": row[column]}
+        for group, carc, column in COST_ADJUSTMENTS
+        if row[column]
+    ]
 
 
 def line_pricing_trace(row) -> dict:

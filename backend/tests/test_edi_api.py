@@ -216,10 +216,6 @@ def test_835_after_adjudication(world, as_user, db):
                 patient_responsibility_cents=1_800,
                 coinsurance_cents=1_800,
                 contractual_adjustment_cents=3_500,
-                adjustments=[
-                    {"group": "CO", "carc": "45", "amount_cents": 3_500},
-                    {"group": "PR", "carc": "2", "amount_cents": 1_800},
-                ],
                 rarc_codes=["N130"],
             )
         )

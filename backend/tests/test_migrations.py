@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from backend.claims.models import line_adjustments
 from backend.db import Base, import_models
 from backend.migrations import alembic_config, downgrade, upgrade
 
@@ -105,3 +106,51 @@ def test_two_sessions_creating_one_partition_do_not_collide(engine):
 def _create_in_own_transaction(engine, statement):
     with engine.begin() as connection:
         connection.execute(statement)
+
+
+LINE = """
+INSERT INTO production.claim_line (claim_id, line_number, service_month, service_from,
+    service_to, units, decision, billed_cents, allowed_cents, paid_cents,
+    patient_responsibility_cents, deductible_cents, coinsurance_cents, copay_cents,
+    contractual_adjustment_cents, noncovered_cents, rarc_codes, denial_carc)
+VALUES (1, 1, '2026-03-01', '2026-03-02', '2026-03-02', 1, 'paid', 20000, 12000, 7000, 5000,
+        3000, 2000, 0, 8000, 0, '{}', NULL),
+       (1, 2, '2026-03-01', '2026-03-02', '2026-03-02', 1, 'denied', 4321, 0, 0, 0, 0, 0, 0,
+        0, 4321, '{N130}', '27')
+"""
+
+
+def test_adjustments_derived_from_columns_equal_the_json_written_on_downgrade(empty_database):
+    """The 835 adjustments of a line, derived from its columns (revision 0007), are what the
+    downgrade stores back as jsonb, so both readings of a line tell the same story."""
+    url = empty_database()
+    upgrade(url)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("SELECT production.ensure_service_month_partition('2026-03-01')")
+        )
+        connection.execute(sa.text(LINE))
+        derived = [
+            line_adjustments(row)
+            for row in connection.execute(
+                sa.text("SELECT * FROM production.claim_line ORDER BY line_number")
+            ).mappings()
+        ]
+    assert derived == [
+        [{"group": "CO", "carc": "45", "amount_cents": 8000},
+         {"group": "PR", "carc": "1", "amount_cents": 3000},
+         {"group": "PR", "carc": "2", "amount_cents": 2000}],
+        [{"group": "CO", "carc": "27", "amount_cents": 4321}],
+    ]  # fmt: skip
+    downgrade(url, "0006")
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT adjustments FROM production.claim_line ORDER BY line_number")
+        ).scalars()
+        assert list(stored) == derived
+    upgrade(url)
+    with engine.connect() as connection:  # lines from before 0007 keep their stored JSON
+        rows = connection.execute(sa.text("SELECT * FROM production.claim_line")).mappings()
+        assert sorted((line_adjustments(row) for row in rows), key=len) == sorted(derived, key=len)
+    engine.dispose()

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from backend.claims.models import line_pricing_trace
+from backend.claims.models import line_adjustments, line_pricing_trace
 from workers.chunks import adjudicate
 from workers.reference_cache import forget
 from workers.tests import factories as wf
@@ -38,7 +38,10 @@ def production(connection, claim_id):
         .mappings()
         .all()
     )
-    return claim, [{**line, "pricing_trace": line_pricing_trace(line)} for line in lines]
+    return claim, [
+        {**line, "pricing_trace": line_pricing_trace(line), "adjustments": line_adjustments(line)}
+        for line in lines
+    ]
 
 
 def test_a_claim_is_priced_cost_shared_and_written_with_its_trace(
