@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench
+.PHONY: run test lint install frontend clean bench bench-fhir wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,24 @@ BENCH_CLAIMS  ?= 100000
 BENCH_WORKERS ?= 2
 bench: install
 	$(BIN)/askes bench pipeline --claims $(BENCH_CLAIMS) --workers $(BENCH_WORKERS) --record
+
+# FHIR intake benchmark (docs/benchmarks.md): a Bundle of Claims to staged, and single POST
+# /fhir/Claim under concurrent clients through gunicorn, driven by wrk (installed when missing).
+# Needs the demo data (`askes seed demo`).
+BENCH_FHIR_CLAIMS    ?= 1000
+BENCH_FHIR_CLIENTS   ?= 8
+BENCH_FHIR_SECONDS   ?= 15
+BENCH_FHIR_PROCESSES ?= 2
+bench-fhir: install wrk
+	$(BIN)/askes bench fhir --claims $(BENCH_FHIR_CLAIMS) --clients $(BENCH_FHIR_CLIENTS) \
+		--seconds $(BENCH_FHIR_SECONDS) --web-processes $(BENCH_FHIR_PROCESSES) --json --record
+
+# The HTTP load generator of the FHIR benchmark, from the distribution's packages (Debian/Ubuntu).
+wrk:
+	@command -v wrk >/dev/null || { \
+		command -v apt-get >/dev/null || { echo "install wrk with your package manager"; exit 1; }; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf $(VENV) var
