@@ -198,11 +198,15 @@ def seed() -> None:
 @seed.command("demo")
 @pass_context
 def seed_demo_command(context: Context) -> None:
-    """Load reference data, a generated demo population and the demo users (idempotent)."""
+    """Load reference data, a generated demo population and the demo users (idempotent); the
+    first time, queue most demo claims for the workers to adjudicate."""
+    from redis import Redis
+
     from backend.seed import seed_demo
 
+    redis = Redis.from_url(context.settings.redis_url)
     with context.engine.begin() as connection:
-        logins = seed_demo(connection, context.settings.demo_password)
+        logins = seed_demo(connection, context.settings.demo_password, redis)
     for line in logins:
         click.echo(line)
 

@@ -67,15 +67,18 @@ class Launcher:
         self.stopping = True
 
     def _prepare(self) -> None:
+        from redis import Redis
+
         from backend.auth.roles import sync_roles
         from backend.db import Session
         from backend.migrations import upgrade
         from backend.seed import seed_demo
 
         upgrade(self.settings.database_url)
+        redis = Redis.from_url(self.settings.redis_url)  # the workers adjudicate the demo claims
         with self.context.engine.begin() as connection:
             sync_roles(Session(bind=connection))
-            self.logins = seed_demo(connection, self.settings.demo_password)
+            self.logins = seed_demo(connection, self.settings.demo_password, redis)
 
     def _environment(self) -> dict[str, str]:
         env = self.context.child_environment()

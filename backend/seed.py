@@ -1,8 +1,10 @@
-"""`askes seed demo`: reference data, a generated demo population, and the four demo users."""
+"""`askes seed demo`: reference data, a generated demo population, the four demo users, and a
+batch that adjudicates most of the demo claims (the rest stay pending), so that the demo users
+see claims in every state: paid, denied, pended, rejected and not yet processed."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -11,9 +13,14 @@ from backend.auth.passwords import hash_password, verify_password
 from backend.auth.roles import sync_roles
 from backend.auth.service import create_user
 
+DEMO_PROCESSED_SHARE = 0.85  # of the demo claims, lowest ids first; the rest stay pending
 
-def seed_demo(connection: Connection, password: str) -> list[str]:
-    """Idempotent: a second run changes nothing but a demo password that no longer matches."""
+
+def seed_demo(connection: Connection, password: str, redis=None) -> list[str]:
+    """Idempotent: a second run changes nothing but a demo password that no longer matches.
+
+    With `redis`, the run that generates the demo claims also queues the batch that adjudicates
+    most of them; the workers run it once the caller's transaction commits."""
     from backend.reference.loaders import load_reference
     from backend.synthetic.demo import seed_demo as seed_demo_population
 
@@ -32,6 +39,8 @@ def seed_demo(connection: Connection, password: str) -> list[str]:
     for role_name, binding in bindings.items():
         ensure_demo_user(session, role_name, password, binding)
     session.commit()
+    if redis is not None and demo.created:
+        process_demo_claims(connection, redis, demo.run_id)
     return [f"  {name:<9} password: {password}" for name in bindings]
 
 
@@ -47,6 +56,20 @@ def ensure_demo_user(session: Session, role_name: str, password: str, binding: d
         setattr(user, field, value)
     user.is_active = True
     return user
+
+
+def process_demo_claims(connection: Connection, redis, run_id: int) -> int:
+    """Queue a batch over the first DEMO_PROCESSED_SHARE of the demo run's claims (lowest ids
+    first); its id. The demo claims are one COPY, so their ids are one range."""
+    from backend.batches.service import start_batch
+
+    claims = f"SELECT id FROM staging.claim WHERE source_request_id = 'synthetic-run-{run_id}'"
+    first, count = connection.execute(text(f"SELECT min(id), count(*) FROM ({claims}) c")).one()
+    last = connection.execute(
+        text(f"SELECT id FROM ({claims}) c ORDER BY id OFFSET :n LIMIT 1"),
+        {"n": max(int(count * DEMO_PROCESSED_SHARE) - 1, 0)},
+    ).scalar()
+    return start_batch(connection, redis, {"id_from": first, "id_to": last})
 
 
 def _fee_schedule():

@@ -31,15 +31,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+def http(method: str, url: str, body: dict | None = None, opener=None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with (opener or urllib.request.build_opener()).open(request, timeout=5) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def logged_in(base: str, username: str):
+    """An opener that keeps the session cookie of `username`."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    body = {"username": username, "password": PASSWORD}
+    assert http("POST", f"{base}/api/v1/auth/login", body, opener)[0] == 200
+    return opener
+
+
+def claim_states(base: str, opener) -> set[tuple[str, str | None]]:
+    """(status, decision) of every claim the logged-in user sees."""
+    states, page, total = set(), 1, 1
+    while (page - 1) * 200 < total:
+        url = f"{base}/api/v1/claims?page_size=200&page={page}"
+        status, body = http("GET", url, opener=opener)
+        assert status == 200, body
+        states |= {(item["status"], item["decision"]) for item in body["items"]}
+        page, total = page + 1, body["total"]
+    return states
 
 
 def wait_until(condition, timeout: float, interval: float = 0.5) -> bool:
@@ -110,6 +130,14 @@ def test_run_serves_demo_users_then_ctrl_c_stops_everything(system):
                       {"username": "provider", "password": PASSWORD})  # fmt: skip
     assert status == 200 and me["role"] == "provider" and me["provider_id"]
     assert http("GET", f"{system.base}/api/openapi.json")[0] == 200
+    # The workers adjudicate most demo claims: the demo users see claims in every state.
+    every_state = {("pending", None), ("processed", "paid"), ("processed", "denied"),
+                   ("rejected", None)}  # fmt: skip
+    users = [logged_in(system.base, user) for user in ("provider", "member")]
+    seen = lambda: [claim_states(system.base, user) for user in users]  # noqa: E731
+    assert wait_until(lambda: all(every_state <= states for states in seen()), 120), (
+        system.log.read_text()[-6000:]
+    )
     drop_in = system.var_dir / "edi" / "inbound"
     drop_in.mkdir(parents=True, exist_ok=True)
     (drop_in / "junk.x12").write_text("this is not X12")

@@ -429,6 +429,34 @@ def test_seed_demo_is_idempotent_and_shows_each_situation(run):
     assert {m["id"] for m in family} <= {c["member_id"] for c in demo_claims}
 
 
+def test_the_demo_seed_queues_most_demo_claims_for_adjudication(run, redis_client):
+    from rq import Queue
+
+    from backend.seed import DEMO_PROCESSED_SHARE, process_demo_claims
+    from workers.queues import BATCH
+
+    demo = seed_demo(run.connection)
+    assert not demo.created  # the demo of this module's data set exists: seeding queues nothing
+    batch_id = process_demo_claims(run.connection, redis_client, demo.run_id)
+    batched = run.rows(
+        "SELECT unnest(claim_ids) AS id FROM batch_chunk WHERE batch_id = :batch", batch=batch_id
+    )
+    batched = {row["id"] for row in batched}
+    claims = run.rows(CLAIMS_OF_RUN, run=f"synthetic-run-{demo.run_id}")
+    assert len(batched) == int(DEMO_PROCESSED_SHARE * DEMO_SPEC.claims)
+    assert batched <= {c["id"] for c in claims}
+    assert min(c["id"] for c in claims if c["id"] not in batched) > max(batched)
+    # the demo users see adjudicated claims and claims still pending
+    household = {demo.subscriber_member_id, *demo.dependent_member_ids}
+    for mine in (
+        [c for c in claims if c["billing_provider_id"] == demo.provider_organization_id],
+        [c for c in claims if c["member_id"] in household],
+    ):
+        assert {c["id"] in batched for c in mine} == {True, False}
+    jobs = Queue(BATCH, connection=redis_client).jobs
+    assert [job.args for job in jobs] == [(batch_id,)] * len(jobs) and jobs
+
+
 def _csv(path: Path) -> list[dict]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
