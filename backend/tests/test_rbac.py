@@ -1,8 +1,19 @@
-"""Every role against every endpoint: allowed, 403 (permission missing), or 404 (out of scope)."""
+"""Every role against every endpoint: allowed, 403 (permission missing), or 404 (out of scope).
+
+`test_the_matrix_covers_every_api_endpoint` fails when an endpoint is added without a row here.
+Rows on an id that does not exist (`999999999`) show the permission check alone: 403 for a role
+without the permission, 404 for one with it; the scoped 404s are the rows on the world's objects.
+"""
 
 import pytest
 
+from backend.auth.tokens import issue_token
+from backend.batches.service import create_batch
+
 ROLES = ("admin", "insurer", "provider_a", "member")
+MISSING = 999_999_999
+PUBLIC = {("/api/v1/auth/login", "POST")}  # tested in test_auth.py
+ANONYMOUS = {("/api/v1/auth/logout", "post"): 204}  # logging out without a session: nothing to do
 
 
 def claim_url(world, name):
@@ -11,7 +22,10 @@ def claim_url(world, name):
 
 # (endpoint, method, expected status per role in ROLES order)
 MATRIX = [
+    ("/api/v1/auth/me", "get", (200, 200, 200, 200)),
+    ("/api/v1/auth/logout", "post", (204, 204, 204, 204)),
     ("/api/v1/claims", "get", (200, 200, 200, 200)),
+    ("/api/v1/claims", "post", (422, 403, 422, 403)),  # 422: allowed, the empty body refused
     ("claim:a_subscriber", "get", (200, 200, 200, 200)),
     ("claim:a_child", "get", (200, 200, 200, 200)),  # billed by A's practitioner; S's minor child
     ("claim:b_spouse", "get", (200, 200, 404, 404)),  # adult dependent: not the subscriber's
@@ -23,54 +37,113 @@ MATRIX = [
     ("member:other_member", "get", (200, 200, 403, 404)),
     ("/api/v1/providers", "get", (200, 200, 200, 200)),
     ("provider:provider_b", "get", (200, 200, 200, 200)),
+    ("/api/v1/batches", "post", (202, 202, 403, 403)),
+    ("batch:empty", "get", (200, 200, 403, 403)),
+    ("/api/v1/edi/files", "post", (422, 422, 422, 403)),  # 422: allowed, the junk refused
+    (f"/api/v1/edi/files/{MISSING}", "get", (404, 404, 404, 403)),
+    (f"/api/v1/edi/files/{MISSING}/999", "get", (404, 404, 404, 403)),
+    (f"/api/v1/edi/files/{MISSING}/ta1", "get", (404, 404, 404, 403)),
+    (f"/api/v1/edi/files/{MISSING}/277ca", "get", (404, 404, 404, 403)),
+    ("/api/v1/edi/remittances", "get", (200, 200, 200, 200)),
+    ("/api/v1/edi/remittances", "post", (201, 201, 403, 403)),
+    (f"/api/v1/edi/remittances/{MISSING}", "get", (404, 404, 404, 404)),
     ("/api/v1/users", "get", (200, 403, 403, 403)),
     ("/api/v1/users", "post", (201, 403, 403, 403)),
     ("user:insurer", "get", (200, 403, 403, 403)),
     ("user:insurer", "patch", (200, 403, 403, 403)),
     ("/api/v1/tokens", "get", (200, 403, 403, 403)),
     ("/api/v1/tokens", "post", (201, 403, 403, 403)),
+    ("token:insurer", "delete", (204, 403, 403, 403)),
     ("/api/v1/audit", "get", (200, 403, 403, 403)),
 ]
 
 
-def resolve(world, target: str) -> str:
+@pytest.fixture(autouse=True)
+def edi_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASKES_EDI_DIR", str(tmp_path))
+
+
+@pytest.fixture
+def objects(world, db):
+    """The world's objects by kind and name, with an empty batch and an insurer's token."""
+    batch_id = create_batch(db.connection(), {"claim_ids": [-1]})
+    token = issue_token(db, world.users["insurer"], "etl", ["claims:read"]).token
+    return {
+        "claim": world.claims,
+        "user": world.users,
+        "member": {n: getattr(world, n) for n in ("subscriber", "child", "spouse", "other_member")},
+        "provider": {"provider_b": world.provider_b},
+        "batch": {"empty": batch_id},
+        "token": {"insurer": token.id},
+    }
+
+
+def resolve(objects, target: str) -> str:
     if target.startswith("/"):
         return target
     kind, name = target.split(":")
-    if kind == "claim":
-        return claim_url(world, name)
-    if kind == "user":
-        return f"/api/v1/users/{world.users[name].id}"
-    return f"/api/v1/{kind}s/{getattr(world, name).id}"
+    found = objects[kind][name]
+    plural = "batches" if kind == "batch" else f"{kind}s"
+    return f"/api/v1/{plural}/{getattr(found, 'id', found)}"
 
 
-def body_for(world, url: str, method: str):
+def body_for(world, objects, url: str, method: str):
     if method == "post" and url.endswith("/users"):
         return {"username": "newclerk", "password": "long enough pw", "role_name": "insurer"}
     if method == "post" and url.endswith("/tokens"):
         return {"user_id": world.users["insurer"].id, "name": "etl", "scopes": ["claims:read"]}
+    if method == "post" and url.endswith("/batches"):
+        return {"claim_ids": [-1]}  # matches no claim: nothing is queued
+    if method == "post" and url.endswith("/remittances"):
+        return {"batch_id": objects["batch"]["empty"]}
+    if method == "post" and url.endswith(("/claims", "/logout")):
+        return {}
     if method == "patch":
         return {"display_name": "Renamed"}
     return None
 
 
+def call(client, world, objects, target, method):
+    url = resolve(objects, target)
+    if url.endswith("/edi/files"):
+        return client.post(url, data=b"not X12", content_type="application/edi-x12")
+    return getattr(client, method)(url, json=body_for(world, objects, url, method))
+
+
 @pytest.mark.parametrize("target,method,expected", MATRIX)
 @pytest.mark.parametrize("role_index", range(len(ROLES)))
-def test_rbac_matrix(world, as_user, target, method, expected, role_index):
-    client = as_user(ROLES[role_index])
-    url = resolve(world, target)
-    response = getattr(client, method)(url, json=body_for(world, url, method))
-    assert response.status_code == expected[role_index], (ROLES[role_index], url, response.json)
+def test_rbac_matrix(world, objects, as_user, target, method, expected, role_index):
+    response = call(as_user(ROLES[role_index]), world, objects, target, method)
+    assert response.status_code == expected[role_index], (ROLES[role_index], response.json)
     if response.status_code >= 400:
         assert set(response.json) == {"code", "message", "details", "request_id"}
+    if response.status_code == 403:
+        assert response.json["message"].startswith("missing permission")
 
 
 @pytest.mark.parametrize("target,method,expected", MATRIX)
-def test_anonymous_gets_401(world, client, target, method, expected):
-    url = resolve(world, target)
-    response = getattr(client, method)(url, json=body_for(world, url, method))
+def test_anonymous_gets_401(world, objects, client, target, method, expected):
+    response = call(client, world, objects, target, method)
+    if (target, method) in ANONYMOUS:
+        assert response.status_code == ANONYMOUS[target, method]
+        return
     assert response.status_code == 401
     assert response.json["code"] == "unauthorized"
+
+
+def test_the_matrix_covers_every_api_endpoint(app, world, objects):
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for target, method, _ in MATRIX:
+        rule, _ = adapter.match(resolve(objects, target), method.upper(), return_rule=True)
+        covered.add((rule.rule, method.upper()))
+    endpoints = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert endpoints - PUBLIC == covered
 
 
 def test_claim_lists_are_scoped(world, as_user):
