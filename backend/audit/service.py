@@ -51,8 +51,9 @@ def _caller() -> dict:
 def audited(action: str, resource_type: str, id_arg: str | None = None):
     """Record every call of a view: allowed with the ids it returned, or the refusal.
 
-    For a single resource, `id_arg` names the view argument holding its id. For a list, the
-    result's `items` ids are recorded in details.
+    For a single resource, `id_arg` names the view argument holding its id; a view that creates
+    one (no `id_arg`) records the id of what it returned. For a list, the result's `items` ids
+    are recorded in details.
     """
 
     def decorate(view):
@@ -68,6 +69,8 @@ def audited(action: str, resource_type: str, id_arg: str | None = None):
             except Exception:
                 record(action, resource_type, resource_id, "error")
                 raise
+            if resource_id is None:
+                resource_id = _created_id(result)
             record(action, resource_type, resource_id, "allowed", _result_details(result))
             return result
 
@@ -81,6 +84,11 @@ def _result_details(result) -> dict | None:
     if isinstance(body, dict) and "items" in body:
         return {"ids": [_id_of(item) for item in body["items"]], "total": body.get("total")}
     return None
+
+
+def _created_id(result):
+    body = result[0] if isinstance(result, tuple) else result
+    return None if isinstance(body, dict) and "items" in body else _id_of(body)
 
 
 def _id_of(item):

@@ -79,3 +79,37 @@ def test_database_refuses_to_change_audit_rows(world, as_user, engine, statement
     assert "append-only" in str(refused.value)
     with engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM audit_event")) > 0
+
+
+def test_a_submitted_claim_is_audited_with_its_new_id(priced_world, as_user, connection):
+    from backend.tests.test_submit import claim_body
+
+    response = as_user("provider_a").post(
+        "/api/v1/claims", json=claim_body(priced_world), headers={"X-Request-ID": "req-submit"}
+    )
+    assert response.status_code == 201, response.json
+    (event,) = events(connection, "req-submit")
+    assert (event.action, event.resource_type, event.outcome) == ("submit", "claim", "allowed")
+    assert event.resource_id == str(response.json["id"])
+
+
+def test_a_created_user_and_token_are_audited_with_their_ids(world, as_user, connection):
+    admin = as_user("admin")
+    user = admin.post(
+        "/api/v1/users",
+        json={"username": "clerk9", "password": "long enough pw", "role_name": "insurer"},
+        headers={"X-Request-ID": "req-new-user"},
+    ).json
+    token = admin.post(
+        "/api/v1/tokens",
+        json={"user_id": user["id"], "name": "etl", "scopes": ["claims:read"]},
+        headers={"X-Request-ID": "req-new-token"},
+    ).json
+    (created_user,) = events(connection, "req-new-user")
+    (created_token,) = events(connection, "req-new-token")
+    assert (created_user.resource_type, created_user.resource_id) == ("user", str(user["id"]))
+    assert (created_token.resource_type, created_token.resource_id) == (
+        "api_token",
+        str(token["id"]),
+    )
+    assert token["token"] not in str(created_token.details)  # the secret is never kept
