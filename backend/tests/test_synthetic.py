@@ -173,6 +173,21 @@ def test_population_has_valid_providers_and_the_stated_member_mix(run):
     )
     assert {s["member_id"] for s in spans} == {m["id"] for m in members}
     assert 0.03 < np.mean([s["termination_date"] is not None for s in spans]) < 0.3
+    # households: a subscriber, often a spouse, children; all with an address
+    relationships = [m["relationship_code"] for m in members]
+    assert 0.3 < relationships.count("18") / len(members) < 0.6
+    assert relationships.count("01") > 100 and relationships.count("19") > 200
+    assert all(m["address_line1"] and m["city"] and m["postal_code"] for m in members)
+    assert all(len(m["state"]) == 2 for m in members)
+    # plan changes (members.COVERAGE_SHARES: a tenth of households): two spans, no gap
+    by_member = {}
+    for span in sorted(spans, key=lambda span: span["effective_date"]):
+        by_member.setdefault(span["member_id"], []).append(span)
+    changes = [pair for pair in by_member.values() if len(pair) == 2]
+    assert 0.04 < len(changes) / len(members) < 0.16 and max(map(len, by_member.values())) == 2
+    for first, second in changes:
+        assert first["plan_id"] != second["plan_id"]
+        assert (second["effective_date"] - first["termination_date"]).days == 1
     providers = run.rows(
         "SELECT DISTINCT p.npi, p.taxonomy_code, g.locality_code FROM provider p"
         f" JOIN ({CLAIMS_OF_RUN}) c ON c.billing_provider_id = p.id"
@@ -181,6 +196,30 @@ def test_population_has_valid_providers_and_the_stated_member_mix(run):
     assert len(providers) >= 10
     assert all(is_valid_npi(p["npi"]) and p["taxonomy_code"] for p in providers)
     assert all(p["locality_code"] for p in providers)  # every locality has GPCIs
+
+
+def test_plans_have_typical_benefit_designs(run):
+    tag = run.scalar(
+        "SELECT population_tag FROM ground_truth.generation_run WHERE id = :id",
+        id=run.result.run_id,
+    )
+    plans = run.rows("SELECT * FROM plan WHERE code LIKE :tag || '-%'", tag=tag)
+    copays = run.rows(
+        "SELECT c.* FROM plan_copay c JOIN plan p ON p.id = c.plan_id"
+        " WHERE p.code LIKE :tag || '-%'",
+        tag=tag,
+    )
+    assert len(plans) == 6 and {"PPO", "HMO", "HDHP"} <= {p["plan_type"] for p in plans}
+    for plan in plans:
+        assert 0 <= plan["individual_deductible_cents"] < plan["individual_oop_max_cents"]
+        assert plan["family_oop_max_cents"] == 2 * plan["individual_oop_max_cents"] <= 1_840_000
+        assert plan["coinsurance_bp"] in (1000, 2000)
+        if plan["plan_type"] == "HDHP":  # IRS limits on a high-deductible health plan
+            assert plan["individual_deductible_cents"] >= 165_000
+        mine = {c["service_category"]: c for c in copays if c["plan_id"] == plan["id"]}
+        assert mine["preventive"]["copay_cents"] == 0
+        assert 2_000 <= mine["office_visit"]["copay_cents"] < mine["emergency"]["copay_cents"]
+        assert mine["office_visit"]["applies_before_deductible"] == (plan["plan_type"] != "HDHP")
 
 
 def test_claims_have_the_stated_shape(run):
