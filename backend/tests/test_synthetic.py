@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -233,6 +234,19 @@ def test_claims_have_the_stated_shape(run):
         assert (claim["place_of_service"] is not None) == professional
         assert (claim["bill_type"] is not None) == (not professional)
         assert claim["status"] == "pending" and claim["channel"] == "api"
+
+
+def test_procedures_are_drawn_by_how_common_they_are_with_a_long_tail(run):
+    lines = run.rows(LINES_OF_RUN)
+    codes = Counter(line["procedure_code"] for line in lines if line["procedure_code"])
+    # within a category, in proportion to catalog.FREQUENCY (within a factor of two)
+    pairs = (("99213", "99212"), ("99214", "99215"), ("36415", "80061"), ("85025", "82947"))
+    for common, rarer in pairs:
+        ratio = catalog.FREQUENCY[common] / catalog.FREQUENCY[rarer]
+        assert ratio / 2 < codes[common] / codes[rarer] < ratio * 2, (common, rarer, codes)
+    assert len(codes) >= 100 and sum(count <= 3 for count in codes.values()) >= 10
+    units = Counter(int(line["units"]) for line in lines)
+    assert units[1] / len(lines) > 0.85 and max(units) > 1
 
 
 def test_clean_diagnoses_pair_with_the_first_procedure_and_suit_the_patient(run):
