@@ -76,27 +76,42 @@ def pg_date(days_since_1970: np.ndarray) -> np.ndarray:
 def copy_stream(fields: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
     """A complete binary COPY stream; `fields` are (uint8 matrix (N, W), int32 lengths (N,))
     from the encoders below, in the COPY column order. Rows with the same field lengths are laid
-    out together as one dense block (COPY does not care about row order), so no per-row work.
-    One bytes object: psycopg writes it much faster than many blocks."""
+    out together as one dense block (COPY does not care about row order), so no per-row work:
+    the rows are sorted by their lengths once, and each group's fields are copied as column
+    slices straight into one preallocated buffer. One bytes object: psycopg writes it much
+    faster than many blocks."""
     count = len(fields[0][1]) if fields else 0
-    lengths = np.stack([length for _, length in fields], axis=1) if fields else np.zeros((0, 0))
+    if count == 0:
+        return COPY_HEADER + COPY_TRAILER
+    lengths = np.stack([length for _, length in fields], axis=1)
     signature = np.ascontiguousarray(lengths.astype(np.int16)).view(f"V{2 * len(fields)}").ravel()
-    _unique, group = np.unique(signature, return_inverse=True)
-    header = np.array([len(fields)], ">i2").view(np.uint8)
-    blocks = [COPY_HEADER]
-    order = np.argsort(group.ravel(), kind="stable")
-    bounds = np.flatnonzero(np.diff(group.ravel()[order])) + 1
-    for rows in np.split(order, bounds) if count else []:
-        first = rows[0]
-        parts = [np.broadcast_to(header, (len(rows), 2))]
-        for matrix, length in fields:
-            size = int(length[first])
-            parts.append(np.broadcast_to(np.array([size], ">i4").view(np.uint8), (len(rows), 4)))
-            if size > 0:
-                parts.append(matrix[rows, :size])
-        blocks.append(np.hstack(parts).tobytes())
-    blocks.append(COPY_TRAILER)
-    return b"".join(blocks)
+    _unique, first, group = np.unique(signature, return_index=True, return_inverse=True)
+    group = group.ravel()
+    rows_of_group = np.bincount(group)
+    group_lengths = lengths[first]  # (groups, fields); -1 for NULL
+    sizes = np.maximum(group_lengths, 0)
+    row_bytes = 2 + 4 * len(fields) + sizes.sum(axis=1)
+    ends = len(COPY_HEADER) + np.cumsum(rows_of_group * row_bytes)
+    out = np.empty(int(ends[-1]) + len(COPY_TRAILER), np.uint8)
+    out[: len(COPY_HEADER)] = np.frombuffer(COPY_HEADER, np.uint8)
+    out[-len(COPY_TRAILER) :] = np.frombuffer(COPY_TRAILER, np.uint8)
+    order = np.argsort(group, kind="stable")
+    ordered = [matrix[order] for matrix, _length in fields]
+    field_count = np.array([len(fields)], ">i2").view(np.uint8)
+    headers = group_lengths.astype(">i4").view(np.uint8).reshape(len(first), len(fields), 4)
+    start = 0
+    for index, rows in enumerate(rows_of_group.tolist()):
+        width = int(row_bytes[index])
+        block = out[ends[index] - rows * width : ends[index]].reshape(rows, width)
+        block[:, :2] = field_count
+        column = 2
+        for field, matrix in enumerate(ordered):
+            block[:, column : column + 4] = headers[index, field]
+            size = int(sizes[index, field])
+            block[:, column + 4 : column + 4 + size] = matrix[start : start + rows, :size]
+            column += 4 + size
+        start += rows
+    return out.tobytes()
 
 
 def _matrix(values: np.ndarray, size: int) -> np.ndarray:
