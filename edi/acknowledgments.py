@@ -7,12 +7,14 @@ A TA1 answers the interchange envelope: accepted, or rejected with its note code
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
+from edi.envelope import EnvelopeReader
 from edi.findings import SetVerdict, group_status
 from edi.interchange import Parties, SetWriter, envelope, isa
-from edi.segments import Delimiters
+from edi.segments import ISA_LENGTH, Delimiters, leading_text
 
 ACK_VERSION = "005010X231A1"
 _UNSAFE = re.compile(r"[*~:^\r\n]")
@@ -100,3 +102,16 @@ def parties_for_answer(received_isa: list[str], received_gs: list[str] | None) -
         application_receiver=(gs[2] if len(gs) > 2 else "") or "SUBMITTER",
         usage=received_isa[15] if received_isa[15] in ("P", "T") else "P",
     )
+
+
+def parties_from_head(head: bytes) -> Parties:
+    """Answer parties from the first bytes of a received interchange (its ISA and, when it
+    follows within them, its first GS): what `parties_for_answer` gets while reading it."""
+    reader = EnvelopeReader(io.BytesIO(head))
+    delimiters = reader.delimiters
+    after_isa = leading_text(head)[ISA_LENGTH:]
+    for text in after_isa.split(delimiters.segment)[:3]:
+        segment = text.strip("\r\n \t").split(delimiters.element)
+        if segment[0] == "GS":
+            return parties_for_answer(reader.isa, segment)
+    return parties_for_answer(reader.isa, None)

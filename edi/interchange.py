@@ -6,7 +6,7 @@ takes one, so an answer is addressed back to whoever sent the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -114,23 +114,46 @@ def envelope(
 ) -> Iterator[str]:
     """Text of one interchange with one functional group around the transaction sets, streamed
     a transaction set at a time (one segment per line)."""
-    separator = delimiters.segment + "\n"
-
-    def text(segments: list[list[str]]) -> str:
-        return separator.join(delimiters.element.join(_trim(s)) for s in segments) + separator
-
-    yield text(
-        [isa(parties, interchange_number), gs(parties, functional_code, group_number, version)]
+    yield envelope_head(
+        parties, functional_code, version, interchange_number, group_number, delimiters
     )
     count = 0
     for segments in transaction_sets:
         count += 1
-        yield text(segments)
-    yield text([["GE", str(count), str(group_number)], ["IEA", "1", f"{interchange_number:09d}"]])
+        yield "".join(segment_text(segment, delimiters) for segment in segments)
+    yield envelope_tail(count, interchange_number, group_number, delimiters)
 
 
-def _trim(segment: list[str]) -> list[str]:
-    end = len(segment)
-    while end > 1 and segment[end - 1] == "":
+def segment_text(elements: Sequence[str], delimiters: Delimiters = DEFAULT_DELIMITERS) -> str:
+    """One segment as written: trailing empty elements dropped, terminator, newline."""
+    end = len(elements)
+    while end > 1 and elements[end - 1] == "":
         end -= 1
-    return segment[:end]
+    return delimiters.element.join(elements[:end]) + delimiters.segment + "\n"
+
+
+def envelope_head(
+    parties: Parties,
+    functional_code: str,
+    version: str,
+    interchange_number: int,
+    group_number: int,
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+) -> str:
+    """ISA and GS of an interchange with one functional group (for writers that stream sets)."""
+    header = isa(parties, interchange_number)
+    group = gs(parties, functional_code, group_number, version)
+    return segment_text(header, delimiters) + segment_text(group, delimiters)
+
+
+def envelope_tail(
+    set_count: int,
+    interchange_number: int,
+    group_number: int,
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+) -> str:
+    """GE and IEA closing what `envelope_head` opened around `set_count` transaction sets."""
+    group_end = ["GE", str(set_count), str(group_number)]
+    return segment_text(group_end, delimiters) + segment_text(
+        ["IEA", "1", f"{interchange_number:09d}"], delimiters
+    )

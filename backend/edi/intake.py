@@ -14,7 +14,7 @@ import io
 import os
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.claims.models import StagedClaim
@@ -22,8 +22,9 @@ from backend.edi import outbound
 from backend.edi.models import EdiFile
 from backend.edi.staging import stage_claims
 from backend.intake.models import ReceivedDocument
-from edi.acknowledgments import parties_for_answer, write_999, write_ta1
+from edi.acknowledgments import parties_for_answer, parties_from_head, write_999, write_ta1
 from edi.inbound import InboundReading
+from edi.interchange import Parties
 from edi.segments import NotX12, is_binary
 from edi.validation import pyx12_validator, validator_named
 
@@ -72,9 +73,40 @@ def process(
     submitter_provider_id: int | None = None,
     pool=None,
 ) -> EdiFile:
-    """Answer a stored file (see the module docstring). `allowed_npis` None: any provider;
-    `pool`, an executor, validates transaction sets in parallel with pyx12 (only used when
-    ASKES_EDI_VALIDATOR=pyx12: the default validator is faster in process)."""
+    """Answer a stored file (see the module docstring): `answer`, then `acknowledge_claims`.
+    `allowed_npis` None: any provider; `pool`, an executor, validates transaction sets in
+    parallel with pyx12 (only used when ASKES_EDI_VALIDATOR=pyx12: the default validator is
+    faster in process)."""
+    edi_file = answer(session, document_id, allowed_npis, submitter_provider_id, pool)
+    acknowledge_claims(session, edi_file)
+    return edi_file
+
+
+def acknowledge_claims(session: Session, edi_file: EdiFile) -> int | None:
+    """Write the 277CA of what `answer` staged (its edi_document id), or None: nothing staged."""
+    if not edi_file.claims_staged:
+        return None
+    return outbound.save_277ca(session, edi_file, answer_parties(session, edi_file.id))
+
+
+def answer_parties(session: Session, file_id: int) -> Parties:
+    """Who our answers to a received file are from and to, read from the head of its stored
+    bytes (never the whole body, which can be hundreds of MB)."""
+    head = session.scalar(
+        select(func.substr(ReceivedDocument.body, 1, 2048)).where(ReceivedDocument.id == file_id)
+    )
+    return parties_from_head(head)
+
+
+def answer(
+    session: Session,
+    document_id: int,
+    allowed_npis: frozenset[str] | None = None,
+    submitter_provider_id: int | None = None,
+    pool=None,
+) -> EdiFile:
+    """Store the envelope facts, stage the accepted claims or apply the 834, and write the
+    999 or TA1 (or mark the file a duplicate or refused): everything but the 277CA."""
     document = session.get(ReceivedDocument, document_id)
     edi_file = session.get(EdiFile, document_id) or EdiFile(id=document_id)
     edi_file.submitter_provider_id = submitter_provider_id
@@ -259,8 +291,6 @@ def _answer_999(session, document, edi_file, reading: InboundReading, counts) ->
         "notes": counts["notes"][:20],
     }
     session.flush()
-    if counts["staged"]:
-        outbound.save_277ca(session, edi_file, parties)
     return edi_file
 
 

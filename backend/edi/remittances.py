@@ -50,7 +50,7 @@ def _adjustments(line: AdjudicatedClaimLine) -> list[Adjustment]:
     return derived_adjustments(line)
 
 
-def _line(line: AdjudicatedClaimLine, staged: StagedClaimLine | None) -> RemittanceLine:
+def _line(line: AdjudicatedClaimLine, line_control_number: str | None) -> RemittanceLine:
     modifiers = [
         m for m in (line.modifier_1, line.modifier_2, line.modifier_3, line.modifier_4) if m
     ]
@@ -67,12 +67,11 @@ def _line(line: AdjudicatedClaimLine, staged: StagedClaimLine | None) -> Remitta
         line.allowed_cents,
         _adjustments(line),
         list(line.rarc_codes or []),
-        staged.line_control_number if staged else None,
+        line_control_number,
     )
 
 
-def _claim(claim: AdjudicatedClaim, staged: StagedClaim, lines) -> RemittanceClaim:
-    staged_lines = {line.line_number: line for line in staged.lines}
+def _claim(claim: AdjudicatedClaim, staged, lines, control_numbers: dict) -> RemittanceClaim:
     facility = claim.place_of_service or (claim.bill_type or "0110")[1:3]
     record = RemittanceClaim(
         claim.id,
@@ -86,7 +85,7 @@ def _claim(claim: AdjudicatedClaim, staged: StagedClaim, lines) -> RemittanceCla
         staged.patient_first_name,
         claim.service_from,
         claim.service_to,
-        [_line(line, staged_lines.get(line.line_number)) for line in lines],
+        [_line(line, control_numbers.get((claim.id, line.line_number))) for line in lines],
     )
     if not lines:
         record.claim_billed_cents, record.claim_paid_cents = claim.billed_cents, claim.paid_cents
@@ -95,31 +94,55 @@ def _claim(claim: AdjudicatedClaim, staged: StagedClaim, lines) -> RemittanceCla
 
 
 def payments_for_batch(session: Session, batch_id: int | None, payment_date: date) -> list[Payment]:
+    """The batch's paid and denied claims by payee. Every query selects the batch's claims by
+    a subquery, never by a list of their ids (a batch can hold more claims than a statement
+    can carry parameters)."""
+    in_batch = (
+        AdjudicatedClaim.batch_id.is_(None) if batch_id is None
+        else AdjudicatedClaim.batch_id == batch_id,
+        AdjudicatedClaim.decision.in_(REMITTED),
+    )  # fmt: skip
+    claim_ids = select(AdjudicatedClaim.id).where(*in_batch)
     claims = session.scalars(
         select(AdjudicatedClaim)
-        .where(
-            AdjudicatedClaim.batch_id.is_(None)
-            if batch_id is None
-            else AdjudicatedClaim.batch_id == batch_id,
-            AdjudicatedClaim.decision.in_(REMITTED),
-        )
+        .where(*in_batch)
         .order_by(AdjudicatedClaim.billing_provider_id, AdjudicatedClaim.id)
     ).all()
-    ids = [claim.id for claim in claims]
     staged = {
-        row.id: row for row in session.scalars(select(StagedClaim).where(StagedClaim.id.in_(ids)))
+        row.id: row
+        for row in session.execute(
+            select(
+                StagedClaim.id,
+                StagedClaim.subscriber_member_number,
+                StagedClaim.patient_last_name,
+                StagedClaim.patient_first_name,
+            ).where(StagedClaim.id.in_(claim_ids))
+        )
+    }
+    control_numbers = {
+        (claim_id, line_number): number
+        for claim_id, line_number, number in session.execute(
+            select(
+                StagedClaimLine.claim_id,
+                StagedClaimLine.line_number,
+                StagedClaimLine.line_control_number,
+            ).where(StagedClaimLine.claim_id.in_(claim_ids))
+        )
     }
     lines: dict[int, list] = {}
     for line in session.scalars(
         select(AdjudicatedClaimLine)
-        .where(AdjudicatedClaimLine.claim_id.in_(ids))
+        .where(AdjudicatedClaimLine.claim_id.in_(claim_ids))
         .order_by(AdjudicatedClaimLine.claim_id, AdjudicatedClaimLine.line_number)
     ):
         lines.setdefault(line.claim_id, []).append(line)
     payments = []
     for provider_id, group in groupby(claims, key=lambda claim: claim.billing_provider_id):
         provider = session.get(Provider, provider_id)
-        records = [_claim(claim, staged[claim.id], lines.get(claim.id, [])) for claim in group]
+        records = [
+            _claim(claim, staged[claim.id], lines.get(claim.id, []), control_numbers)
+            for claim in group
+        ]
         payments.append(
             Payment(
                 provider.display_name or "PAYEE",

@@ -3,13 +3,11 @@ who may submit for which billing providers, and which files a caller may see."""
 
 from __future__ import annotations
 
-import io
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.principal import DataScope
-from backend.edi import intake, outbound
+from backend.edi import intake
 from backend.edi.models import EdiDocument, EdiFile
 from backend.intake.models import ReceivedDocument
 from backend.providers.models import Provider
@@ -93,15 +91,11 @@ def latest_document(session: Session, file_id: int, kind: str) -> EdiDocument | 
 def current_277ca(session: Session, file_id: int) -> EdiDocument | None:
     """A fresh 277CA for the file's staged claims (their validation outcome may have changed
     since intake), or None when nothing of the file was staged."""
-    from edi.acknowledgments import parties_for_answer
-    from edi.envelope import EnvelopeReader
-
     edi_file = session.get(EdiFile, file_id)
-    if edi_file is None or not edi_file.claims_staged:
+    if edi_file is None:
         return None
-    head = session.get(ReceivedDocument, file_id).body[:1024]
-    reader = EnvelopeReader(io.BytesIO(head))
-    return outbound.save_277ca(session, edi_file, parties_for_answer(reader.isa, None))
+    document_id = intake.acknowledge_claims(session, edi_file)
+    return None if document_id is None else session.get(EdiDocument, document_id)
 
 
 def file_status(session: Session, file_id: int) -> str:

@@ -4,8 +4,10 @@ their lines into staging.claim / staging.claim_line in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
-from sqlalchemy import select, text
+from sqlalchemy import String, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from backend.claims.models import StagedClaim, StagedClaimLine
@@ -13,7 +15,9 @@ from backend.members.models import Member
 from backend.providers.models import Provider
 from edi.claims_in import ParsedClaim
 
-CLAIM_COLUMNS = (
+# Columns COPY fills, in COPY order: those staging sets, then those taken as they are from the
+# canonical record (backend/canonical/claim.py: same names).
+CLAIM_STAGING_COLUMNS = (
     "id",
     "status",
     "priority",
@@ -21,6 +25,11 @@ CLAIM_COLUMNS = (
     "source_file_id",
     "source_control_number",
     "source_position",
+    "member_id",
+    "billing_provider_id",
+    "diagnosis_codes",
+)
+CLAIM_RECORD_COLUMNS = (
     "claim_type",
     "patient_control_number",
     "frequency_code",
@@ -33,10 +42,8 @@ CLAIM_COLUMNS = (
     "patient_last_name",
     "patient_birth_date",
     "patient_sex",
-    "member_id",
     "billing_provider_npi",
     "billing_provider_tax_id",
-    "billing_provider_id",
     "rendering_provider_npi",
     "referring_provider_npi",
     "attending_provider_npi",
@@ -49,18 +56,21 @@ CLAIM_COLUMNS = (
     "discharge_status",
     "statement_from",
     "statement_to",
-    "diagnosis_codes",
     "total_charge_cents",
 )
-LINE_COLUMNS = (
+CLAIM_COLUMNS = CLAIM_STAGING_COLUMNS + CLAIM_RECORD_COLUMNS
+LINE_STAGING_COLUMNS = (
     "claim_id",
-    "line_number",
-    "line_control_number",
-    "procedure_code",
     "modifier_1",
     "modifier_2",
     "modifier_3",
     "modifier_4",
+    "diagnosis_pointers",
+)
+LINE_RECORD_COLUMNS = (
+    "line_number",
+    "line_control_number",
+    "procedure_code",
     "revenue_code",
     "service_from",
     "service_to",
@@ -68,21 +78,25 @@ LINE_COLUMNS = (
     "unit_basis",
     "charge_cents",
     "place_of_service",
-    "diagnosis_pointers",
     "rendering_provider_npi",
     "ndc_code",
 )
+LINE_COLUMNS = LINE_STAGING_COLUMNS + LINE_RECORD_COLUMNS
 
 
-def _lengths(model) -> dict[str, int]:
-    return {
+def _cuts(model, columns: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """(position in `columns`, length) of each column with a length limit: longer text is cut."""
+    lengths = {
         column.name: column.type.length
         for column in model.__table__.columns
         if getattr(column.type, "length", None)
     }
+    return tuple((i, lengths[name]) for i, name in enumerate(columns) if name in lengths)
 
 
-CLAIM_LENGTHS, LINE_LENGTHS = _lengths(StagedClaim), _lengths(StagedClaimLine)
+CLAIM_CUTS, LINE_CUTS = _cuts(StagedClaim, CLAIM_COLUMNS), _cuts(StagedClaimLine, LINE_COLUMNS)
+_claim_record_values = attrgetter(*CLAIM_RECORD_COLUMNS)
+_line_record_values = attrgetter(*LINE_RECORD_COLUMNS)
 
 
 @dataclass
@@ -94,8 +108,16 @@ class Staged:
 
 
 def billing_provider_ids(connection: Connection, npis: set[str]) -> dict[str, int]:
-    rows = connection.execute(select(Provider.npi, Provider.id).where(Provider.npi.in_(npis)))
+    rows = connection.execute(
+        select(Provider.npi, Provider.id).where(Provider.npi == any_(_text_array(npis)))
+    )
     return dict(rows.all())
+
+
+def _text_array(values: set[str]):
+    """One array parameter, however many values (an IN list takes one parameter each, and a
+    statement carries at most 65,535)."""
+    return bindparam(None, sorted(values), type_=ARRAY(String))
 
 
 def resolve_members(connection: Connection, claims: list[ParsedClaim]) -> list[int | None]:
@@ -105,7 +127,9 @@ def resolve_members(connection: Connection, claims: list[ParsedClaim]) -> list[i
     subscribers = {c.claim.subscriber_member_number for c in claims}
     by_number = dict(
         connection.execute(
-            select(Member.member_number, Member.id).where(Member.member_number.in_(numbers))
+            select(Member.member_number, Member.id).where(
+                Member.member_number == any_(_text_array(numbers))
+            )
         ).all()
     )
     dependents: dict[str, list] = {}
@@ -178,43 +202,34 @@ def stage_claims(
     return staged
 
 
-def _fit(values: dict, lengths: dict[str, int]) -> dict:
-    for name, length in lengths.items():
-        value = values.get(name)
+def _fit(values: list, cuts: tuple[tuple[int, int], ...]) -> list:
+    for index, length in cuts:
+        value = values[index]
         if isinstance(value, str) and len(value) > length:
-            values[name] = value[:length]
+            values[index] = value[:length]
     return values
 
 
-def _claim_row(row: Staged, file_id: int, control_number: str, position: int) -> tuple:
+def _claim_row(row: Staged, file_id: int, control_number: str, position: int) -> list:
+    """The claim's values in CLAIM_COLUMNS order."""
     claim = row.parsed.claim
-    values = {
-        **{name: getattr(claim, name, None) for name in CLAIM_COLUMNS},
-        "id": row.claim_id,
-        "status": "pending",
-        "priority": 0,
-        "channel": "edi",
-        "source_file_id": file_id,
-        "source_control_number": control_number,
-        "source_position": position,
-        "member_id": row.member_id,
-        "billing_provider_id": row.billing_provider_id,
-        "diagnosis_codes": [code[:7] for code in claim.diagnosis_codes],
-    }
-    values = _fit(values, CLAIM_LENGTHS)
-    return tuple(values[name] for name in CLAIM_COLUMNS)
+    staging_values = [
+        row.claim_id,
+        "pending",
+        0,
+        "edi",
+        file_id,
+        control_number,
+        position,
+        row.member_id,
+        row.billing_provider_id,
+        [code[:7] for code in claim.diagnosis_codes],
+    ]
+    return _fit([*staging_values, *_claim_record_values(claim)], CLAIM_CUTS)
 
 
-def _line_row(claim_id: int, line) -> tuple:
+def _line_row(claim_id: int, line) -> list:
+    """The line's values in LINE_COLUMNS order."""
     modifiers = (line.modifiers + [None] * 4)[:4]
-    values = {
-        **{name: getattr(line, name, None) for name in LINE_COLUMNS},
-        "claim_id": claim_id,
-        "modifier_1": modifiers[0],
-        "modifier_2": modifiers[1],
-        "modifier_3": modifiers[2],
-        "modifier_4": modifiers[3],
-        "diagnosis_pointers": line.diagnosis_pointers[:4],
-    }
-    values = _fit(values, LINE_LENGTHS)
-    return tuple(values[name] for name in LINE_COLUMNS)
+    staging_values = [claim_id, *modifiers, line.diagnosis_pointers[:4]]
+    return _fit([*staging_values, *_line_record_values(line)], LINE_CUTS)

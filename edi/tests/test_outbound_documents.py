@@ -1,14 +1,20 @@
 """What we write (999, TA1, 277CA, 835) passes pyx12, and says what the records say."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
 from backend.canonical.edits import edit
-from edi import pyx12_check
+from edi import claim_status, pyx12_check
 from edi.acknowledgments import GroupAnswer, write_999, write_ta1
-from edi.claim_status import ClaimAcknowledgment, write_277ca
+from edi.claim_status import (
+    ClaimAcknowledgment,
+    ProviderClaims,
+    Totals,
+    stream_277ca,
+    write_277ca,
+)
 from edi.findings import ElementFinding, SegmentFinding, SetVerdict
 from edi.interchange import Parties
 from edi.remittance import Adjustment, Payment, RemittanceClaim, RemittanceLine, write_835
@@ -92,6 +98,46 @@ def test_277ca_accepts_and_rejects_with_the_edit_codes():
     assert "STC*A2:20*" in text and "REF*1K*77~" in text
     assert "STC*A7:562:85*" in text and "*A7:255*A6:21~" in text and "STC*A7:400*" in text
     assert is_clean(pyx12_check.validate(text))
+
+
+def _acknowledgments(count: int, npi: str = "1234567893"):
+    for number in range(1, count + 1):
+        yield ClaimAcknowledgment(
+            f"PCN{number}", npi, 100 * number, date(2026, 3, 2), None, "LEE", "ANN", "M1",
+            payer_claim_id=str(number),
+        )  # fmt: skip
+
+
+def test_277ca_reads_its_claims_as_it_writes_them(monkeypatch):
+    monkeypatch.setattr(claim_status, "CLAIMS_PER_CHUNK", 3)
+    read = []
+
+    def claims():
+        for claim in _acknowledgments(10):
+            read.append(claim)
+            yield claim
+
+    parties, received = Parties(created=datetime(2026, 3, 5, 9, 30)), date(2026, 3, 5)
+    totals = Totals(accepted=10, accepted_cents=5500)
+    provider = ProviderClaims("1234567893", totals, claims())
+    chunks = stream_277ca(totals, [provider], parties, 7, received, "F1")
+    head, first = next(chunks), next(chunks)
+    assert head.startswith("ISA*") and first.count("*PT~") == 3 and len(read) == 3
+    text = head + first + "".join(chunks)
+    assert len(read) == 10 and "QTY*QA*10~" in text and "AMT*YU*55~" in text
+    assert text == write_277ca(_acknowledgments(10), parties, 7, received, "F1")
+    assert is_clean(pyx12_check.validate(text))
+
+
+def test_277ca_totals_that_its_claims_contradict_are_refused():
+    wrong = Totals(accepted=2, accepted_cents=300)
+    provider = ProviderClaims("1234567893", wrong, _acknowledgments(3))
+    with pytest.raises(ValueError, match="add up to"):
+        "".join(stream_277ca(wrong, [provider], Parties(), 7, date(2026, 3, 5), "F1"))
+    right = Totals(accepted=3, accepted_cents=600)
+    stranger = ProviderClaims("1234567893", right, _acknowledgments(3, npi="1999999992"))
+    with pytest.raises(ValueError, match="among"):
+        "".join(stream_277ca(right, [stranger], Parties(), 7, date(2026, 3, 5), "F1"))
 
 
 def remittance() -> Payment:
