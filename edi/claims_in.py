@@ -172,7 +172,8 @@ class _ClaimParser:
         qualifier, value = _get(segment, 1), _get(segment, 2)
         if self.claim is None:
             if qualifier in ("EI", "SY") and self.level == "20" and self.billing_tax_id is None:
-                self.billing_tax_id = value
+                digits = value.replace("-", "")  # "10-1234567" is EIN 101234567, not 10-123456
+                self.billing_tax_id = digits if digits.isdigit() else value
         elif self.in_other_payer:
             return
         elif self.line is not None:

@@ -16,6 +16,7 @@ from edi.values import d8, parse_d8
 
 VERSION = "005010X220A1"
 ADD, CHANGE, CANCEL, REINSTATE, AUDIT = "021", "001", "024", "025", "030"
+DELETE = "002"  # HD01 only: the coverage is deleted (ended, like a cancellation)
 
 
 @dataclass
@@ -40,12 +41,17 @@ class MemberMaintenance:
     coverage_start: date | None = None  # DTP*348 (benefit begin) or 356 (eligibility begin)
     coverage_end: date | None = None  # DTP*349 or 357
     effective_date: date | None = None  # DTP*303 maintenance effective
+    # HD01 of the coverage when it says something else than INS03 (e.g. INS03 001, a change of
+    # the member, with HD01 021, an added coverage); None: the same as INS03.
+    coverage_maintenance_type: str | None = None
     dates: dict[str, date] = field(default_factory=dict)
 
 
 def parse_834(segments: list[list[str]]) -> Iterator[MemberMaintenance]:
     """Member maintenance records of one 834 transaction set (segments ST..SE)."""
     current: MemberMaintenance | None = None
+    loop = ""  # where the segment is: "" (2000), an NM101 (2100A-H, 2310...), "HD" (2300)
+    coverages = 0
     for segment in segments:
         tag = segment[0]
         if tag == "INS":
@@ -59,8 +65,14 @@ def parse_834(segments: list[list[str]]) -> Iterator[MemberMaintenance]:
                 _get(segment, 2),
                 _get(segment, 4) or None,
             )
+            loop, coverages = "", 0
         elif current is not None:
-            _read(current, tag, segment)
+            if tag == "HD":  # the record carries its first coverage (2300 loop)
+                coverages += 1
+                loop = "HD" if coverages == 1 else "later HD"
+            elif tag == "NM1":
+                loop = _get(segment, 1)
+            _read(current, tag, segment, loop)
     if current is not None:
         yield _finish(current)
 
@@ -69,16 +81,21 @@ def _get(segment: list[str], index: int) -> str:
     return segment[index] if index < len(segment) else ""
 
 
-def _read(record: MemberMaintenance, tag: str, segment: list[str]) -> None:
+MEMBER_NAME = ("IL", "74")  # 2100A: the member (74: corrected); 70 (2100B) is the old, wrong one
+MEMBER_LOOPS = ("", *MEMBER_NAME)  # 2000 and 2100A
+
+
+def _read(record: MemberMaintenance, tag: str, segment: list[str], loop: str) -> None:
     if tag == "REF" and _get(segment, 1) == "0F":
         record.subscriber_number = _get(segment, 2)
     elif tag == "REF" and _get(segment, 1) == "1L":
         record.group_number = _get(segment, 2) or None
-    elif tag == "NM1" and _get(segment, 1) in ("IL", "74"):
-        if _get(segment, 1) == "IL":
-            record.last_name, record.first_name = _get(segment, 3), _get(segment, 4) or None
-            record.middle_name = _get(segment, 5) or None
-            record.member_number = _get(segment, 9)
+    elif tag == "NM1" and loop in MEMBER_NAME:
+        record.last_name, record.first_name = _get(segment, 3), _get(segment, 4) or None
+        record.middle_name = _get(segment, 5) or None
+        record.member_number = _get(segment, 9)
+    elif loop not in (*MEMBER_LOOPS, "HD"):
+        return  # another party (2100B-H, 2310, 2320...) or a later coverage
     elif tag == "N3" and record.address_line1 is None:
         record.address_line1 = _get(segment, 1) or None
     elif tag == "N4" and record.city is None:
@@ -86,8 +103,10 @@ def _read(record: MemberMaintenance, tag: str, segment: list[str]) -> None:
         record.postal_code = _get(segment, 3) or None
     elif tag == "DMG" and _get(segment, 1) == "D8":
         record.birth_date, record.sex = parse_d8(_get(segment, 2)), _get(segment, 3) or None
-    elif tag == "HD" and record.plan_code is None:
-        record.plan_code = _get(segment, 4) or _get(segment, 3) or None
+    elif tag == "HD":
+        record.plan_code = _get(segment, 4) or None  # HD03 is the line (HLT, DEN...), not a plan
+        if _get(segment, 1) != record.maintenance_type:
+            record.coverage_maintenance_type = _get(segment, 1) or None
     elif tag == "DTP" and _get(segment, 2) == "D8":
         record.dates[_get(segment, 1)] = parse_d8(_get(segment, 3))
 
@@ -144,10 +163,9 @@ def _member(out: SetWriter, record: MemberMaintenance) -> None:
     out.add("REF", "0F", record.subscriber_number)
     if record.group_number:
         out.add("REF", "1L", record.group_number)
-    if record.effective_date and record.effective_date not in (
-        record.coverage_start,
-        record.coverage_end,
-    ):
+    if record.effective_date and record.effective_date != (
+        record.coverage_start or record.coverage_end
+    ):  # else parse_834 takes the coverage date for it
         out.add("DTP", "303", "D8", d8(record.effective_date))
     out.add(
         "NM1",
@@ -166,7 +184,8 @@ def _member(out: SetWriter, record: MemberMaintenance) -> None:
         out.add("N4", record.city or "", record.state or "", record.postal_code or "")
     if record.birth_date:
         out.add("DMG", "D8", d8(record.birth_date), record.sex or "U")
-    out.add("HD", record.maintenance_type, "", "HLT", record.plan_code or "", "IND")
+    coverage_maintenance = record.coverage_maintenance_type or record.maintenance_type
+    out.add("HD", coverage_maintenance, "", "HLT", record.plan_code or "", "IND")
     if record.coverage_start:
         out.add("DTP", "348", "D8", d8(record.coverage_start))
     if record.coverage_end:

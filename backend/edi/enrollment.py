@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from backend.edi.models import MemberChange
 from backend.members.models import RELATIONSHIPS, CoverageSpan, Member
 from backend.plans.models import Plan
-from edi.enrollment import ADD, AUDIT, CANCEL, CHANGE, REINSTATE, MemberMaintenance, parse_834
+from edi.enrollment import (
+    ADD,
+    AUDIT,
+    CANCEL,
+    CHANGE,
+    DELETE,
+    REINSTATE,
+    MemberMaintenance,
+    parse_834,
+)
 from edi.envelope import TransactionSet
 
 DEMOGRAPHICS = (
@@ -62,9 +71,10 @@ def _apply(session: Session, record: MemberMaintenance):
     elif member is None:
         return "skipped", None, None, "no such member"
     _update_demographics(member, record)
-    if record.maintenance_type == CANCEL:
+    coverage = record.coverage_maintenance_type or record.maintenance_type
+    if CANCEL in (record.maintenance_type, coverage) or coverage == DELETE:
         _end_coverage(member, record.coverage_end or record.effective_date or date.today())
-    elif record.maintenance_type in (ADD, REINSTATE) and not _covered(member, record):
+    elif coverage in (ADD, REINSTATE, AUDIT) and not _covered(member, record):
         _add_coverage(session, member, record)
     session.flush()
     return "applied", member, before, None

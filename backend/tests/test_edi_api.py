@@ -1,14 +1,18 @@
 """EDI gateway through the API: upload an 837, read its 999 and 277CA, duplicates, bad input,
 scoping, 834 maintenance and an 835 after adjudication — every X12 answer validated by pyx12."""
 
+import hashlib
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from backend.auth.tokens import issue_token
 from backend.claims.models import AdjudicatedClaimLine, FailedClaim, FailedClaimReason, StagedClaim
 from backend.edi.models import MemberChange
+from backend.intake.models import ReceivedDocument
 from backend.members.models import Member
 from edi import pyx12_check
 from edi.claims_out import write_837
@@ -122,20 +126,53 @@ def test_provider_may_not_submit_for_another_provider(world, as_user, db):
     assert db.scalar(select(StagedClaim).where(StagedClaim.channel == "edi")) is None
 
 
-@pytest.mark.parametrize("data", [b"not x12", b"\x00\x01" * 300], ids=["text", "binary"])
-def test_junk_is_kept_and_answered(world, as_user, db, data):
+def _kept(db, data: bytes) -> ReceivedDocument:
+    digest = hashlib.sha256(data).hexdigest()
+    (document,) = db.scalars(select(ReceivedDocument).where(ReceivedDocument.sha256 == digest))
+    assert bytes(document.body) == data and document.size_bytes == len(data)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"not x12", "not an X12 interchange"), (b"\x00\x01" * 300, "binary")],
+    ids=["text", "binary"],
+)
+def test_junk_is_kept_and_answered(world, as_user, db, data, reason):
     response = as_user("provider_a").post("/api/v1/edi/files", data=data)
-    assert (
-        response.status_code == 422
-        and "X12" in response.json["message"]
-        or "binary" in response.json["message"]
-    )
+    assert response.status_code == 422 and reason in response.json["message"]
+    assert _kept(db, data).status == "rejected"
 
 
 def test_oversized_file_gets_413_and_is_kept(world, as_user, monkeypatch, db):
     monkeypatch.setenv("ASKES_EDI_MAX_BYTES", "100")
-    response = _upload(as_user("provider_a"), _file_text(_claims_for(world, 1)))
-    assert response.status_code == 413
+    text = _file_text(_claims_for(world, 1))
+    response = _upload(as_user("provider_a"), text)
+    assert response.status_code == 413 and "kept" in response.json["message"]
+    assert _kept(db, text.encode("latin-1")).status == "rejected"
+    assert db.scalar(select(StagedClaim).where(StagedClaim.channel == "edi")) is None
+
+
+def test_provider_token_uploads_multipart_for_its_own_providers_only(world, client, db):
+    token = issue_token(db, world.users["provider_a"], "billing system", ["edi:submit"])
+    headers = {"Authorization": f"Bearer {token.plaintext}"}
+
+    def post(text: str):
+        upload = {"file": (io.BytesIO(text.encode("latin-1")), "claims.837")}
+        return client.post("/api/v1/edi/files", data=upload, headers=headers,
+                           content_type="multipart/form-data")  # fmt: skip
+
+    accepted = post(_file_text(_claims_for(world), number=31))
+    assert accepted.status_code == 201, accepted.json
+    assert (accepted.json["filename"], accepted.json["claims_staged"]) == ("claims.837", 2)
+    other = _claims_for(world, 1)
+    other[0].billing_provider_npi = world.provider_b.npi
+    refused_text = _file_text(other, number=32)
+    refused = post(refused_text)
+    assert refused.status_code == 403 and world.provider_b.npi in refused.json["message"]
+    assert _kept(db, refused_text.encode("latin-1")).outcome["refusal"] == "forbidden"
+    staged = db.scalars(select(StagedClaim.source_file_id).where(StagedClaim.channel == "edi"))
+    assert set(staged) == {accepted.json["id"]}
 
 
 def test_partially_accepted_file_stages_only_good_sets(world, as_user, db):
@@ -190,6 +227,35 @@ def test_834_adds_then_terminates_with_history(world, as_user, db):
     ).all()
     assert [c.maintenance_type for c in changes] == ["021", "024"]
     assert changes[1].before["coverage_spans"] == [["2026-01-01", None]]
+
+
+def test_834_audit_file_adds_what_is_missing_and_corrects_the_rest(world, as_user, db):
+    def audit(number, first_name, birth_date):
+        return MemberMaintenance(
+            "030", number, number, True, "18", first_name=first_name, last_name="AUDIT",
+            birth_date=birth_date, sex="M", coverage_start=date(2026, 1, 1),
+        )  # fmt: skip
+
+    known = world.subscriber.member_number
+    records = [audit(known, "SAMUEL", date(1970, 1, 2)), audit("E834900", "AL", date(1999, 9, 9))]
+    response = _upload(as_user("insurer"), write_834(records, Parties(sender_id="HR9"), 13))
+    assert response.json["status"] == "accepted", response.json
+    db.expire_all()
+    corrected = db.get(Member, world.subscriber.id)
+    assert (corrected.first_name, corrected.birth_date) == ("SAMUEL", date(1970, 1, 2))
+    assert len(corrected.coverage_spans) == 1  # already covered: no second span
+    added = db.scalar(select(Member).where(Member.member_number == "E834900"))
+    assert (added.first_name, added.last_name, added.relationship_code) == ("AL", "AUDIT", "18")
+    assert [(s.effective_date, s.termination_date) for s in added.coverage_spans] == [
+        (date(2026, 1, 1), None)
+    ]
+    changes = db.scalars(
+        select(MemberChange).where(MemberChange.edi_file_id == response.json["id"])
+    )
+    assert {(c.member_number, c.maintenance_type, c.outcome) for c in changes} == {
+        (known, "030", "applied"),
+        ("E834900", "030", "applied"),
+    }
 
 
 def test_835_after_adjudication(world, as_user, db):
