@@ -5,6 +5,7 @@ pays exactly what production recorded."""
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from backend.canonical.claim import ClaimLine
@@ -17,6 +18,13 @@ from edi import pyx12_check
 from edi.tests.helpers import professional_claim
 from edi.validation import is_clean
 from workers.chunks import work_batch_chunks
+
+
+@pytest.fixture(autouse=True)
+def edi_folder(tmp_path, monkeypatch):
+    """The answers go to a folder of the test's own, not var/edi/outbound."""
+    monkeypatch.setenv("ASKES_EDI_DIR", str(tmp_path))
+    return tmp_path
 
 
 def office_visit_claims(world, count: int):
