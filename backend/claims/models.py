@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +60,12 @@ class StagedClaim(Base):
         Index("ix_staging_claim_batch", "batch_id"),
         Index("ix_staging_claim_billing_provider", "billing_provider_id", "received_at"),
         Index("ix_staging_claim_member", "member_id"),
+        # The claims of one received file (277CA, file status): a scan of all staging without it.
+        Index(
+            "ix_staging_claim_source_file",
+            "source_file_id",
+            postgresql_where=text("source_file_id IS NOT NULL"),
+        ),
         {"schema": STAGING, "postgresql_with": {"fillfactor": 80}},
     )
 
