@@ -221,7 +221,8 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     claim_values["place_of_service"] = a.place_of_service_numbers(claim_values["place_of_service"])
     claims = a.Claims(**claim_values)
     ids = claims.claim_id
-    line_row = connection.execute(text(LINES_SQL), {"ids": array_literal(ids)}).mappings().one()
+    pending = array_literal(ids)
+    line_row = connection.execute(text(LINES_SQL), {"ids": pending}).mappings().one()
     line_values = _decode_rows(line_row, LINE_COLUMNS, LINE_CODES)
     line_values = _in_order(
         line_values, np.lexsort((line_values["line_number"], line_values["claim_id"]))
@@ -232,9 +233,7 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
         line_values["place_of_service_code"]
     )
     lines = a.Lines(line_claim=line_claim, modifiers=modifiers, **line_values)
-    diagnosis_row = (
-        connection.execute(text(DIAGNOSES_SQL), {"ids": array_literal(ids)}).mappings().one()
-    )
+    diagnosis_row = connection.execute(text(DIAGNOSES_SQL), {"ids": pending}).mappings().one()
     diagnosis = _decode(diagnosis_row, [("", "claim_id", ">i8")], [("", "code", 7)])
     diagnoses = a.Diagnoses(
         np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
