@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench bench-fhir wrk
+.PHONY: run test lint install frontend clean bench bench-fhir bench-submit wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,17 @@ bench-fhir: install wrk
 	$(BIN)/askes bench fhir --claims $(BENCH_FHIR_CLAIMS) --clients $(BENCH_FHIR_CLIENTS) \
 		--seconds $(BENCH_FHIR_SECONDS) --web-processes $(BENCH_FHIR_PROCESSES) --json --record
 
-# The HTTP load generator of the FHIR benchmark, from the distribution's packages (Debian/Ubuntu).
+# Single-claim submission benchmark (docs/benchmarks.md): POST /api/v1/claims, each claim staged
+# and adjudicated in the request, through gunicorn under 1 and 8 concurrent clients, driven by wrk
+# (installed when missing). Needs the demo data (`askes seed demo`).
+BENCH_SUBMIT_CLIENTS   ?= 1,8
+BENCH_SUBMIT_SECONDS   ?= 15
+BENCH_SUBMIT_PROCESSES ?= 2
+bench-submit: install wrk
+	$(BIN)/askes bench submit --clients $(BENCH_SUBMIT_CLIENTS) --seconds $(BENCH_SUBMIT_SECONDS) \
+		--web-processes $(BENCH_SUBMIT_PROCESSES) --json --record
+
+# The load generator of the HTTP benchmarks, from the distribution's packages (Debian/Ubuntu).
 wrk:
 	@command -v wrk >/dev/null || { \
 		command -v apt-get >/dev/null || { echo "install wrk with your package manager"; exit 1; }; \

@@ -224,6 +224,7 @@ def run(context: Context) -> None:
 # Benchmark commands attach themselves to the `bench` group when their module is imported.
 from backend.batches.cli import process  # noqa: E402
 from backend.benchmarks import bench  # noqa: E402
+from backend.claims import bench as _submit_bench  # noqa: E402, F401
 from backend.edi.cli import edi  # noqa: E402
 from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
 from backend.reference.cli import reference  # noqa: E402
