@@ -9,7 +9,7 @@ from backend.audit.models import AuditEvent
 from backend.audit.schemas import AuditEventSchema, AuditQuerySchema
 from backend.audit.service import audited
 from backend.auth.permissions import AUDIT_READ
-from backend.auth.principal import authorize
+from backend.auth.principal import permission_required
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit trail (admin)")
 
@@ -18,13 +18,13 @@ EXACT = ("user_id", "username", "action", "resource_type", "resource_id", "outco
 
 @blp.route("")
 class AuditEvents(MethodView):
-    @blp.arguments(AuditQuerySchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_schema(AuditEventSchema))
     @audited("search", "audit_event")
+    @permission_required(AUDIT_READ)
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     def get(self, query, page, page_size):
         """Search audit events, newest first"""
-        authorize(AUDIT_READ)
         statement = select(AuditEvent).order_by(AuditEvent.id.desc())
         for name in EXACT:
             if name in query:

@@ -11,7 +11,7 @@ from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.models import ApiToken, User
 from backend.auth.permissions import TOKENS_MANAGE
-from backend.auth.principal import authorize
+from backend.auth.principal import current_principal, permission_required
 from backend.auth.schemas import IssuedTokenSchema, TokenQuerySchema, TokenSchema
 from backend.auth.tokens import issue_token
 from backend.db import Session
@@ -21,13 +21,13 @@ blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="AP
 
 @blp.route("")
 class Tokens(MethodView):
-    @blp.arguments(TokenQuerySchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_schema(TokenSchema))
     @audited("search", "api_token")
+    @permission_required(TOKENS_MANAGE)
+    @blp.arguments(TokenQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     def get(self, query, page, page_size):
         """List tokens (never their secrets)"""
-        authorize(TOKENS_MANAGE)
         statement = select(ApiToken).order_by(ApiToken.id)
         if "user_id" in query:
             statement = statement.where(ApiToken.user_id == query["user_id"])
@@ -35,12 +35,13 @@ class Tokens(MethodView):
             statement = statement.where(ApiToken.revoked_at.is_(None))
         return paginate(statement, page, page_size)
 
-    @blp.arguments(TokenSchema)
     @blp.response(201, IssuedTokenSchema)
     @audited("create", "api_token")
+    @permission_required(TOKENS_MANAGE)
+    @blp.arguments(TokenSchema)
     def post(self, request_token):
         """Create a token for a user; the response carries the secret, this once"""
-        principal = authorize(TOKENS_MANAGE)
+        principal = current_principal()
         user = Session.get(User, request_token["user_id"]) or abort(422, "no such user")
         try:
             issued = issue_token(
@@ -58,9 +59,9 @@ class Tokens(MethodView):
 class TokenById(MethodView):
     @blp.response(204)
     @audited("revoke", "api_token", "token_id")
+    @permission_required(TOKENS_MANAGE)
     def delete(self, token_id):
         """Revoke a token"""
-        authorize(TOKENS_MANAGE)
         token = Session.get(ApiToken, token_id) or abort(404, "no such token")
         token.revoked_at = token.revoked_at or datetime.now(UTC)
         Session.commit()

@@ -10,7 +10,7 @@ from backend.audit.service import audited
 from backend.auth.models import Role, User
 from backend.auth.passwords import hash_password
 from backend.auth.permissions import USERS_MANAGE
-from backend.auth.principal import authorize
+from backend.auth.principal import permission_required
 from backend.auth.schemas import UserQuerySchema, UserSchema, UserUpdateSchema
 from backend.auth.service import create_user
 from backend.db import Session
@@ -20,13 +20,13 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 
 @blp.route("")
 class Users(MethodView):
-    @blp.arguments(UserQuerySchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_schema(UserSchema))
     @audited("search", "user")
+    @permission_required(USERS_MANAGE)
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     def get(self, query, page, page_size):
         """List users"""
-        authorize(USERS_MANAGE)
         statement = select(User).order_by(User.id)
         if "role_name" in query:
             statement = statement.where(User.role_name == query["role_name"])
@@ -34,12 +34,12 @@ class Users(MethodView):
             statement = statement.where(User.username.contains(query["username"].lower()))
         return paginate(statement, page, page_size)
 
-    @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     @audited("create", "user")
+    @permission_required(USERS_MANAGE)
+    @blp.arguments(UserSchema)
     def post(self, new_user):
         """Create a user"""
-        authorize(USERS_MANAGE)
         try:
             user = create_user(Session(), **new_user)
         except ValueError as refused:
@@ -52,17 +52,17 @@ class Users(MethodView):
 class UserById(MethodView):
     @blp.response(200, UserSchema)
     @audited("read", "user", "user_id")
+    @permission_required(USERS_MANAGE)
     def get(self, user_id):
         """Read a user"""
-        authorize(USERS_MANAGE)
         return Session.get(User, user_id) or abort(404, "no such user")
 
-    @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @audited("update", "user", "user_id")
+    @permission_required(USERS_MANAGE)
+    @blp.arguments(UserUpdateSchema)
     def patch(self, changes, user_id):
         """Change a user: name, role, active flag, password, or clear a lockout"""
-        authorize(USERS_MANAGE)
         user = Session.get(User, user_id) or abort(404, "no such user")
         apply_user_changes(user, changes)
         Session.commit()

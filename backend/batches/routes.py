@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from backend.audit.service import audited
 from backend.auth.permissions import BATCHES_RUN
-from backend.auth.principal import authorize
+from backend.auth.principal import current_principal, permission_required
 from backend.batches.schemas import BatchRequestSchema, BatchSchema
 from backend.batches.service import batch_progress, start_batch
 from backend.db import Session
@@ -16,12 +16,13 @@ blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches", description="
 
 @blp.route("")
 class Batches(MethodView):
-    @blp.arguments(BatchRequestSchema)
     @blp.response(202, BatchSchema)
     @audited("create", "batch")
+    @permission_required(BATCHES_RUN)
+    @blp.arguments(BatchRequestSchema)
     def post(self, request):
         """Start processing the pending claims (all, or those matching the filter)"""
-        principal = authorize(BATCHES_RUN)
+        principal = current_principal()
         options = {"claims_per_chunk": request.pop("claims_per_chunk")}
         limit = request.pop("limit", None)
         connection = Session.connection()
@@ -38,7 +39,7 @@ class Batches(MethodView):
 class BatchById(MethodView):
     @blp.response(200, BatchSchema)
     @audited("read", "batch", "batch_id")
+    @permission_required(BATCHES_RUN)
     def get(self, batch_id):
         """A batch's progress: claims done, failed, pended, throughput, seconds per stage"""
-        authorize(BATCHES_RUN)
         return batch_progress(Session.connection(), batch_id) or abort(404, "no such batch")

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_READ
-from backend.auth.principal import authorize
+from backend.auth.principal import current_principal, permission_required
 from backend.claims.read import claim_detail, claim_summary, search_claims
 from backend.claims.schemas import ClaimDetailSchema, ClaimQuerySchema, ClaimSummarySchema
 from backend.db import Session
@@ -17,13 +17,14 @@ blp = Blueprint("claims", __name__, url_prefix="/api/v1/claims", description="Cl
 
 @blp.route("")
 class Claims(MethodView):
-    @blp.arguments(ClaimQuerySchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_schema(ClaimSummarySchema))
     @audited("search", "claim")
+    @permission_required(CLAIMS_READ)
+    @blp.arguments(ClaimQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     def get(self, query, page, page_size):
         """List and search claims, newest first"""
-        principal = authorize(CLAIMS_READ)
+        principal = current_principal()
         statement = search_claims(principal.scope(Session()), query)
         result = paginate(statement, page, page_size, scalars=False)
         result["items"] = [
@@ -36,7 +37,8 @@ class Claims(MethodView):
 class ClaimById(MethodView):
     @blp.response(200, ClaimDetailSchema)
     @audited("read", "claim", "claim_id")
+    @permission_required(CLAIMS_READ)
     def get(self, claim_id):
         """Read a claim: as received, its adjudication with the pricing trace, or why it failed"""
-        principal = authorize(CLAIMS_READ)
+        principal = current_principal()
         return claim_detail(principal.scope(Session()), claim_id) or abort(404, "no such claim")

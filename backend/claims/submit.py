@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_SUBMIT
-from backend.auth.principal import authorize
+from backend.auth.principal import current_principal, permission_required
 from backend.canonical.claim import Claim, ClaimLine
 from backend.claims.models import CLAIM_TYPES, StagedClaim, StagedClaimLine
 from backend.claims.read import claim_detail
@@ -100,9 +100,10 @@ class SubmitClaim(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": ClaimBody}}})
     @blp.response(201, ClaimDetailSchema)
     @audited("submit", "claim")
+    @permission_required(CLAIMS_SUBMIT)
     def post(self):
         """Submit one claim and get its adjudication back"""
-        principal = authorize(CLAIMS_SUBMIT)
+        principal = current_principal()
         document_id = keep_body(request.get_data(), request.content_type, principal.user.id)
         claim = parse(document_id)
         scope = principal.scope(Session())

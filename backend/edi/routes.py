@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend.audit.service import audited
 from backend.auth.permissions import BATCHES_RUN, CLAIMS_READ, EDI_SUBMIT
-from backend.auth.principal import authorize
+from backend.auth.principal import current_principal, permission_required
 from backend.db import Session
 from backend.edi import service
 from backend.edi.intake import reject_unread
@@ -39,9 +39,10 @@ class EdiFiles(MethodView):
     @blp.alt_response(413, description="larger than ASKES_EDI_MAX_BYTES (the file is kept)")
     @blp.alt_response(422, description="not X12, or rejected (see the TA1 / 999)")
     @audited("submit", "edi_file")
+    @permission_required(EDI_SUBMIT)
     def post(self):
         """Submit an X12 837P, 837I or 834 file (raw body, or multipart field `file`)"""
-        principal = authorize(EDI_SUBMIT)
+        principal = current_principal()
         session = Session()
         body, filename = _body()
         limit = EdiFolders.from_environment().max_bytes
@@ -77,9 +78,10 @@ class EdiFiles(MethodView):
 class EdiFileById(MethodView):
     @blp.response(200, EdiFileSchema)
     @audited("read", "edi_file", "file_id")
+    @permission_required(EDI_SUBMIT)
     def get(self, file_id):
         """Status and counts of a submitted file, with its acknowledgments"""
-        principal = authorize(EDI_SUBMIT)
+        principal = current_principal()
         session = Session()
         found = service.file_in_scope(session, principal.scope(session), principal.user.id, file_id)
         if found is None:
@@ -88,7 +90,7 @@ class EdiFileById(MethodView):
 
 
 def _acknowledgment(file_id: int, kind: str) -> Response:
-    principal = authorize(EDI_SUBMIT)
+    principal = current_principal()
     session = Session()
     if service.file_in_scope(session, principal.scope(session), principal.user.id, file_id) is None:
         abort(404, "no such file")
@@ -107,6 +109,7 @@ def _x12(document: EdiDocument) -> Response:
 class FunctionalAck(MethodView):
     @blp.doc(responses={200: {"description": "the 999 (X12 text)"}})
     @audited("read", "edi_999", "file_id")
+    @permission_required(EDI_SUBMIT)
     def get(self, file_id):
         """The 999 acknowledgment of a file"""
         return _acknowledgment(file_id, "999")
@@ -116,6 +119,7 @@ class FunctionalAck(MethodView):
 class InterchangeAck(MethodView):
     @blp.doc(responses={200: {"description": "the TA1 (X12 text)"}})
     @audited("read", "edi_ta1", "file_id")
+    @permission_required(EDI_SUBMIT)
     def get(self, file_id):
         """The TA1 interchange acknowledgment of a file whose envelope was refused"""
         return _acknowledgment(file_id, "TA1")
@@ -125,9 +129,10 @@ class InterchangeAck(MethodView):
 class ClaimAck(MethodView):
     @blp.doc(responses={200: {"description": "the 277CA (X12 text)"}})
     @audited("read", "edi_277ca", "file_id")
+    @permission_required(EDI_SUBMIT)
     def get(self, file_id):
         """The 277CA of a file's claims as they stand now (accepted, or rejected with reasons)"""
-        principal = authorize(EDI_SUBMIT)
+        principal = current_principal()
         session = Session()
         if (
             service.file_in_scope(session, principal.scope(session), principal.user.id, file_id)
@@ -145,21 +150,21 @@ class ClaimAck(MethodView):
 class Remittances(MethodView):
     @blp.response(200, RemittanceListSchema)
     @audited("search", "edi_835")
+    @permission_required(CLAIMS_READ)
     def get(self):
         """List the 835 remittances you may see"""
-        principal = authorize(CLAIMS_READ)
-        scope = principal.scope(Session())
+        scope = current_principal().scope(Session())
         statement = select(EdiDocument).where(EdiDocument.kind == "835")
         if not scope.everything:
             statement = statement.where(EdiDocument.payee_provider_id.in_(scope.provider_ids))
         return {"items": Session.scalars(statement.order_by(EdiDocument.id.desc())).all()}
 
-    @blp.arguments(RemittanceRequestSchema)
     @blp.response(201, RemittanceListSchema)
     @audited("create", "edi_835")
+    @permission_required(BATCHES_RUN)
+    @blp.arguments(RemittanceRequestSchema)
     def post(self, request_body):
         """Write the 835s of a payment cycle (a batch): one per payee"""
-        authorize(BATCHES_RUN)
         documents = create_remittances(
             Session(), request_body["batch_id"], request_body["payment_date"]
         )
@@ -171,9 +176,10 @@ class Remittances(MethodView):
 class RemittanceById(MethodView):
     @blp.doc(responses={200: {"description": "the 835 (X12 text)"}})
     @audited("read", "edi_835", "document_id")
+    @permission_required(CLAIMS_READ)
     def get(self, document_id):
         """Download an 835"""
-        principal = authorize(CLAIMS_READ)
+        principal = current_principal()
         scope = principal.scope(Session())
         document = Session.get(EdiDocument, document_id)
         if (

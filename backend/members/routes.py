@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.permissions import MEMBERS_READ
-from backend.auth.principal import DataScope, authorize
+from backend.auth.principal import DataScope, current_principal, permission_required
 from backend.db import Session
 from backend.members.models import Accumulator, Member
 from backend.members.schemas import MemberDetailSchema, MemberQuerySchema, MemberSchema
@@ -43,13 +43,14 @@ def member_detail(scope: DataScope, member_id: int) -> dict | None:
 
 @blp.route("")
 class Members(MethodView):
-    @blp.arguments(MemberQuerySchema, location="query")
-    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     @blp.response(200, page_schema(MemberSchema))
     @audited("search", "member")
+    @permission_required(MEMBERS_READ)
+    @blp.arguments(MemberQuerySchema, location="query")
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
     def get(self, query, page, page_size):
         """List and search members"""
-        principal = authorize(MEMBERS_READ)
+        principal = current_principal()
         return paginate(members_in_scope(principal.scope(Session()), query), page, page_size)
 
 
@@ -57,7 +58,8 @@ class Members(MethodView):
 class MemberById(MethodView):
     @blp.response(200, MemberDetailSchema)
     @audited("read", "member", "member_id")
+    @permission_required(MEMBERS_READ)
     def get(self, member_id):
         """Read a member with coverage spans and accumulators"""
-        principal = authorize(MEMBERS_READ)
+        principal = current_principal()
         return member_detail(principal.scope(Session()), member_id) or abort(404, "no such member")

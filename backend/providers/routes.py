@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from backend.api import PageArgs, page_schema, paginate
 from backend.auth.permissions import PROVIDERS_READ
-from backend.auth.principal import authorize
+from backend.auth.principal import permission_required
 from backend.db import Session
 from backend.providers.models import Provider
 from backend.providers.schemas import ProviderQuerySchema, ProviderSchema
@@ -17,12 +17,12 @@ blp = Blueprint("providers", __name__, url_prefix="/api/v1/providers", descripti
 
 @blp.route("")
 class Providers(MethodView):
+    @blp.response(200, page_schema(ProviderSchema))
+    @permission_required(PROVIDERS_READ)
     @blp.arguments(ProviderQuerySchema, location="query")
     @blp.arguments(PageArgs, location="query", as_kwargs=True)
-    @blp.response(200, page_schema(ProviderSchema))
     def get(self, query, page, page_size):
         """List and search providers"""
-        authorize(PROVIDERS_READ)
         statement = select(Provider).order_by(Provider.id)
         for name in ("npi", "state", "entity_type", "organization_id"):
             if name in query:
@@ -38,7 +38,7 @@ class Providers(MethodView):
 @blp.route("/<int:provider_id>")
 class ProviderById(MethodView):
     @blp.response(200, ProviderSchema)
+    @permission_required(PROVIDERS_READ)
     def get(self, provider_id):
         """Read a provider"""
-        authorize(PROVIDERS_READ)
         return Session.get(Provider, provider_id) or abort(404, "no such provider")
