@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.permissions import BATCHES_RUN, CLAIMS_READ, EDI_SUBMIT
 from backend.auth.principal import current_principal, permission_required
@@ -18,6 +19,7 @@ from backend.edi.schemas import (
     EdiFileSchema,
     RemittanceListSchema,
     RemittanceRequestSchema,
+    RemittanceSchema,
 )
 
 blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
@@ -148,16 +150,17 @@ class ClaimAck(MethodView):
 
 @blp.route("/remittances")
 class Remittances(MethodView):
-    @blp.response(200, RemittanceListSchema)
+    @blp.response(200, page_schema(RemittanceSchema))
     @audited("search", "edi_835")
     @permission_required(CLAIMS_READ)
-    def get(self):
-        """List the 835 remittances you may see"""
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    def get(self, page, page_size):
+        """List the 835 remittances you may see, newest first"""
         scope = current_principal().scope(Session())
         statement = select(EdiDocument).where(EdiDocument.kind == "835")
         if not scope.everything:
             statement = statement.where(EdiDocument.payee_provider_id.in_(scope.provider_ids))
-        return {"items": Session.scalars(statement.order_by(EdiDocument.id.desc())).all()}
+        return paginate(statement.order_by(EdiDocument.id.desc()), page, page_size)
 
     @blp.response(201, RemittanceListSchema)
     @audited("create", "edi_835")

@@ -24,6 +24,7 @@ INVALID = [
     ("/api/v1/members?page=0", "get", None, ("search", "member")),
     ("/api/v1/providers?page_size=201", "get", None, None),  # directory data, not PHI
     ("/api/v1/batches", "post", {"claims_per_chunk": 0}, ("create", "batch")),
+    ("/api/v1/edi/remittances?page_size=0", "get", None, ("search", "edi_835")),
     ("/api/v1/edi/remittances", "post", {"batch_id": "forty-two"}, ("create", "edi_835")),
     ("/api/v1/users?page=0", "get", None, ("search", "user")),
     ("/api/v1/users", "post", {"username": "x"}, ("create", "user")),
