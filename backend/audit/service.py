@@ -1,5 +1,7 @@
-"""Writing the audit trail. Each event is committed on a connection of its own, so a denied or
-failed request is recorded even when the request's own transaction rolls back."""
+"""Writing the audit trail. An event is committed on a connection of its own, so a denied or
+failed request is recorded even when the request's own transaction rolls back; a caller that
+passes its connection writes the event in its own transaction instead (it commits the event with
+what it recorded, e.g. the claims a FHIR call staged)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import functools
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy.engine import Connection
 from werkzeug.exceptions import HTTPException
 
 from backend.audit.models import AuditEvent
 
 OUTCOME_BY_STATUS = {401: "unauthenticated", 403: "denied", 404: "not_found"}
+AUDIT_EVENT_INSERT = AuditEvent.__table__.insert()
 
 
 def record(
@@ -20,8 +24,10 @@ def record(
     resource_id: str | int | None = None,
     outcome: str = "allowed",
     details: dict | None = None,
+    connection: Connection | None = None,
 ) -> None:
-    """Append one audit event for the current request's caller."""
+    """Append one audit event for the current request's caller: committed on a connection of
+    its own, or written on `connection` in the caller's transaction, for the caller to commit."""
     values = {
         "action": action,
         "resource_type": resource_type,
@@ -30,9 +36,11 @@ def record(
         "details": details,
         **_caller(),
     }
-    engine = current_app.extensions["db_engine"]
-    with engine.begin() as connection:
-        connection.execute(AuditEvent.__table__.insert().values(**values))
+    if connection is not None:
+        connection.execute(AUDIT_EVENT_INSERT, values)
+        return
+    with current_app.extensions["db_engine"].begin() as own:
+        own.execute(AUDIT_EVENT_INSERT, values)
 
 
 def _caller() -> dict:

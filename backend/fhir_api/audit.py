@@ -1,4 +1,9 @@
-"""Every FHIR access audited: who, which resource type and ids, and the outcome."""
+"""Every FHIR access audited: who, which resource type and ids, and the outcome.
+
+An allowed call's event is written in the request's transaction, which the wrapper then commits:
+what a call staged and the event that records it are committed together, or neither is. A refused
+or failed call's event is committed on a connection of its own, as its transaction rolls back.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import orjson
 from werkzeug.exceptions import HTTPException
 
 from backend.audit.service import OUTCOME_BY_STATUS, record
+from backend.db import Session
 from backend.fhir_api.http import FhirError
 
 AUDIT_TYPES = {
@@ -22,7 +28,8 @@ AUDIT_TYPES = {
 
 
 def audit_fhir(action: str, resource_type: str | None, id_arg: str | None = None):
-    """Record the call of a FHIR view: allowed with the ids it answered, or the refusal."""
+    """Record the call of a FHIR view: allowed with the ids it answered (committing the view's
+    transaction with the event), or the refusal."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -41,7 +48,8 @@ def audit_fhir(action: str, resource_type: str | None, id_arg: str | None = None
                 record(action, kind, resource_id, "error", details)
                 raise
             details["ids"] = _answered_ids(response)
-            record(action, kind, resource_id, "allowed", details)
+            record(action, kind, resource_id, "allowed", details, Session.connection())
+            Session.commit()
             return response
 
         return wrapper

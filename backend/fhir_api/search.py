@@ -123,6 +123,7 @@ def submit_and_respond(body: bytes, content_type, principal) -> dict:
     from backend.fhir_api.submission import create_claim
 
     created = create_claim(body, content_type, principal)
+    Session.commit()  # the claim stays staged whatever adjudicating it now comes to
     adjudicate_now(created.claim_id)
     staged = Session.get(StagedClaim, created.claim_id, populate_existing=True)
     adjudicated = Session.scalar(

@@ -23,11 +23,12 @@ class Created:
 
 
 def create_claim(body: bytes, content_type: str | None, principal) -> Created:
-    """One Claim: kept, checked, mapped and staged as pending; FhirError when refused."""
+    """One Claim: kept, checked, mapped and staged as pending (the caller commits the staging,
+    as the audit wrapper does); FhirError when refused."""
     document_id = keep_body(body, content_type, principal.user.id, g.get("request_id"))
     resource = _decode(body, document_id)
     resource = _submitted_resource(resource)
-    read = read_claim(resource, ServerReferences(principal.scope(Session())))
+    read = read_claim(resource, ServerReferences(principal))
     if read.status != ACCEPTED:
         _refuse(document_id, read.status, read.issues)
     (claim_id,) = stage_claims([(read.claim, None)], g.get("request_id"))
@@ -36,7 +37,8 @@ def create_claim(body: bytes, content_type: str | None, principal) -> Created:
 
 
 def process_bundle(body: bytes, content_type: str | None, principal) -> dict:
-    """A batch (each entry on its own) or transaction (all or nothing) of Claims."""
+    """A batch (each entry on its own) or transaction (all or nothing) of Claims; the caller
+    commits what was staged."""
     document_id = keep_body(body, content_type, principal.user.id, g.get("request_id"))
     bundle = _decode(body, document_id)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -48,7 +50,7 @@ def process_bundle(body: bytes, content_type: str | None, principal) -> dict:
     entries, bundle_issues = claim_entries(bundle, resource_issues(bundle, ("Bundle",)))
     if bundle_issues:
         _refuse(document_id, UNREADABLE, bundle_issues)
-    server = ServerReferences(principal.scope(Session()))
+    server = ServerReferences(principal)
     results = [_read_entry(entry, server) for entry in entries]
     if bundle["type"] == "transaction":
         return _transaction(document_id, results)
@@ -102,7 +104,6 @@ def _batch(document_id: int, results) -> dict:
         status,
         {"claim_ids": staged, "entries": len(results), "statuses": [s for s, _l, _i in answers]},
     )
-    Session.commit()
     return response_bundle("batch", answers)
 
 
@@ -125,6 +126,7 @@ def _submitted_resource(resource):
 def _refuse(document_id: int, status: int, issues: list[Issue]):
     Session.rollback()
     record_outcome(document_id, "rejected", {"status": status, **operation_outcome(issues)})
+    Session.commit()
     raise FhirError(status, issues)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from askes_fhir.outcome import edit_codes
 from sqlalchemy import func, select
 
+from backend.audit.models import AuditEvent
 from backend.claims.models import StagedClaim
 from backend.intake.models import ReceivedDocument
 from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
@@ -28,6 +29,26 @@ def test_create_claim_stages_it_pending_and_answers_201_with_location(app, db, w
     document = db.scalars(select(ReceivedDocument).order_by(ReceivedDocument.id.desc())).first()
     assert (document.channel, document.status) == ("fhir", "accepted")
     assert document.outcome["claim_ids"] == [claim_id]
+
+
+def test_create_and_its_refusal_are_audited_with_the_ids(app, db, world):
+    client = bearer(app, db, world.users["provider_a"], ["system/Claim.write"])
+    response = post_json(client, "/fhir/Claim", world_claim_resource(world))
+    claim_id = response.json["id"]
+    refused = post_json(client, "/fhir/Claim", {"resourceType": "Claim"})
+    assert refused.status_code == 400
+    events = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.user_id == world.users["provider_a"].id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.resource_type, e.outcome) for e in events] == [
+        ("create", "claim", "allowed"),
+        ("create", "claim", "refused"),
+    ]
+    assert events[0].details["ids"] == [f"Claim/{claim_id}"]
+    assert events[0].request_id == response.headers["X-Request-ID"]
+    assert events[1].details["status"] == 400
 
 
 def test_rejected_claim_stages_nothing_and_lists_every_issue(app, db, world):
