@@ -2,21 +2,32 @@
 # One image for every Askes process: `askes db upgrade`, gunicorn (web) and `askes worker`.
 # docs/deployment.md explains how to build and run it.
 
-# PORTAL=build compiles the React portal from frontend/ (needs frontend/package.json and
-# package-lock.json). PORTAL=none ships the API alone, with an empty frontend/dist.
-ARG PORTAL=build
+# The React portal, served by the API from frontend/dist:
+#   PORTAL=auto (the default) compiles it when the context has frontend/package.json (with its
+#     package-lock.json), and ships an empty frontend/dist (the API alone) when it has not;
+#   PORTAL=build compiles it, and fails the build when frontend/package.json is missing;
+#   PORTAL=none ships the API alone and never pulls Node.
+ARG PORTAL=auto
 
-FROM node:20-slim AS portal-build
+FROM node:20-slim AS portal-auto
 WORKDIR /frontend
-COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY frontend/ ./
-RUN npm run build
+# fronten[d] and package.jso[n] are wildcards on purpose: BuildKit's COPY copies nothing for a
+# wildcard that matches nothing, where a plain path that does not exist fails the build. The
+# manifests come first so that `npm ci` is cached until they change.
+COPY frontend/package.jso[n] frontend/package-lock.jso[n] ./
+RUN if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
+COPY fronten[d] ./
+RUN if [ -f package.json ]; then npm run build; else mkdir -p dist; fi
+
+FROM portal-auto AS portal-build
+RUN test -f package.json \
+    || { echo "PORTAL=build: frontend/package.json is missing (use auto or none)" >&2; exit 1; }
 
 FROM python:3.11-slim AS portal-none
 RUN mkdir -p /frontend/dist
 
-# BuildKit builds only the stage named here, so PORTAL=none never touches Node.
+# BuildKit builds only the stages the one named here needs, so PORTAL=none never touches Node.
+# (The classic builder builds every stage; this file needs BuildKit, Compose's default builder.)
 FROM portal-${PORTAL} AS portal
 
 FROM python:3.11-slim
