@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from askes_fhir.capability import RESOURCES, capability_statement
+from askes_fhir.structure import prepare
 from flask import Blueprint, request
 from flask.views import MethodView
 
@@ -23,6 +24,15 @@ from backend.fhir_api.http import fail, fhir_response
 blp = Blueprint("fhir", __name__, url_prefix="/fhir")
 http.register_error_handlers(blp)
 READ_ONLY = ("GET",)
+# What Claims and Bundles arrive as, with the resources a Claim carries contained.
+INTAKE_RESOURCES = ("Bundle", "Claim", "Patient", "Coverage", "Organization", "Practitioner",
+                    "Location")  # fmt: skip
+
+
+@blp.record_once
+def _prepare_structure_checks(_state) -> None:
+    """When the app is built (each web process), not on its first FHIR request."""
+    prepare(INTAKE_RESOURCES)
 
 
 def _software_version() -> str:

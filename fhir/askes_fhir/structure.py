@@ -6,7 +6,7 @@ and formats of primitives, cardinality, required elements and choices, code enum
 is fast enough for Bundles of thousands of Claims. pydantic (the R4B model itself) runs on every
 resource the walker flags, to add its own findings: it reports required primitives and choices
 only once the rest of an element is valid, and does not check enumerations, so neither checker
-alone lists every issue. Tests hold the walker to the models (tests/test_structure.py).
+alone lists every issue. Tests hold the walker to the models (tests/test_conformance.py).
 """
 
 from __future__ import annotations
@@ -48,6 +48,18 @@ def resource_issues(resource: object, expected: tuple[str, ...]) -> list[Issue]:
     if issues:
         issues = _merge(issues, validation_issues(resource_type, resource))
     return issues
+
+
+def prepare(resource_types: tuple[str, ...]) -> None:
+    """Build the walker's shapes of these resources and of every element type below them now:
+    importing the R4B models behind them takes a few tenths of a second, which would otherwise
+    fall on the first request of each web process that meets them."""
+    pending, seen = [_model(name) for name in resource_types], set()
+    while pending:
+        model = pending.pop()
+        if model not in seen:
+            seen.add(model)
+            pending += [spec.model for spec in _shape(model).fields.values() if spec.model]
 
 
 def validation_issues(resource_type: str, resource: dict) -> list[Issue]:
