@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.auth import permissions as p
@@ -56,12 +56,17 @@ def issue_token(
     return IssuedToken(token, f"{TOKEN_PREFIX}_{prefix}_{secret}")
 
 
+# Built once: every API call runs it, and building and hashing a fresh select each time added
+# about a quarter to the lookup's CPU time.
+TOKEN_BY_PREFIX = select(ApiToken).where(ApiToken.prefix == bindparam("prefix"))
+
+
 def find_active_token(session: Session, plaintext: str) -> ApiToken | None:
     """The live token matching `plaintext`, or None (unknown, wrong secret, revoked, expired)."""
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    token = session.scalar(TOKEN_BY_PREFIX, {"prefix": parts[1]})
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         return None
     now = datetime.now(UTC)
