@@ -4,8 +4,7 @@ script of the benchmark's own, to which `wrk_script` appends a report: done() pr
 line with the request count, errors, latency percentiles and the sum of the per-thread `counts`
 the benchmark's response() kept.
 
-`askes bench submit` uses it; backend/fhir_api/bench.py still has its own copy of the same
-gunicorn + wrk steps and can adopt `serve` and `run_wrk` (its WRK_SCRIPT's done() is REPORT).
+`askes bench submit` and `askes bench fhir` (backend/fhir_api/bench.py) use it.
 """
 
 from __future__ import annotations

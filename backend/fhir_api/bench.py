@@ -1,17 +1,11 @@
 """`askes bench fhir`: a Bundle of Claims from request to staged, and single POST /fhir/Claim
-under concurrent clients through gunicorn, measured with wrk (Debian: `apt-get install wrk`)."""
+under concurrent clients through gunicorn, measured with wrk (backend.loadtest; `make wrk`)."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,19 +18,14 @@ from sqlalchemy import delete, func, select
 from backend.benchmarks import bench, emit, peak_rss_mb, record_benchmark, stopwatch
 from backend.canonical.claim import Claim, ClaimLine
 from backend.cli import Context, pass_context
+from backend.loadtest import require_wrk, run_wrk, serve, wrk_script
 
-WRK_SCRIPT = """
+# wrk's request: the same Claim every time (backend.loadtest adds the report).
+POST_CLAIM = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/fhir+json"
 wrk.headers["Authorization"] = "Bearer %(token)s"
 wrk.body = io.open("%(body)s"):read("*a")
-done = function(summary, latency, requests)
-  io.write(string.format('{"requests": %%d, "errors": %%d, "status_errors": %%d, '
-    .. '"p50_ms": %%.2f, "p95_ms": %%.2f, "p99_ms": %%.2f, "seconds": %%.2f}\\n',
-    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.timeout, summary.errors.status, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))
-end
 """
 
 
@@ -45,14 +34,21 @@ end
 @click.option("--repeat", default=3, show_default=True, help="Bundles posted (best and median)")
 @click.option("--clients", default=8, show_default=True, help="concurrent wrk connections")
 @click.option("--seconds", default=15, show_default=True, help="duration of the wrk run")
+@click.option(
+    "--warmup",
+    default=3,
+    show_default=True,
+    help="seconds of the same load first, not measured (a serving process is warm)",
+)
 @click.option("--web-processes", type=int, help="gunicorn workers (default ASKES_WEB_PROCESSES)")
 @click.option("--skip-http", is_flag=True, help="only the in-process Bundle measurement")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--record", is_flag=True, help="rewrite the section in docs/benchmarks.md")
 @pass_context
 def bench_fhir(
-    context: Context, claims, repeat, clients, seconds, web_processes, skip_http, as_json, record
-):
+    context: Context, claims, repeat, clients, seconds, warmup, web_processes, skip_http,
+    as_json, record,
+):  # fmt: skip
     """Bundle of Claims to staged (in-process); POST /fhir/Claim p95 through gunicorn + wrk.
 
     Needs members and providers in the database (`askes seed demo`). What the benchmark
@@ -66,7 +62,7 @@ def bench_fhir(
         figures = _bundle_figures(context, fixture, claims, repeat)
         if not skip_http:
             workers = web_processes or context.settings.web_processes
-            figures.update(_http_figures(context, fixture, clients, seconds, workers))
+            figures.update(_http_figures(context, fixture, clients, seconds, warmup, workers))
     finally:
         _cleanup(context, fixture)
     figures["peak_rss_mb"] = peak_rss_mb()
@@ -74,6 +70,7 @@ def bench_fhir(
         with context.engine.connect() as connection:
             command = (
                 f"askes bench fhir --claims {claims} --clients {clients} --seconds {seconds} "
+                f"--warmup {warmup} "
                 f"--web-processes {web_processes or context.settings.web_processes} --json"
             )
             name = "FHIR intake (Bundle to staged; POST /fhir/Claim under load)"
@@ -163,60 +160,32 @@ def _bundle_figures(context: Context, fixture: dict, count: int, repeat: int) ->
     }  # fmt: skip
 
 
-def _http_figures(context: Context, fixture: dict, clients: int, seconds: int, workers: int):
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise click.ClickException("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu) "
-                                   "or run with --skip-http")  # fmt: skip
-    port = _free_port()
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    env = context.child_environment()
-    server = subprocess.Popen(
-        [gunicorn, "-c", "python:backend.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "backend:create_app()"],
-        env=env, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        _wait_for(port)
-        with tempfile.TemporaryDirectory() as folder:
-            body = Path(folder) / "claim.json"
-            body.write_bytes(orjson.dumps(_claims(fixture, 1)[0]))
-            script = Path(folder) / "post.lua"
-            script.write_text(WRK_SCRIPT % {"token": fixture["token"], "body": body})
-            run = subprocess.run(
-                [wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "5s",
-                 "-s", str(script), f"http://127.0.0.1:{port}/fhir/Claim"],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+def _http_figures(
+    context: Context, fixture: dict, clients: int, seconds: int, warmup: int, workers: int
+):
+    """wrk against a fresh gunicorn: `warmup` seconds first (each process's first requests
+    fill caches and prepare statements, which a serving process has long done), then the
+    measured `seconds`."""
+    require_wrk()
+    with tempfile.TemporaryDirectory() as folder:
+        body = Path(folder) / "claim.json"
+        body.write_bytes(orjson.dumps(_claims(fixture, 1)[0]))
+        script = wrk_script(POST_CLAIM % {"token": fixture["token"], "body": body})
+        with serve(context.child_environment(), workers) as base_url:
+            url = f"{base_url}/fhir/Claim"
+            warm = run_wrk(url, script, clients, warmup) if warmup > 0 else {}
+            result = run_wrk(url, script, clients, seconds)
     return {
-        "http_clients": clients, "http_web_processes": workers, "http_requests": result["requests"],
+        "http_clients": clients, "http_web_processes": workers, "http_warmup_s": warmup,
+        "http_warmup_errors": _errors(warm), "http_requests": result["requests"],
         "http_requests_per_s": round(result["requests"] / result["seconds"]),
         "http_p50_ms": result["p50_ms"], "http_p95_ms": result["p95_ms"],
-        "http_p99_ms": result["p99_ms"], "http_errors": result["errors"] + result["status_errors"],
+        "http_p99_ms": result["p99_ms"], "http_errors": _errors(result),
     }  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int, timeout: float = 60.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/fhir/metadata", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise click.ClickException("gunicorn did not answer in time")
+def _errors(report: dict) -> int:
+    return report.get("socket_errors", 0) + report.get("status_errors", 0)
 
 
 def _cleanup(context: Context, fixture: dict) -> None:
