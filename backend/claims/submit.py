@@ -104,8 +104,9 @@ class SubmitClaim(MethodView):
     def post(self):
         """Submit one claim and get its adjudication back"""
         principal = current_principal()
-        document_id = keep_body(request.get_data(), request.content_type, principal.user.id)
-        claim = parse(document_id)
+        body = request.get_data()
+        document_id = keep_body(body, request.content_type, principal.user.id)
+        claim = parse(body, document_id)
         scope = principal.scope(Session())
         billing_provider_id = Session.scalar(
             select(Provider.id).where(Provider.npi == claim.billing_provider_npi)
@@ -116,10 +117,10 @@ class SubmitClaim(MethodView):
             )
             abort(403, "you may submit claims only for your organization's billing NPIs")
         claim_id = stage(claim, billing_provider_id, document_id)
-        adjudicate_now(claim_id)
-        detail = claim_detail(scope, claim_id)
-        _record(document_id, "accepted", {"claim_id": claim_id, "status": detail["status"]})
-        return detail
+        status = adjudicate_in_transaction(claim_id)
+        # One commit for the staged claim, its adjudication and the document's outcome.
+        _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
+        return claim_detail(scope, claim_id)
 
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
@@ -134,8 +135,8 @@ def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
     return document.id
 
 
-def parse(document_id: int) -> Claim:
-    body = Session.get(ReceivedDocument, document_id).body
+def parse(body: bytes, document_id: int) -> Claim:
+    """The canonical claim from the body just kept (the same bytes: not read back)."""
     try:
         return ClaimBody().load(json.loads(body))
     except (ValueError, ValidationError) as error:
@@ -167,18 +168,25 @@ def stage(claim: Claim, billing_provider_id: int | None, document_id: int) -> in
 
 
 def adjudicate_now(claim_id: int) -> None:
-    """The claim through the pipeline as a chunk of one, committed with its staging row.
-    Web processes import the worker pipeline here, lazily, to adjudicate in-line (a round trip
-    through a busy queue would miss the latency target)."""
+    """The claim through the pipeline as a chunk of one, committed with its staging row."""
+    adjudicate_in_transaction(claim_id)
+    Session.commit()
+
+
+def adjudicate_in_transaction(claim_id: int) -> str:
+    """The claim through the pipeline as a chunk of one, in the open transaction (the caller
+    commits); returns its staging status: processed, rejected, or what a batch that got there
+    first left. Web processes import the worker pipeline here, lazily, to adjudicate in-line
+    (a round trip through a busy queue would miss the latency target)."""
     from workers.chunks import adjudicate
     from workers.transfer import ConcurrentChange
 
     try:
         with Session.begin_nested():
-            adjudicate(Session.connection(), current_app.extensions["redis"], [claim_id])
-    except ConcurrentChange:
-        pass  # processed by a batch meanwhile, or left pending for the next one
-    Session.commit()
+            result = adjudicate(Session.connection(), current_app.extensions["redis"], [claim_id])
+    except ConcurrentChange:  # processed by a batch meanwhile, or left pending for the next one
+        return Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
+    return "rejected" if result.rejected[0] else "processed"
 
 
 def _record(document_id: int, status: str, outcome: dict) -> None:

@@ -1,5 +1,7 @@
 """POST /api/v1/claims: one claim in, adjudicated through the pipeline, decision out."""
 
+from datetime import date
+
 from sqlalchemy import select
 
 from backend.intake.models import ReceivedDocument
@@ -64,3 +66,32 @@ def test_a_claim_that_fails_validation_answers_with_every_reason(priced_world, a
     assert response.json["status"] == "rejected" and response.json["adjudication"] is None
     codes = {reason["edit_code"] for reason in response.json["failure_reasons"]}
     assert codes == {"V010", "V041"}
+
+
+def test_the_submit_benchmark_claims_are_valid_and_distinct(priced_world, as_user):
+    """`askes bench submit` formats its claim template in wrk's Lua with the request number n:
+    (n, total, line 1, line 2) with both lines moved by n div M cents (M members; one here).
+    Successive numbers are adjudicated claims of their own; the same number again is a
+    duplicate, which is why every request gets a number of its own."""
+    from backend.claims.bench import _template
+
+    member = priced_world.subscriber
+    template = _template(priced_world.provider_a.npi, {
+        "member_number": member.member_number, "first_name": member.first_name,
+        "last_name": member.last_name, "birth_date": member.birth_date, "sex": member.sex,
+        "service_date": date(2026, 2, 2),
+    })  # fmt: skip
+    client = as_user("provider_a")
+
+    def submit(n: int) -> dict:
+        body = template % (n, 16500 + 2 * n, 12500 + n, 4000 + n)
+        response = client.post("/api/v1/claims", data=body, content_type="application/json")
+        assert response.status_code == 201, response.json
+        return response.json
+
+    first, second, again = submit(1), submit(2), submit(2)
+    assert first["patient_control_number"] == "BENCHSUBMIT1"
+    assert [line["charge_cents"] for line in second["lines"]] == [12_502, 4_002]
+    assert first["decision"] == "paid" and second["decision"] == "paid"
+    carcs = {a["carc"] for line in again["adjudication"]["lines"] for a in line["adjustments"]}
+    assert again["decision"] == "denied" and "18" in carcs
