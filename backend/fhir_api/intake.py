@@ -5,6 +5,10 @@ Staging is one SQL statement however many claims there are: it draws the claim i
 sequence, resolves member and billing provider ids, and inserts the claims and their lines
 (rows passed as JSON). A POST of one Claim costs one round trip, not five, and a Bundle of a
 thousand no more statements than one; a rejected resource or transaction stages nothing.
+
+The three statements here run on every FHIR write, so they go through the driver's cursor on
+the Session's connection (in its transaction, committed by the Session): SQLAlchemy's execution
+machinery cost more CPU than the statements themselves, about 0.45 ms of a 3.3 ms request.
 """
 
 from __future__ import annotations
@@ -15,37 +19,43 @@ from decimal import Decimal
 
 import orjson
 from askes_fhir import MEDIA_TYPE
-from sqlalchemy import bindparam, insert, select, text, update
+from psycopg.types.json import Jsonb
+from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.canonical.claim import Claim, ClaimLine
 from backend.db import Session
 from backend.fhir_api import render
-from backend.intake.models import ReceivedDocument
 from backend.members.models import CoverageSpan, Member
 from backend.providers.models import Provider
 
 CHANNEL = "fhir"
-DOCUMENTS = ReceivedDocument.__table__
 CLAIM_FIELDS = tuple(f.name for f in fields(Claim) if f.name != "lines")
 LINE_FIELDS = tuple(f.name for f in fields(ClaimLine) if f.name != "modifiers")
 MODIFIER_COLUMNS = tuple(f"modifier_{n}" for n in range(1, 5))
-KEEP_BODY = insert(DOCUMENTS).returning(DOCUMENTS.c.id)
-RECORD_OUTCOME = update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("document_id"))
+KEEP_BODY = """
+INSERT INTO received_document (channel, media_type, sha256, size_bytes, body, submitter_user_id,
+    request_id, status)
+VALUES (%(channel)s, %(media_type)s, %(sha256)s, %(size_bytes)s, %(body)s, %(submitter_user_id)s,
+    %(request_id)s, 'received')
+RETURNING id
+"""
+RECORD_OUTCOME = """
+UPDATE received_document SET status = %(status)s, outcome = %(outcome)s WHERE id = %(document_id)s
+"""
 
-# :claims and :lines are JSON arrays of column values (json_populate_recordset types them as
-# the table's columns). A line's claim_id holds the 1-based position of its claim in :claims
-# until the ids exist. member_id: by the patient's member number, else the one dependent of the
-# subscriber whose relationship, name and birth date match (docs/claim-model.md).
-STAGE_CLAIMS = text(
-    f"""
+# %(claims)s and %(lines)s are JSON arrays of column values (json_populate_recordset types them
+# as the table's columns). A line's claim_id holds the 1-based position of its claim in the
+# claims until the ids exist. member_id: by the patient's member number, else the one dependent
+# of the subscriber whose relationship, name and birth date match (docs/claim-model.md).
+STAGE_CLAIMS = f"""
 WITH incoming AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('staging.claim', 'id')) AS new_id, c.*
-    FROM json_populate_recordset(NULL::staging.claim, CAST(:claims AS json)) WITH ORDINALITY AS c
+    FROM json_populate_recordset(NULL::staging.claim, %(claims)s::json) WITH ORDINALITY AS c
 ), claims AS (
     INSERT INTO staging.claim (id, channel, status, priority, source_request_id, source_position,
         member_id, billing_provider_id, {", ".join(CLAIM_FIELDS)})
-    SELECT i.new_id, :channel, 'pending', 0, :request_id, i.source_position,
+    SELECT i.new_id, %(channel)s, 'pending', 0, %(request_id)s, i.source_position,
         CASE WHEN i.patient_member_number IS NOT NULL THEN (
             SELECT m.id FROM member m WHERE m.member_number = i.patient_member_number
         ) ELSE (
@@ -63,12 +73,11 @@ WITH incoming AS MATERIALIZED (
 ), lines AS (
     INSERT INTO staging.claim_line (claim_id, {", ".join(LINE_FIELDS + MODIFIER_COLUMNS)})
     SELECT i.new_id, {", ".join(f"l.{name}" for name in LINE_FIELDS + MODIFIER_COLUMNS)}
-    FROM json_populate_recordset(NULL::staging.claim_line, CAST(:lines AS json)) AS l
+    FROM json_populate_recordset(NULL::staging.claim_line, %(lines)s::json) AS l
     JOIN incoming i ON i.ordinality = l.claim_id
 )
 SELECT new_id FROM incoming ORDER BY ordinality
 """
-)
 
 
 def keep_body(body: bytes, content_type: str | None, user_id: int | None, request_id) -> int:
@@ -82,7 +91,8 @@ def keep_body(body: bytes, content_type: str | None, user_id: int | None, reques
         "submitter_user_id": user_id,
         "request_id": request_id,
     }
-    document_id = Session.execute(KEEP_BODY, document).scalar_one()
+    with _cursor() as cursor:
+        (document_id,) = cursor.execute(KEEP_BODY, document).fetchone()
     Session.commit()
     return document_id
 
@@ -90,9 +100,9 @@ def keep_body(body: bytes, content_type: str | None, user_id: int | None, reques
 def record_outcome(document_id: int, status: str, outcome: dict) -> None:
     """accepted | partially_accepted | rejected, with counts, claim ids and issues; in the
     caller's transaction (the caller commits)."""
-    Session.execute(
-        RECORD_OUTCOME, {"document_id": document_id, "status": status, "outcome": outcome}
-    )
+    with _cursor() as cursor:
+        values = {"document_id": document_id, "status": status, "outcome": Jsonb(outcome)}
+        cursor.execute(RECORD_OUTCOME, values)
 
 
 def stage_claims(claims: list[tuple[Claim, int | None]], request_id: str | None) -> list[int]:
@@ -111,7 +121,13 @@ def stage_claims(claims: list[tuple[Claim, int | None]], request_id: str | None)
         "channel": CHANNEL,
         "request_id": request_id,
     }
-    return list(Session.scalars(STAGE_CLAIMS, parameters))
+    with _cursor() as cursor:
+        return [claim_id for (claim_id,) in cursor.execute(STAGE_CLAIMS, parameters)]
+
+
+def _cursor():
+    """A driver (psycopg) cursor on the Session's connection, in the Session's transaction."""
+    return Session.connection().connection.driver_connection.cursor()
 
 
 def _line(line: ClaimLine, claim_number: int) -> dict:
