@@ -57,6 +57,7 @@ def bench_fhir(
 
     import_models()
     context.engine  # noqa: B018 - binds the session
+    load_before = round(os.getloadavg()[0], 2)  # other work on the machine (2 cores shared)
     fixture = _fixture(context)
     try:
         figures = _bundle_figures(context, fixture, claims, repeat)
@@ -65,7 +66,7 @@ def bench_fhir(
             figures.update(_http_figures(context, fixture, clients, seconds, warmup, workers))
     finally:
         _cleanup(context, fixture)
-    figures["peak_rss_mb"] = peak_rss_mb()
+    figures.update(peak_rss_mb=peak_rss_mb(), load_average_before=load_before)
     if record:
         with context.engine.connect() as connection:
             command = (
