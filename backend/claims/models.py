@@ -270,7 +270,8 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
     @property
     def adjustments(self) -> list[dict]:
         """[{"group": "CO", "carc": "45", "amount_cents": 1234}, ...] in 835 CAS order."""
-        return line_adjustments({name: getattr(self, name) for name in ADJUSTMENT_COLUMNS})
+        columns = {name: getattr(self, name) for name in ADJUSTMENT_COLUMNS}
+        return line_adjustments({**columns, "adjustments": self.stored_adjustments})
 
     @property
     def pricing_trace(self) -> dict:
@@ -291,7 +292,7 @@ TRACE_COLUMNS = (
 
 ADJUSTMENT_COLUMNS = (
     "decision", "denial_carc", "noncovered_cents", "contractual_adjustment_cents",
-    "deductible_cents", "coinsurance_cents", "copay_cents", "stored_adjustments",
+    "deductible_cents", "coinsurance_cents", "copay_cents",
 )  # fmt: skip
 # What is not paid of a line that is not denied, in 835 CAS order.
 COST_ADJUSTMENTS = (
@@ -303,11 +304,10 @@ COST_ADJUSTMENTS = (
 
 
 def line_adjustments(row) -> list[dict]:
-    """The adjustments of a production line row (a mapping of ADJUSTMENT_COLUMNS; a row read
-    with SQL names the jsonb column `adjustments`): a denied line's charge under CO-<its
-    CARC>; otherwise contractual (CO-45), deductible (PR-1), coinsurance (PR-2) and copay
-    (PR-3), those that are not zero."""
-    stored = row.get("stored_adjustments", row.get("adjustments"))
+    """The adjustments of a production line row (a mapping of ADJUSTMENT_COLUMNS and the jsonb
+    column `adjustments`): a denied line's charge under CO-<its CARC>; otherwise contractual
+    (CO-45), deductible (PR-1), coinsurance (PR-2) and copay (PR-3), those that are not zero."""
+    stored = row.get("adjustments")
     if row["denial_carc"] is None and stored is not None:
         return stored  # written before revision 0007
     if row["denial_carc"] is not None:

@@ -96,14 +96,16 @@ def test_a_batch_is_worked_in_chunks_and_reconciles(engine, redis_client, commit
     assert set(progress["stage_seconds"]) >= {"fetch", "validation", "cost_share", "transfer"}
 
 
-REFUSE_ONE_CLAIM = """
+REFUSING_FUNCTION = """
 CREATE FUNCTION public.askes_test_refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.id = {claim_id} THEN
         RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
-END $$;
+END $$
+"""
+REFUSING_TRIGGER = """
 CREATE TRIGGER askes_test_refuse_claim BEFORE INSERT ON production.claim
     FOR EACH ROW EXECUTE FUNCTION public.askes_test_refuse_claim()
 """
@@ -115,9 +117,8 @@ def one_claim_refused_by_the_database(engine, committed_claims):
     that only that claim causes."""
     refused = committed_claims[7]
     with engine.begin() as connection:
-        for statement in REFUSE_ONE_CLAIM.format(claim_id=refused).split(";\nCREATE TRIGGER"):
-            prefix = "" if statement.startswith("\nCREATE FUNCTION") else "CREATE TRIGGER"
-            connection.execute(text(prefix + statement))
+        connection.execute(text(REFUSING_FUNCTION.format(claim_id=refused)))
+        connection.execute(text(REFUSING_TRIGGER))
     yield refused
     with engine.begin() as connection:
         connection.execute(text("DROP TRIGGER askes_test_refuse_claim ON production.claim"))
