@@ -62,8 +62,8 @@ TEMP_TABLES = {
     "oop_after int8",
 }
 
-MARK_STAGING = """
-UPDATE staging.claim SET status = :status
+MARK_REJECTED = """
+UPDATE staging.claim SET status = 'rejected'
 WHERE id = ANY(CAST(:ids AS int8[])) AND status = 'pending'
 """
 UPDATE_ACCUMULATORS = """
@@ -82,6 +82,12 @@ FROM pg_temp.chunk_accumulator WHERE NOT existed
 ON CONFLICT DO NOTHING
 """
 INSERT_CLAIMS = f"""
+WITH marked AS (  -- staging read once: the update returns what the insert copies
+    UPDATE staging.claim SET status = 'processed'
+    WHERE id = ANY(CAST(:ids AS int8[])) AND status = 'pending'
+    RETURNING id, claim_type, channel, patient_control_number, frequency_code,
+              place_of_service, bill_type, diagnosis_codes, received_at
+), inserted AS (
 INSERT INTO production.claim (
     id, service_month, claim_type, channel, patient_control_number, frequency_code, batch_id,
     member_id, plan_id, coverage_span_id, billing_provider_id, rendering_provider_id, network,
@@ -101,8 +107,10 @@ SELECT t.id, t.service_month, s.claim_type, s.channel, s.patient_control_number,
        t.billed, t.allowed, t.paid, t.patient, t.deductible, t.coinsurance, t.copay,
        t.contractual, t.noncovered, CASE WHEN t.risk_failed THEN NULL ELSE t.risk_score END,
        :model_version, t.risk_failed
-FROM pg_temp.chunk_claim t JOIN staging.claim s ON s.id = t.id
-WHERE t.status = 1 AND s.id = ANY(CAST(:ids AS int8[]))
+FROM pg_temp.chunk_claim t JOIN marked s ON s.id = t.id
+WHERE t.status = 1
+RETURNING 1)
+SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM inserted)
 """
 LINE_COLUMNS = (
     "claim_id", "line_number", "service_month", "procedure_code", "modifier_1", "modifier_2",
@@ -194,14 +202,9 @@ def transfer(
                     copy.write(rows)
     lap("copy_results")
     claim_id = result.chunk.claims.claim_id
-    marked = 0
-    for status, ids in (("processed", claim_id[~result.rejected]),
-                        ("rejected", claim_id[result.rejected])):  # fmt: skip
-        parameters = {"status": status, "ids": array_literal(ids)}
-        marked += connection.execute(text(MARK_STAGING), parameters).rowcount
-    if marked != len(claim_id):
-        raise ConcurrentChange("some claims are no longer pending")
-    lap("mark_staging")
+    rejected = array_literal(claim_id[result.rejected])
+    marked = connection.execute(text(MARK_REJECTED), {"ids": rejected}).rowcount
+    lap("mark_rejected")
     change = result.accumulators
     updated = connection.execute(text(UPDATE_ACCUMULATORS)).rowcount
     inserted = connection.execute(text(INSERT_ACCUMULATORS)).rowcount
@@ -210,7 +213,11 @@ def transfer(
     lap("accumulators")
     params = {"batch_id": batch_id, "model_version": model_version}
     adjudicated = array_literal(claim_id[~result.rejected])
-    connection.execute(text(INSERT_CLAIMS), {**params, "ids": adjudicated})
+    processed, _claims = connection.execute(
+        text(INSERT_CLAIMS), {**params, "ids": adjudicated}
+    ).one()
+    if marked + processed != len(claim_id):
+        raise ConcurrentChange("some claims are no longer pending")
     lap("insert_claims")
     with raw.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
         copy.write(payload.lines)

@@ -96,6 +96,10 @@ def bench_pipeline(context: Context, claims, worker_count, claims_per_chunk, see
     """Generate CLAIMS claims into staging, then time their adjudication by warm workers."""
     from sqlalchemy import text
 
+    from backend.seed import prepare_for_benchmark
+
+    prepare_for_benchmark(context)
+
     engine = context.engine
     redis = _redis(context)
     first_id = _generate(context, claims, seed, as_json)

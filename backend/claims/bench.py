@@ -86,6 +86,9 @@ def bench_submit(context: Context, clients, seconds, warmup, members, web_proces
     concurrencies = [int(c) for c in clients.split(",")]
     processes = web_processes or context.settings.web_processes
     require_wrk()
+    from backend.seed import prepare_for_benchmark
+
+    prepare_for_benchmark(context)
     context.engine  # noqa: B018 - binds the session
     fixture = _fixture(context, members)
     threads = web_threads or int(os.environ.get("ASKES_WEB_THREADS", "4"))

@@ -130,7 +130,9 @@ def bench_edi(
 
     from backend.db import Session
     from backend.edi import intake
+    from backend.seed import prepare_for_benchmark
 
+    prepare_for_benchmark(context)
     os.environ["ASKES_EDI_VALIDATOR"] = validator  # read by the intake when it processes
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine (2 cores shared)
     workers = (workers or os.cpu_count() or 1) if validator == "pyx12" else 1

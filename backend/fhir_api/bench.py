@@ -56,6 +56,9 @@ def bench_fhir(
     from backend.db import import_models
 
     import_models()
+    from backend.seed import prepare_for_benchmark
+
+    prepare_for_benchmark(context)
     context.engine  # noqa: B018 - binds the session
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine (2 cores shared)
     fixture = _fixture(context)

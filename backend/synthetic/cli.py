@@ -76,8 +76,10 @@ def generate(context: Context, seed, claims, members, providers, plans, rates, f
 def bench_generate(context: Context, seed, claims, members, providers, plans, rates, keep,
                    as_json, record) -> None:  # fmt: skip
     """Time generating a fresh population and CLAIMS claims into staging by COPY."""
+    from backend.seed import prepare_for_benchmark
     from backend.synthetic.run import GenerationSpec
 
+    prepare_for_benchmark(context)
     spec = GenerationSpec(seed=seed, claims=claims, members=members, providers=providers,
                           plans=plans, rates=_rates(rates))  # fmt: skip
     with stopwatch() as timing:

@@ -7,9 +7,13 @@ import pytest
 from sqlalchemy import text
 
 from backend.claims.models import line_adjustments, line_pricing_trace
-from workers.chunks import adjudicate
-from workers.reference_cache import forget
+from workers.chunks import adjudicate, today_days
+from workers.fetch import fetch_chunk
+from workers.pipeline import run_pipeline
+from workers.pipeline.risk import default_scorer
+from workers.reference_cache import forget, reference_arrays
 from workers.tests import factories as wf
+from workers.transfer import ConcurrentChange, ensure_partitions, service_months, transfer
 
 
 @pytest.fixture
@@ -144,6 +148,34 @@ def test_running_a_chunk_twice_writes_nothing_twice(db, connection, redis_client
         ).scalar()
         == 1
     )
+
+
+def test_a_claim_processed_meanwhile_makes_the_write_lose_the_race(
+    db, connection, redis_client, setting
+):
+    """Optimistic concurrency: a claim that another transaction processed between the chunk's
+    read and its write makes the write raise ConcurrentChange (the caller rolls back and
+    recomputes), before any of the chunk's claims counts as written."""
+    plan, provider, member = setting
+    ids = [wf.make_claim(db, member, provider).id for _ in range(2)]
+    chunk = fetch_chunk(connection, ids, today_days())
+    result = run_pipeline(chunk, reference_arrays(connection, redis_client), default_scorer())
+    ensure_partitions(connection, service_months(result))
+    connection.execute(
+        text("UPDATE staging.claim SET status = 'processed' WHERE id = :i"), {"i": ids[1]}
+    )
+    savepoint = connection.begin_nested()
+    with pytest.raises(ConcurrentChange, match="no longer pending"):
+        transfer(connection, result, None, "test")
+    savepoint.rollback()
+    written = connection.execute(
+        text("SELECT count(*) FROM production.claim WHERE id = ANY(:ids)"), {"ids": ids}
+    )
+    assert written.scalar() == 0
+    statuses = connection.execute(
+        text("SELECT status FROM staging.claim WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids}
+    )
+    assert statuses.scalars().all() == ["pending", "processed"]
 
 
 def test_coverage_ending_and_duplicates_deny_lines_with_their_carc(
