@@ -343,13 +343,22 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+# One command for all of a chunk's counters (a pipeline of one HINCRBYFLOAT per stage cost a
+# claim submitted alone half a millisecond of Python).
+ADD_COUNTERS = """
+for i = 1, #ARGV, 3 do
+  redis.call('HINCRBYFLOAT', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+end
+"""
+
+
 def record_metrics(redis, seconds: dict, figures: dict) -> None:
     """Add a chunk's stage seconds and claim counts to the counters /metrics exposes."""
     if redis is None:
         return
-    pipe = redis.pipeline()
+    arguments = []
     for stage, value in seconds.items():
-        pipe.hincrbyfloat(STAGE_SECONDS, stage, float(value))
+        arguments += [1, stage, repr(float(value))]
     for name in ("claims_paid", "claims_denied", "claims_pended", "claims_failed"):
-        pipe.hincrby(CLAIMS, name.removeprefix("claims_"), figures[name])
-    pipe.execute()
+        arguments += [2, name.removeprefix("claims_"), figures[name]]
+    redis.register_script(ADD_COUNTERS)(keys=[STAGE_SECONDS, CLAIMS], args=arguments)

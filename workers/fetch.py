@@ -20,6 +20,7 @@ from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
 
 EPOCH = "DATE '1970-01-01'"
 NO_DATE = int(a.NO_DATE)
+SMALL_CHUNK = 1000  # claims
 PRIMARY_CARE_TAXONOMIES = ("207Q", "207R", "208D", "2080", "261QP", "363L")
 
 
@@ -187,12 +188,14 @@ CROSS JOIN LATERAL (
     SELECT id, service_month, member_id, billing_provider_id FROM production.claim
     WHERE member_id = k.member_id AND service_from = {EPOCH} + k.day
       AND service_month = {EPOCH} + k.month
+      AND service_month = ANY(:month_set)  -- constants: the planner prunes the other partitions
     OFFSET 0) c  -- OFFSET 0 keeps the lookups per pair (no pull-up into a hash join)
 CROSS JOIN LATERAL (
     SELECT claim_id, line_number, service_from, billed_cents, procedure_code, modifier_1,
            modifier_2, modifier_3, modifier_4
     FROM production.claim_line
     WHERE claim_id = c.id AND service_month = c.service_month
+      AND service_month = ANY(:month_set)
     OFFSET 0) l
 """
 PLANS_SQL = """
@@ -212,9 +215,11 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     int32 date (days since 1970). `connection` is a SQLAlchemy Connection."""
     # The ordered aggregates (diagnoses, coverage, history) sort in memory, not on disk; no
     # parallel query: the workers are the parallelism, and gather workers only compete with them.
-    connection.execute(
-        text("SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0")
-    )
+    # (A small chunk, such as a claim submitted alone, needs neither: one round trip less.)
+    if len(claim_ids) > SMALL_CHUNK:
+        connection.execute(
+            text("SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0")
+        )
     row = connection.execute(text(CLAIMS_SQL), {"ids": array_literal(claim_ids)}).mappings().one()
     claim_values = _decode_rows(row, CLAIM_COLUMNS, CLAIM_CODES)
     claim_values = _in_order(claim_values, np.argsort(claim_values["claim_id"], kind="stable"))
@@ -348,6 +353,7 @@ def fetch_prior_lines(connection, members, claims: a.Claims, lines: a.Lines) -> 
     parameters = {
         "members": array_literal(member[first]), "days": array_literal(day),
         "months": array_literal(month.astype(np.int64)),
+        "month_set": [m.item() for m in np.unique(month)],  # a date[]: planned as constants
     }  # fmt: skip
     row = connection.execute(text(PRIOR_SQL), parameters).mappings().one()
     columns = [("", n, t) for n, t in (("member_id", ">i8"), ("billing_provider_id", ">i8"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import date
+
+from sqlalchemy import Select, and_, select
 
 from backend.auth.principal import DataScope
 from backend.claims.models import (
@@ -25,11 +27,15 @@ EXACT_FILTERS = (
 )  # fmt: skip
 
 
-def search_claims(scope: DataScope, query: dict) -> Select:
-    """Claims in `scope` matching `query`, newest first, each as (StagedClaim, Adjudicated|None)."""
+def search_claims(scope: DataScope, query: dict, service_month: date | None = None) -> Select:
+    """Claims in `scope` matching `query`, newest first, each as (StagedClaim, Adjudicated|None).
+    With `service_month`, the adjudication is looked up in that month's partition only."""
+    joined = AdjudicatedClaim.id == StagedClaim.id
+    if service_month is not None:
+        joined = and_(joined, AdjudicatedClaim.service_month == service_month)
     statement = (
         select(StagedClaim, AdjudicatedClaim)
-        .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
+        .outerjoin(AdjudicatedClaim, joined)
         .where(scope.rows(StagedClaim.member_id, StagedClaim.billing_provider_id))
         .order_by(StagedClaim.received_at.desc(), StagedClaim.id.desc())
     )
@@ -58,10 +64,12 @@ def claim_summary(staged: StagedClaim, adjudicated: AdjudicatedClaim | None) -> 
     return summary
 
 
-def claim_detail(scope: DataScope, claim_id: int) -> dict | None:
-    """Everything about one claim in scope, or None when it is absent or outside the scope."""
+def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = None) -> dict | None:
+    """Everything about one claim in scope, or None when it is absent or outside the scope.
+    `service_month` (when the caller knows it, e.g. just after adjudicating the claim) spares
+    probing every month partition of production.claim."""
     row = Session.execute(
-        search_claims(scope, {}).where(StagedClaim.id == claim_id).order_by(None)
+        search_claims(scope, {}, service_month).where(StagedClaim.id == claim_id).order_by(None)
     ).first()
     if row is None:
         return None
@@ -70,11 +78,13 @@ def claim_detail(scope: DataScope, claim_id: int) -> dict | None:
     detail.update(claim_summary(staged, adjudicated))
     detail["lines"] = [_staged_line(line) for line in staged.lines]
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
-    detail["failure_reasons"] = Session.scalars(
-        select(FailedClaimReason)
-        .where(FailedClaimReason.claim_id == claim_id)
-        .order_by(FailedClaimReason.id)
-    ).all()
+    detail["failure_reasons"] = []
+    if staged.status == "rejected":  # the pipeline writes reasons for rejected claims only
+        detail["failure_reasons"] = Session.scalars(
+            select(FailedClaimReason)
+            .where(FailedClaimReason.claim_id == claim_id)
+            .order_by(FailedClaimReason.id)
+        ).all()
     return detail
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from datetime import date
 
 from flask import abort, current_app, g, request
 from flask.views import MethodView
@@ -95,6 +96,9 @@ class ClaimBody(Schema):
         return Claim(**data)
 
 
+CLAIM_BODY = ClaimBody()  # one instance: making a schema deep-copies every declared field
+
+
 @blp.route("")
 class SubmitClaim(MethodView):
     @blp.doc(requestBody={"content": {"application/json": {"schema": ClaimBody}}})
@@ -117,10 +121,10 @@ class SubmitClaim(MethodView):
             )
             abort(403, "you may submit claims only for your organization's billing NPIs")
         claim_id = stage(claim, billing_provider_id, document_id)
-        status = adjudicate_in_transaction(claim_id)
+        status, service_month = adjudicate_in_transaction(claim_id)
         # One commit for the staged claim, its adjudication and the document's outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
-        return claim_detail(scope, claim_id)
+        return claim_detail(scope, claim_id, service_month)
 
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
@@ -138,7 +142,7 @@ def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
 def parse(body: bytes, document_id: int) -> Claim:
     """The canonical claim from the body just kept (the same bytes: not read back)."""
     try:
-        return ClaimBody().load(json.loads(body))
+        return CLAIM_BODY.load(json.loads(body))
     except (ValueError, ValidationError) as error:
         messages = getattr(error, "messages", None) or {"body": ["not JSON"]}
         _record(document_id, "rejected", {"errors": messages})
@@ -173,20 +177,27 @@ def adjudicate_now(claim_id: int) -> None:
     Session.commit()
 
 
-def adjudicate_in_transaction(claim_id: int) -> str:
+def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None]:
     """The claim through the pipeline as a chunk of one, in the open transaction (the caller
-    commits); returns its staging status: processed, rejected, or what a batch that got there
-    first left. Web processes import the worker pipeline here, lazily, to adjudicate in-line
-    (a round trip through a busy queue would miss the latency target)."""
+    commits); returns its staging status (processed, rejected, or what a batch that got there
+    first left) and, when this call adjudicated it, its service month. Web processes import
+    the worker pipeline here, lazily, to adjudicate in-line (a round trip through a busy queue
+    would miss the latency target)."""
     from workers.chunks import adjudicate
-    from workers.transfer import ConcurrentChange
+    from workers.transfer import ConcurrentChange, service_months
 
     try:
         with Session.begin_nested():
             result = adjudicate(Session.connection(), current_app.extensions["redis"], [claim_id])
     except ConcurrentChange:  # processed by a batch meanwhile, or left pending for the next one
-        return Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
-    return "rejected" if result.rejected[0] else "processed"
+        status = Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
+        return status, None
+    if len(result.rejected) == 0:  # no longer pending when it was read
+        status = Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
+        return status, None
+    if result.rejected[0]:
+        return "rejected", None
+    return "processed", service_months(result)[0]
 
 
 def _record(document_id: int, status: str, outcome: dict) -> None:
