@@ -166,7 +166,7 @@ class Payload:
     """A chunk's result encoded for COPY: built before the write transaction opens."""
 
     temp_tables: dict
-    lines: bytes
+    lines: memoryview
     seconds: float
 
 
