@@ -253,7 +253,9 @@ def work_batch_chunks(engine, redis, batch_id: int, scorer=None, poll_seconds: f
     """Lease and process chunks of the batch until every chunk is finished, waiting on chunks
     other workers hold (and taking them over when their lease expires). Returns chunks done."""
     worker, done = worker_name(), 0
-    _wait_for_batch(engine, batch_id)
+    if not _wait_for_batch(engine, batch_id):
+        log.warning("batch %s does not exist; job dropped", batch_id)
+        return 0
     while True:
         lease = claim_chunk(engine, batch_id, worker)
         if lease is None:
@@ -277,16 +279,25 @@ def work_batch_chunks(engine, redis, batch_id: int, scorer=None, poll_seconds: f
         finish_if_complete(engine, batch_id)
 
 
-def _wait_for_batch(engine, batch_id: int, timeout: float = 60.0) -> None:
-    """A job may start before the transaction that created its batch commits."""
+BATCH_STATE = """
+SELECT EXISTS (SELECT 1 FROM batch WHERE id = :b),
+       coalesce(:b <= (SELECT coalesce(last_value, 0) FROM pg_sequences
+                       WHERE schemaname || '.' || sequencename
+                             = pg_get_serial_sequence('batch', 'id')), true)
+"""  # allocated: unknown (the sequence not visible) counts as allocated
+
+
+def _wait_for_batch(engine, batch_id: int, timeout: float = 60.0) -> bool:
+    """A job may start before the transaction that created its batch commits: wait for the
+    batch row. An id the batch sequence never reached was not made by this database (a job
+    left in Redis from another one, e.g. after the database was recreated): no wait for it,
+    it would hold the worker for the whole timeout. True if the batch exists."""
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as connection:
-            found = connection.execute(
-                text("SELECT 1 FROM batch WHERE id = :b"), {"b": batch_id}
-            ).first()
-        if found or time.monotonic() > deadline:
-            return
+            found, allocated = connection.execute(text(BATCH_STATE), {"b": batch_id}).one()
+        if found or not allocated or time.monotonic() > deadline:
+            return bool(found)
         time.sleep(0.05)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.batches.service import batch_progress, create_batch
+from workers import chunks
 from workers.chunks import work_batch_chunks
 from workers.reference_cache import forget
 from workers.tests import factories as wf
@@ -160,3 +161,19 @@ def test_a_database_error_splits_the_chunk_down_to_the_member_it_comes_from(
     reconciliation = progress["reconciliation"]
     assert reconciliation["unprocessed"] == 5 and reconciliation["failed"] == 1
     assert reconciliation["claims_in"] == 41 and reconciliation["balanced"] is True
+
+
+def test_a_job_for_a_batch_this_database_never_made_ends_at_once(engine, redis_client, monkeypatch):
+    """A job left in Redis from another database (one recreated, say) names a batch id the
+    batch sequence never reached: the worker drops it instead of polling for the row for a
+    minute (as it does for a batch whose creating transaction has not committed yet)."""
+    with engine.connect() as connection:
+        unallocated = connection.execute(
+            text("SELECT coalesce(max(id), 0) + 1000000 FROM batch")
+        ).scalar_one()
+
+    def no_polling(_seconds):
+        raise AssertionError("the worker waited for a batch that cannot appear")
+
+    monkeypatch.setattr(chunks.time, "sleep", no_polling)
+    assert work_batch_chunks(engine, redis_client, unallocated) == 0
