@@ -66,7 +66,7 @@ class StagedClaim(Base):
             "source_file_id",
             postgresql_where=text("source_file_id IS NOT NULL"),
         ),
-        {"schema": STAGING, "postgresql_with": {"fillfactor": 80}},
+        {"schema": STAGING, "postgresql_with": {"fillfactor": 50}},  # migration 0009
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
