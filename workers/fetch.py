@@ -140,37 +140,55 @@ SELECT {_column("s.id", "claim_id", "s.id, d.ord")},
 FROM staging.claim s, unnest(s.diagnosis_codes) WITH ORDINALITY AS d(code, ord)
 WHERE s.id = ANY(CAST(:ids AS int8[]))
 """
-COVERAGE_SQL = f"""
-SELECT {_column("member_id", "member_id", "member_id, effective_date, id")},
-       {_column("id", "span_id", "member_id, effective_date, id")},
-       {_column("plan_id::int8", "plan_id", "member_id, effective_date, id")},
-       {_column(_days("effective_date"), "effective", "member_id, effective_date, id")},
-       {
+_SPAN_ORDER = "member_id, effective_date, id"
+_NETWORK_ORDER = "provider_id, plan_id, effective_date"
+_TERMINATION = f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4"
+_PLANS_OF_MEMBERS = (
+    "SELECT plan_id FROM coverage_span WHERE member_id = ANY(CAST(:members AS int8[]))"
+)
+# Coverage, network, accumulators and plans of a chunk in one statement (one row): for a
+# claim submitted alone, four round trips were a good part of its fetch.
+CONTEXT_SQL = f"""
+SELECT * FROM
+(SELECT {_column("member_id", "coverage_member_id", _SPAN_ORDER)},
+        {_column("id", "coverage_span_id", _SPAN_ORDER)},
+        {_column("plan_id::int8", "coverage_plan_id", _SPAN_ORDER)},
+        {_column(_days("effective_date"), "coverage_effective", _SPAN_ORDER)},
+        {_column(_TERMINATION, "coverage_termination", _SPAN_ORDER)}
+ FROM coverage_span WHERE member_id = ANY(CAST(:members AS int8[]))) coverage,
+(SELECT {_column("provider_id", "network_provider_id", _NETWORK_ORDER)},
+        {_column("plan_id::int8", "network_plan_id", _NETWORK_ORDER)},
+        {_column(_days("effective_date"), "network_effective", _NETWORK_ORDER)},
+        {_column(_TERMINATION, "network_termination", _NETWORK_ORDER)}
+ FROM provider_network WHERE provider_id = ANY(CAST(:providers AS int8[]))) network,
+(SELECT {_column("member_id", "accumulator_member_id", "member_id, plan_id, plan_year, network")},
+        {_column("plan_id::int8", "accumulator_plan_id", "member_id, plan_id, plan_year, network")},
+        {_column("plan_year", "accumulator_plan_year", "member_id, plan_id, plan_year, network")},
+        {
     _column(
-        f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4",
-        "termination",
-        "member_id, effective_date, id",
+        "network = 'out'", "accumulator_out_of_network", "member_id, plan_id, plan_year, network"
     )
-}
-FROM coverage_span WHERE member_id = ANY(CAST(:members AS int8[]))
-"""
-NETWORK_SQL = f"""
-SELECT {_column("provider_id", "provider_id", "provider_id, plan_id, effective_date")},
-       {_column("plan_id::int8", "plan_id", "provider_id, plan_id, effective_date")},
-       {_column(_days("effective_date"), "effective", "provider_id, plan_id, effective_date")},
-       {
-    _column(
-        f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4",
-        "termination",
-        "provider_id, plan_id, effective_date",
-    )
-}
-FROM provider_network WHERE provider_id = ANY(CAST(:providers AS int8[]))
-"""
-ACCUMULATORS_SQL = """
-SELECT member_id, plan_id, plan_year, network = 'out', deductible_cents, oop_cents
-FROM accumulator
-WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
+},
+        {
+    _column("deductible_cents", "accumulator_deductible", "member_id, plan_id, plan_year, network")
+},
+        {_column("oop_cents", "accumulator_oop", "member_id, plan_id, plan_year, network")}
+ FROM accumulator
+ WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
+) accumulators,
+(SELECT array_agg(id ORDER BY id) AS plan_id,
+        array_agg(individual_deductible_cents ORDER BY id) AS plan_deductible_in,
+        array_agg(out_of_network_deductible_cents ORDER BY id) AS plan_deductible_out,
+        array_agg(individual_oop_max_cents ORDER BY id) AS plan_oop_max_in,
+        array_agg(out_of_network_oop_max_cents ORDER BY id) AS plan_oop_max_out,
+        array_agg(coinsurance_bp ORDER BY id) AS plan_coinsurance_in_bp,
+        array_agg(out_of_network_coinsurance_bp ORDER BY id) AS plan_coinsurance_out_bp,
+        array_agg(out_of_network_covered ORDER BY id) AS plan_out_of_network_covered
+ FROM plan WHERE id IN ({_PLANS_OF_MEMBERS})) plans,
+(SELECT array_agg(plan_id) AS copay_plan_id, array_agg(service_category::text) AS copay_category,
+        array_agg(copay_cents) AS copay_cents,
+        array_agg(applies_before_deductible) AS copay_before_deductible
+ FROM plan_copay WHERE plan_id IN ({_PLANS_OF_MEMBERS})) copays
 """
 PRIOR_SQL = f"""
 SELECT {_column("c.member_id", "member_id", "l.claim_id, l.line_number")},
@@ -197,16 +215,6 @@ CROSS JOIN LATERAL (
     WHERE claim_id = c.id AND service_month = c.service_month
       AND service_month = ANY(:month_set)
     OFFSET 0) l
-"""
-PLANS_SQL = """
-SELECT p.id, p.individual_deductible_cents, p.out_of_network_deductible_cents,
-       p.individual_oop_max_cents, p.out_of_network_oop_max_cents, p.coinsurance_bp,
-       p.out_of_network_coinsurance_bp, p.out_of_network_covered,
-       coalesce(array_agg(c.service_category) FILTER (WHERE c.plan_id IS NOT NULL), '{}'),
-       coalesce(array_agg(c.copay_cents) FILTER (WHERE c.plan_id IS NOT NULL), '{}'),
-       coalesce(array_agg(c.applies_before_deductible) FILTER (WHERE c.plan_id IS NOT NULL), '{}')
-FROM plan p LEFT JOIN plan_copay c ON c.plan_id = p.id
-WHERE p.id = ANY(CAST(:plans AS int8[])) GROUP BY p.id ORDER BY p.id
 """
 
 
@@ -252,77 +260,75 @@ def fetch_context(connection, claims: a.Claims, lines: a.Lines):
     providers = np.unique(
         np.concatenate([claims.billing_provider_id, claims.rendering_provider_id])
     )
-    coverage_row = (
-        connection.execute(text(COVERAGE_SQL), {"members": array_literal(members)}).mappings().one()
-    )
-    coverage = a.CoverageSpans(**_decode(coverage_row, _fixed(COVERAGE_SQL_COLUMNS), []))
-    network_row = (
-        connection.execute(
-            text(NETWORK_SQL), {"providers": array_literal(providers[providers > 0])}
-        )
-        .mappings()
-        .one()
-    )
-    network = a.NetworkSpans(**_decode(network_row, _fixed(NETWORK_SQL_COLUMNS), []))
-    plans = fetch_plans(connection, np.unique(coverage.plan_id).tolist())
-    accumulators = fetch_accumulators(connection, members, _years(_dates(claims, lines)).tolist())
+    parameters = {
+        "members": array_literal(members),
+        "providers": array_literal(providers[providers > 0]),
+        "years": array_literal(_years(_dates(claims, lines))),
+    }
+    row = connection.execute(text(CONTEXT_SQL), parameters).mappings().one()
+    coverage = a.CoverageSpans(**_prefixed(row, "coverage_", COVERAGE_COLUMNS))
+    network = a.NetworkSpans(**_prefixed(row, "network_", NETWORK_COLUMNS))
+    accumulators = a.Accumulators(**_prefixed(row, "accumulator_", ACCUMULATOR_COLUMNS))
+    plans = _plans(row)
     prior = fetch_prior_lines(connection, members, claims, lines)
     return coverage, network, plans, accumulators, prior
 
 
-COVERAGE_SQL_COLUMNS = [
+COVERAGE_COLUMNS = [
     ("member_id", ">i8"),
     ("span_id", ">i8"),
     ("plan_id", ">i8"),
     ("effective", ">i4"),
     ("termination", ">i4"),
 ]
-NETWORK_SQL_COLUMNS = [
+NETWORK_COLUMNS = [
     ("provider_id", ">i8"),
     ("plan_id", ">i8"),
     ("effective", ">i4"),
     ("termination", ">i4"),
 ]
+ACCUMULATOR_COLUMNS = [
+    ("member_id", ">i8"),
+    ("plan_id", ">i8"),
+    ("plan_year", ">i2"),
+    ("out_of_network", "?"),
+    ("deductible", ">i8"),
+    ("oop", ">i8"),
+]
+PLAN_COLUMNS = (
+    "deductible_in", "deductible_out", "oop_max_in", "oop_max_out", "coinsurance_in_bp",
+    "coinsurance_out_bp",
+)  # fmt: skip
 
 
-def _fixed(columns):
-    return [("", name, dtype) for name, dtype in columns]
+def _prefixed(row, prefix: str, columns) -> dict:
+    """The array_send columns `prefix + name` of the context row, by name, decoded."""
+    return {name: read_array(row[prefix + name], dtype) for name, dtype in columns}
 
 
 def _years(days: np.ndarray) -> np.ndarray:
     return np.unique(days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970)
 
 
-def fetch_plans(connection, plan_ids: list[int]) -> a.Plans:
-    rows = connection.execute(text(PLANS_SQL), {"plans": array_literal(plan_ids)}).all()
-    copay = np.full((len(rows), len(SERVICE_CATEGORIES)), -1, np.int64)
-    before = np.zeros((len(rows), len(SERVICE_CATEGORIES)), bool)
-    for index, row in enumerate(rows):  # a handful of plans
-        for category, cents, applies_before in zip(row[8], row[9], row[10], strict=True):
-            if category in CATEGORY_INDEX:
-                copay[index, CATEGORY_INDEX[category]] = cents
-                before[index, CATEGORY_INDEX[category]] = applies_before
-    column = list(zip(*rows, strict=True)) if rows else [[] for _ in range(8)]
+def _plans(row) -> a.Plans:
+    """The plans of the context row (sorted by id) with their copays as (plan, category)
+    matrices; -1: no copay for the category."""
+    plan_id = np.array(row["plan_id"] or [], np.int64)
+    copay = np.full((len(plan_id), len(SERVICE_CATEGORIES)), -1, np.int64)
+    before = np.zeros((len(plan_id), len(SERVICE_CATEGORIES)), bool)
+    columns = ("copay_plan_id", "copay_category", "copay_cents", "copay_before_deductible")
+    copays = zip(*(row[name] or [] for name in columns), strict=True)
+    for plan, category, cents, applies_before in copays:  # a handful of plans
+        if category in CATEGORY_INDEX:
+            index = int(np.searchsorted(plan_id, plan))
+            copay[index, CATEGORY_INDEX[category]] = cents
+            before[index, CATEGORY_INDEX[category]] = applies_before
     return a.Plans(
-        *(np.array(column[i], np.int64) for i in range(7)),
-        out_of_network_covered=np.array(column[7], bool),
+        plan_id,
+        *(np.array(row[f"plan_{name}"] or [], np.int64) for name in PLAN_COLUMNS),
+        out_of_network_covered=np.array(row["plan_out_of_network_covered"] or [], bool),
         copay=copay,
         copay_before_deductible=before,
-    )
-
-
-def fetch_accumulators(connection, members: list[int], years: list[int]) -> a.Accumulators:
-    rows = connection.execute(
-        text(ACCUMULATORS_SQL), {"members": array_literal(members), "years": array_literal(years)}
-    ).all()
-    column = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
-    return a.Accumulators(
-        np.array(column[0], np.int64),
-        np.array(column[1], np.int64),
-        np.array(column[2], np.int16),
-        np.array(column[3], bool),
-        np.array(column[4], np.int64),
-        np.array(column[5], np.int64),
     )
 
 

@@ -4,9 +4,9 @@ batches (a chunk of one); the response carries the decision."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import asdict
 from datetime import date
 
 from flask import abort, current_app, g, request
@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_SUBMIT
@@ -129,14 +129,16 @@ class SubmitClaim(MethodView):
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
     """The request body as received, committed before anything parses it."""
-    document = ReceivedDocument(
-        channel=CHANNEL, media_type=(content_type or "application/json")[:100],
-        sha256=hashlib.sha256(body).hexdigest(), size_bytes=len(body), body=body,
-        submitter_user_id=user_id, request_id=g.get("request_id"),
-    )  # fmt: skip
-    Session.add(document)
+    documents = ReceivedDocument.__table__
+    document_id = Session.execute(
+        insert(documents).values(
+            channel=CHANNEL, media_type=(content_type or "application/json")[:100],
+            sha256=hashlib.sha256(body).hexdigest(), size_bytes=len(body), body=body,
+            submitter_user_id=user_id, request_id=g.get("request_id"),
+        ).returning(documents.c.id)
+    ).scalar_one()  # fmt: skip
     Session.commit()
-    return document.id
+    return document_id
 
 
 def parse(body: bytes, document_id: int) -> Claim:
@@ -150,25 +152,34 @@ def parse(body: bytes, document_id: int) -> Claim:
 
 
 def stage(claim: Claim, billing_provider_id: int | None, document_id: int) -> int:
-    values = {key: value for key, value in asdict(claim).items() if key != "lines"}
+    """The claim and its lines into staging (Core inserts: the ORM's unit of work cost a
+    claim submitted alone about a millisecond); its id."""
+    values = _shallow(claim, exclude="lines")
     member_number = claim.patient_member_number or claim.subscriber_member_number
     member_id = Session.scalar(select(Member.id).where(Member.member_number == member_number))
-    staged = StagedClaim(
-        **values, channel=CHANNEL, status="pending", member_id=member_id,
-        billing_provider_id=billing_provider_id, source_file_id=document_id,
-        source_request_id=g.get("request_id"),
-    )  # fmt: skip
-    Session.add(staged)
-    Session.flush()
+    claims = StagedClaim.__table__
+    claim_id = Session.execute(
+        insert(claims).values(
+            **values, channel=CHANNEL, status="pending", member_id=member_id,
+            billing_provider_id=billing_provider_id, source_file_id=document_id,
+            source_request_id=g.get("request_id"),
+        ).returning(claims.c.id)
+    ).scalar_one()  # fmt: skip
+    lines = []
     for line in claim.lines:
-        line_values = asdict(line)
-        modifiers = line_values.pop("modifiers") + [None] * 4
-        Session.add(StagedClaimLine(
-            claim_id=staged.id, **line_values,
-            **{f"modifier_{n}": modifiers[n - 1] for n in range(1, 5)},
-        ))  # fmt: skip
-    Session.flush()
-    return staged.id
+        line_values = _shallow(line, exclude="modifiers")
+        modifiers = list(line.modifiers or []) + [None] * 4
+        modifier_values = {f"modifier_{n}": modifiers[n - 1] for n in range(1, 5)}
+        lines.append({"claim_id": claim_id, **line_values, **modifier_values})
+    if lines:
+        Session.execute(insert(StagedClaimLine.__table__), lines)
+    return claim_id
+
+
+def _shallow(instance, exclude: str) -> dict:
+    """A dataclass's fields as a dict, without `exclude` (asdict deep-copies every value)."""
+    fields = dataclasses.fields(instance)
+    return {f.name: getattr(instance, f.name) for f in fields if f.name != exclude}
 
 
 def adjudicate_now(claim_id: int) -> None:
