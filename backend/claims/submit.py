@@ -201,9 +201,8 @@ def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None]:
         with Session.begin_nested():
             result = adjudicate(Session.connection(), current_app.extensions["redis"], [claim_id])
     except ConcurrentChange:  # processed by a batch meanwhile, or left pending for the next one
-        status = Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
-        return status, None
-    if len(result.rejected) == 0:  # no longer pending when it was read
+        result = None
+    if result is None or len(result.rejected) == 0:  # not adjudicated by this call
         status = Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
         return status, None
     if result.rejected[0]:
