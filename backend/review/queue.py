@@ -82,7 +82,7 @@ def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
     if "awaiting_approval" in query:
         present = ReviewDecision.id.is_not(None)
         statement = statement.where(present if query["awaiting_approval"] else ~present)
-    order = SORTS.get(query["sort"]) or DESCENDING[query["sort"]]
+    order = SORTS[query["sort"]] if query["sort"] in SORTS else DESCENDING[query["sort"]]
     return statement.order_by(order, Claim.id)
 
 
