@@ -92,7 +92,7 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
 
 def _decisions(claim_id: int) -> list[dict]:
     """Review decisions on a pended or reviewed claim (others have none: no query for them)."""
-    from backend.review.service import decision_history
+    from backend.review.reads import decision_history
 
     return decision_history(Session.connection(), claim_id)
 
