@@ -76,7 +76,7 @@ CLAIM_COLUMNS = [
     ("timestamptz_send(s.received_at)", "received_us", ">i8"),
     ("s.claim_type = 'institutional'", "institutional", "?"),
     ("(s.patient_control_number = '' OR s.subscriber_member_number = '')", "required_missing", "?"),
-    ("coalesce(m.id, 0)", "member_id", ">i8"),
+    ("coalesce(m.id, s.patient_match, 0)", "member_id", ">i8"),  # arrays.Claims.member_id
     (_days("coalesce(m.birth_date, s.patient_birth_date)"), "birth_day", ">i4"),
     ("coalesce(bp.id, 0)", "billing_provider_id", ">i8"),
     (_npi("s.billing_provider_npi"), "billing_npi", ">i8"),
@@ -96,11 +96,9 @@ CLAIM_CODES = [
 CLAIMS_SQL = f"""
 SELECT {_rows(CLAIM_COLUMNS, CLAIM_CODES)}
 FROM staging.claim s
-LEFT JOIN LATERAL (  -- index lookups: a hash of the whole member table costs more
-    SELECT id, birth_date FROM member
-    WHERE member_number = coalesce(s.patient_member_number, s.subscriber_member_number)
-    LIMIT 1) m
-  ON true
+LEFT JOIN LATERAL (  -- the member intake resolved (never re-resolved by number); index
+    SELECT id, birth_date FROM member WHERE id = s.member_id LIMIT 1) m  -- lookups: a hash of
+  ON true                                                   -- the member table costs more
 LEFT JOIN provider bp ON bp.npi = s.billing_provider_npi
 LEFT JOIN provider rp ON rp.npi = s.rendering_provider_npi
 WHERE s.id = ANY(CAST(:ids AS int8[])) AND s.status = 'pending'

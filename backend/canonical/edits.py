@@ -267,6 +267,27 @@ _ALL = (
         fhir="not-found",
         entity="IL",
     ),
+    _validation(
+        "V055",
+        "Patient does not match a member of the subscriber's family (relationship, name, birth date"
+        " or member id)",
+        "claim",
+        "patient_member_number",
+        (REJECTED_INVALID, "125"),  # Entity's name (QC: the patient)
+        carc="31",
+        fhir="not-found",
+        entity="QC",
+    ),
+    _validation(
+        "V056",
+        "Patient matches more than one member of the subscriber's family",
+        "claim",
+        "patient_member_number",
+        (REJECTED_INVALID, "125"),
+        carc="31",
+        fhir="multiple-matches",
+        entity="QC",
+    ),
     # Clinical consistency
     _validation(
         "V060",

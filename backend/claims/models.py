@@ -95,7 +95,10 @@ class StagedClaim(Base):
     patient_last_name: Mapped[str | None] = mapped_column(String(60))
     patient_birth_date: Mapped[date | None]
     patient_sex: Mapped[str | None] = code_column(1)
-    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)  # the member adjudicated
+    # Why no member was found (backend/intake/parties.py: 0 unknown number, -1 not of the
+    # subscriber's family, -2 ambiguous); NULL when member_id is set.
+    patient_match: Mapped[int | None] = mapped_column(SmallInteger)
 
     billing_provider_npi: Mapped[str] = code_column(10)
     billing_provider_tax_id: Mapped[str | None] = code_column(9)

@@ -9,7 +9,6 @@ Nothing from a rejected transaction set, or from an interchange rejected by TA1,
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from datetime import UTC, datetime
@@ -20,8 +19,10 @@ from sqlalchemy.orm import Session
 from backend.claims.models import StagedClaim
 from backend.edi import outbound
 from backend.edi.models import EdiFile
-from backend.edi.staging import stage_claims
 from backend.intake.models import ReceivedDocument
+from backend.intake.parties import refusal, refused_npi
+from backend.intake.received import new_document
+from backend.intake.staging import copy_claims
 from edi.acknowledgments import parties_for_answer, parties_from_head, write_999, write_ta1
 from edi.inbound import InboundReading
 from edi.interchange import Parties
@@ -43,17 +44,10 @@ def receive(
     submitter_user_id: int | None,
     request_id: str | None = None,
 ) -> ReceivedDocument:
-    document = ReceivedDocument(
-        channel=channel,
-        media_type="application/edi-x12",
-        filename=(filename or "")[:255] or None,
-        sha256=hashlib.sha256(body).hexdigest(),
-        size_bytes=len(body),
-        body=body,
-        submitter_user_id=submitter_user_id,
-        request_id=request_id,
-        status="received",
-    )
+    document = new_document(
+        channel=channel, body=body, media_type="application/edi-x12", filename=filename,
+        user_id=submitter_user_id, request_id=request_id,
+    )  # fmt: skip
     session.add(document)
     session.flush()
     return document
@@ -213,9 +207,10 @@ def _read_sets(session, reading: InboundReading, edi_file: EdiFile, allowed_npis
 
             apply_834(session, result.transaction_set, reading.reader.delimiters, edi_file.id)
             continue
-        staged = stage_claims(
+        staged = copy_claims(
             connection,
-            claims,
+            [parsed.claim for parsed in claims],
+            "edi",
             edi_file.id,
             result.transaction_set.control_number,
             position - len(claims) + 1,
@@ -234,14 +229,9 @@ def _transaction_name(result) -> str | None:
 
 
 def _check_providers(claims, allowed_npis) -> None:
-    if allowed_npis is None:
-        return
-    for parsed in claims:
-        if parsed.claim.billing_provider_npi not in allowed_npis:
-            raise NotAuthorizedForProvider(
-                f"billing provider NPI {parsed.claim.billing_provider_npi} is not one you may "
-                "submit claims for"
-            )
+    npi = refused_npi(allowed_npis, (parsed.claim.billing_provider_npi for parsed in claims))
+    if npi is not None:
+        raise NotAuthorizedForProvider(refusal(npi))
 
 
 def _unstage(session: Session, file_id: int) -> None:

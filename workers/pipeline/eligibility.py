@@ -26,6 +26,8 @@ class Eligibility:
 def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibility:
     """Coverage and network of every line, on `service_from` (int32 date per line)."""
     claims, lines, coverage = chunk.claims, chunk.lines, chunk.coverage
+    if len(coverage.member_id) == 0:  # no member of the chunk is covered, or none is known
+        return _no_coverage(len(service_from))
     member_id = claims.member_id[lines.line_claim]
     members = np.unique(coverage.member_id)
     span_keys = date_key(np.searchsorted(members, coverage.member_id), coverage.effective)
@@ -42,6 +44,14 @@ def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibilit
     not_covered = (plan >= 0) & out & ~chunk.plans.out_of_network_covered[np.maximum(plan, 0)]
     edit = np.where((edit == NO_EDIT) & not_covered, edit_index("E242"), edit).astype(np.int16)
     return Eligibility(span, np.where(edit == NO_EDIT, plan, -1), out & (plan >= 0), edit)
+
+
+def _no_coverage(count: int) -> Eligibility:
+    """Every line before coverage started (E026), as when a member has no span in force."""
+    return Eligibility(
+        np.full(count, -1, np.int64), np.full(count, -1, np.int64), np.zeros(count, bool),
+        np.full(count, edit_index("E026"), np.int16),
+    )  # fmt: skip
 
 
 def _out_of_network(chunk: ChunkInput, plan: np.ndarray, day: np.ndarray) -> np.ndarray:

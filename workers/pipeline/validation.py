@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workers.pipeline.arrays import NO_DATE, NO_NPI, UNKNOWN_POS, ChunkInput, Reference
+from workers.pipeline.arrays import (
+    AMBIGUOUS_PATIENT,
+    NO_DATE,
+    NO_NPI,
+    UNKNOWN_POS,
+    UNMATCHED_PATIENT,
+    ChunkInput,
+    Reference,
+)
 from workers.pipeline.codes import edit_index
 from workers.pipeline.lookup import claim_starts, find_code, per_claim
 
@@ -78,6 +86,8 @@ def _claim_checks(chunk, reference, facts, found) -> None:
         "V051": (rendering != NO_NPI) & ~npi_is_valid(rendering),
         "V052": billing_ok & (claims.billing_provider_id == 0),
         "V053": claims.member_id == 0,
+        "V055": claims.member_id == UNMATCHED_PATIENT,
+        "V056": claims.member_id == AMBIGUOUS_PATIENT,
         "V023": professional
         & (claims.place_of_service != -1)
         & ~_pos_known(claims.place_of_service, reference),

@@ -43,7 +43,7 @@ class Claim:
     diagnosis_codes: list[str]
     institutional: bool = False
     required_missing: bool = False
-    member_id: int = 0  # 0: not known
+    member_id: int = 0  # 0: not known; -1 patient not matched; -2 ambiguous (intake's reasons)
     birth_date: date | None = None
     billing_provider_id: int = 0
     billing_npi: str | None = None
@@ -213,8 +213,12 @@ def validate(world: World, claim: Claim) -> list[tuple[int, str]]:
         found.add((0, "V051"))
     if billing_ok and not claim.billing_provider_id:
         found.add((0, "V052"))
-    if not claim.member_id:
+    if claim.member_id == 0:
         found.add((0, "V053"))
+    elif claim.member_id == -1:
+        found.add((0, "V055"))  # intake: the patient is not of the subscriber's family
+    elif claim.member_id == -2:
+        found.add((0, "V056"))  # intake: the patient matches more than one member
     place = claim.place_of_service
     if not claim.institutional and place is not None and place not in world.places_of_service:
         found.add((0, "V023"))
