@@ -17,6 +17,7 @@ from sqlalchemy import text
 from workers.binary import array_literal, read_array, read_codes
 from workers.pipeline import arrays as a
 from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
+from workers.reversals import ORIGINAL_ID
 
 EPOCH = "DATE '1970-01-01'"
 NO_DATE = int(a.NO_DATE)
@@ -70,6 +71,22 @@ def _code(expression: str, name: str, order: str) -> str:
     )
 
 
+# arrays.Claims.original_state of a replacement or void, after workers/reversals.py ran in the
+# chunk's transaction: reversed its original (REPLACES / VOIDS), or why not.
+ORIGINAL_STATE = f"""
+SELECT CASE
+    WHEN EXISTS (SELECT FROM production.claim_reversal r WHERE r.replacement_claim_id = s.id)
+        THEN CASE s.frequency_code WHEN '8' THEN {a.VOIDS} ELSE {a.REPLACES} END
+    WHEN EXISTS (SELECT FROM production.claim_reversal r WHERE r.original_claim_id = k.id)
+        THEN {a.ORIGINAL_REVERSED}
+    WHEN EXISTS (SELECT FROM production.claim o JOIN provider p ON p.id = o.billing_provider_id
+                 WHERE o.id = k.id AND o.decision = 'pended' AND p.npi = s.billing_provider_npi)
+      OR EXISTS (SELECT FROM staging.claim p WHERE p.id = k.id AND p.status = 'pending'
+                 AND p.billing_provider_npi = s.billing_provider_npi)
+        THEN {a.ORIGINAL_PENDING}
+    ELSE {a.ORIGINAL_UNKNOWN} END
+FROM (SELECT {ORIGINAL_ID.format(s="s")} AS id) k
+"""
 PRIMARY_CARE = " OR ".join(f"bp.taxonomy_code LIKE '{t}%'" for t in PRIMARY_CARE_TAXONOMIES)
 CLAIM_COLUMNS = [
     ("s.id", "claim_id", ">i8"),
@@ -87,6 +104,11 @@ CLAIM_COLUMNS = [
     (_days("s.statement_to"), "statement_to", ">i4"),
     ("s.total_charge_cents", "total_charge", ">i8"),
     ("coalesce(cardinality(s.diagnosis_codes), 0)::int2", "diagnosis_count", ">i2"),
+    (
+        f"CASE WHEN s.frequency_code IN ('7', '8') THEN ({ORIGINAL_STATE}) ELSE 0 END",
+        "original_state",
+        ">i2",
+    ),
 ]
 CLAIM_CODES = [
     ("bp.pricing_locality_code", "locality", 8),
@@ -205,6 +227,8 @@ CROSS JOIN LATERAL (
     WHERE member_id = k.member_id AND service_from = {EPOCH} + k.day
       AND service_month = {EPOCH} + k.month
       AND service_month = ANY(:month_set)  -- constants: the planner prunes the other partitions
+      AND NOT EXISTS (  -- a reversed claim is no one's duplicate (its replacement repeats it)
+          SELECT FROM production.claim_reversal r WHERE r.original_claim_id = production.claim.id)
     OFFSET 0) c  -- OFFSET 0 keeps the lookups per pair (no pull-up into a hash join)
 CROSS JOIN LATERAL (
     SELECT claim_id, line_number, service_from, billed_cents, procedure_code, modifier_1,

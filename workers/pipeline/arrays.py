@@ -19,6 +19,10 @@ UNKNOWN_POS = np.int16(-2)  # place of service present but not two digits
 # Claims.member_id when intake found no member (staging.claim.patient_match, which see)
 UNMATCHED_PATIENT = np.int64(-1)  # the patient is not of the subscriber's family (V055)
 AMBIGUOUS_PATIENT = np.int64(-2)  # the patient matches more than one member (V056)
+# Claims.original_state (workers/reversals.py): an original claim (frequency 1 ...), a replacement
+# or void that reversed its original, or one whose original could not be reversed (rejected).
+NOT_A_REPLACEMENT, REPLACES, VOIDS = 0, 1, 5
+ORIGINAL_UNKNOWN, ORIGINAL_REVERSED, ORIGINAL_PENDING = 2, 3, 4  # V070, V071, V072
 NO_POS = np.int16(-1)  # place of service absent
 
 
@@ -50,6 +54,7 @@ class Claims:
     statement_to: np.ndarray  # int32 date or NO_DATE
     total_charge: np.ndarray  # int64 cents
     diagnosis_count: np.ndarray  # int16
+    original_state: np.ndarray  # int16: frequency 7 / 8 and its original (ORIGINAL_* below)
 
 
 @dataclass

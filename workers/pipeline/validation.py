@@ -11,6 +11,9 @@ from workers.pipeline.arrays import (
     AMBIGUOUS_PATIENT,
     NO_DATE,
     NO_NPI,
+    ORIGINAL_PENDING,
+    ORIGINAL_REVERSED,
+    ORIGINAL_UNKNOWN,
     UNKNOWN_POS,
     UNMATCHED_PATIENT,
     ChunkInput,
@@ -88,6 +91,9 @@ def _claim_checks(chunk, reference, facts, found) -> None:
         "V053": claims.member_id == 0,
         "V055": claims.member_id == UNMATCHED_PATIENT,
         "V056": claims.member_id == AMBIGUOUS_PATIENT,
+        "V070": claims.original_state == ORIGINAL_UNKNOWN,
+        "V071": claims.original_state == ORIGINAL_REVERSED,
+        "V072": claims.original_state == ORIGINAL_PENDING,
         "V023": professional
         & (claims.place_of_service != -1)
         & ~_pos_known(claims.place_of_service, reference),
