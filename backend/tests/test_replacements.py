@@ -5,6 +5,8 @@ CLP02 22 (issue 14 item 3)."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from backend.claims.models import AdjudicatedClaim, ClaimReversal
@@ -12,7 +14,7 @@ from backend.db import Session
 from backend.edi.remittances import create_remittances
 from backend.intake.staging import insert_claims
 from backend.members.models import Accumulator
-from backend.tests.fhir_helpers import world_claim
+from backend.tests.fhir_helpers import bearer, world_claim
 from backend.tests.test_edi_journey import cents, segments
 from backend.tests.test_submit import claim_body
 from edi import pyx12_check
@@ -62,7 +64,7 @@ def reasons(claim: dict) -> set[str]:
 
 
 def test_a_replacement_reverses_its_original_and_is_adjudicated_in_its_place(
-    priced_world, as_user, db
+    priced_world, as_user, db, app
 ):
     provider, member = as_user("provider_a"), priced_world.subscriber
     baseline = oop(db, member), replayed_oop(db, member)  # the world's claims, no accumulators
@@ -86,6 +88,13 @@ def test_a_replacement_reverses_its_original_and_is_adjudicated_in_its_place(
     detail = provider.get(f"/api/v1/claims/{original['id']}").json
     assert detail["replaced_by"]["replacement_claim_id"] == replacement["id"]
     assert replacement["reverses"]["original_claim_id"] == original["id"]
+
+    fhir = bearer(app, db, priced_world.users["provider_a"])
+    shown = fhir.get(f"/fhir/Claim/{original['id']}").json
+    assert shown["status"] == "cancelled"
+    assert shown["related"][-1]["claim"]["reference"] == f"Claim/{replacement['id']}"
+    shown = fhir.get(f"/fhir/Claim/{replacement['id']}").json
+    assert shown["related"][0]["claim"]["identifier"]["value"] == str(original["id"])
 
     again = submit(provider, priced_world, **replacement_of(priced_world, original, 21_000))
     assert again["status"] == "rejected" and reasons(again) == {"V071"}
@@ -150,3 +159,57 @@ def test_the_next_835_carries_the_reversal_and_the_replacement(priced_world, as_
     ).one()
     assert reversal.remitted_document_id == document.id
     assert not create_remittances(db, None)[0].body.count("*22*")  # carried once
+
+
+OPERATIONS = st.lists(
+    st.tuples(st.sampled_from(("new", "new", "replace", "void")), st.integers(0, 5)),
+    min_size=1, max_size=6,
+)  # fmt: skip
+_charges = iter(range(15_000, 10_000_000, 7))  # a charge of its own: no claim is a duplicate
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(operations=OPERATIONS)
+def test_random_chains_of_originals_replacements_and_voids_keep_the_books(
+    priced_world, as_user, db, operations
+):
+    """Against a per-claim reference of the chain (which claim stands, what each answer is):
+    every refusal is the reference's, and the member's out-of-pocket accumulator moves exactly
+    by the patient responsibility of the claims that stand (the accumulator replay)."""
+    provider, member = as_user("provider_a"), priced_world.subscriber
+    start = oop(db, member), replayed_oop(db, member)
+    claims: list[dict] = []  # this example's answers, in order
+    standing: dict[int, bool] = {}  # reference: adjudicated claim id -> not reversed
+    for kind, index in operations:
+        charge = next(_charges)
+        line = {"line_number": 1, "charge_cents": charge, "units": "1",
+                "procedure_code": "99213", "service_from": "2026-02-02",
+                "diagnosis_pointers": [1]}  # fmt: skip
+        body = {"total_charge_cents": charge, "lines": [line]}
+        target = claims[index % len(claims)] if claims and kind != "new" else None
+        if kind != "new":
+            original = str(target["id"]) if target else "999999999"
+            body |= {"frequency_code": "7" if kind == "replace" else "8",
+                     "original_claim_id": original}  # fmt: skip
+        answer = submit(provider, priced_world, **body)
+        expected = _reference_answer(kind, target, standing)
+        assert (answer["status"], reasons(answer)) == expected, (kind, answer)
+        if answer["status"] == "processed":
+            standing[answer["id"]] = True
+            if target is not None:
+                standing[target["id"]] = False
+        claims.append(answer)
+    stands = sum(
+        c["adjudication"]["patient_responsibility_cents"] for c in claims if standing.get(c["id"])
+    )
+    assert oop(db, member) - start[0] == stands == replayed_oop(db, member) - start[1]
+
+
+def _reference_answer(kind: str, target: dict | None, standing: dict) -> tuple[str, set]:
+    if kind == "new":
+        return "processed", set()
+    if target is None or target["id"] not in standing:
+        return "rejected", {"V070"}  # no such adjudicated claim (or it was rejected)
+    if not standing[target["id"]]:
+        return "rejected", {"V071"}
+    return "processed", set()
