@@ -197,3 +197,29 @@ def test_a_fhir_claim_for_an_unknown_patient_is_rejected_with_v055(priced_world,
         select(FailedClaimReason.edit_code).where(FailedClaimReason.claim_id == claim_id)
     ).all()
     assert codes == ["V055"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "edit_code"),
+    [
+        ({"subscriber_member_number": "NOSUCHMEMBER", "patient_member_number": "NOSUCHMEMBER"},
+         "V053"),
+        ({"patient_member_number": None, "relationship_code": "19", "patient_first_name": "Nobody"},
+         "V055"),
+    ],
+)  # fmt: skip
+def test_fhir_submit_for_an_unmatched_patient_answers_its_edit_not_a_500(
+    priced_world, app, db, overrides, edit_code
+):
+    """Issue 15 finding 5 on the FHIR channel: $submit adjudicates at once; a patient no member
+    matches is a ClaimResponse with the edit, never a 500 or someone else's adjudication."""
+    claim = world_claim(priced_world, member=priced_world.child, **overrides)
+    claim.subscriber_member_number = overrides.get(
+        "subscriber_member_number", priced_world.subscriber.member_number
+    )
+    client = bearer(app, db, priced_world.users["provider_a"])
+    response = post_json(client, "/fhir/Claim/$submit", claim_to_fhir(claim))
+    assert response.status_code == 200, response.json
+    assert response.json["resourceType"] == "ClaimResponse"
+    assert response.json["outcome"] == "error"
+    assert [e["code"]["coding"][0]["code"] for e in response.json["error"]] == [edit_code]
