@@ -8,7 +8,7 @@ balance raises ValueError: an unbalanced 835 is never written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
@@ -17,7 +17,9 @@ from edi.interchange import Parties, SetWriter, envelope
 from edi.values import d8, dollars, quantity_text
 
 VERSION = "005010X221A1"
-CLAIM_STATUS = {"paid": "1", "denied": "4"}  # CLP02: processed as primary, denied
+# CLP02: processed as primary, denied, reversal of a previous payment (the original claim taken
+# back by a replacement or void: every amount negated, `reversal_of`)
+CLAIM_STATUS = {"paid": "1", "denied": "4", "reversed": "22"}
 PAYER_ADDRESS = ("1 PAYER PLAZA", "ANYTOWN", "NY", "10001")
 
 
@@ -92,6 +94,27 @@ class Payment:
     @property
     def total_cents(self) -> int:
         return sum(claim.paid_cents for claim in self.claims)
+
+
+def reversal_of(claim: RemittanceClaim) -> RemittanceClaim:
+    """The remittance of a claim taken back (CLP02 22): the original's record with every amount
+    and adjustment negated, so it still balances and the payment nets it off."""
+    lines = [
+        replace(
+            line, billed_cents=-line.billed_cents, paid_cents=-line.paid_cents,
+            allowed_cents=None if line.allowed_cents is None else -line.allowed_cents,
+            adjustments=_negated(line.adjustments),
+        )
+        for line in claim.lines
+    ]  # fmt: skip
+    return replace(
+        claim, decision="reversed", lines=lines, claim_billed_cents=-claim.claim_billed_cents,
+        claim_paid_cents=-claim.claim_paid_cents, adjustments=_negated(claim.adjustments),
+    )  # fmt: skip
+
+
+def _negated(adjustments: list[Adjustment]) -> list[Adjustment]:
+    return [replace(a, amount_cents=-a.amount_cents) for a in adjustments]
 
 
 def check_balance(payment: Payment) -> None:

@@ -26,6 +26,7 @@ from workers.pipeline.codes import DENIED, PAID, PENDED
 from workers.pipeline.risk import default_scorer
 from workers.pipeline.run import ChunkResult
 from workers.reference_cache import reference_arrays
+from workers.reversals import reverse_originals
 from workers.transfer import (
     ConcurrentChange,
     encode,
@@ -61,6 +62,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     ChunkResult. Raises ConcurrentChange when another transaction got there first."""
     started = time.perf_counter()
     reference = reference_arrays(connection, redis)
+    reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
     chunk = fetch_chunk(connection, claim_ids, today_days())
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer or default_scorer())

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from workers.binary import array_literal, read_array, read_codes
 from workers.pipeline import arrays as a
 from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
+from workers.reversals import ORIGINAL_ID
 
 EPOCH = "DATE '1970-01-01'"
 NO_DATE = int(a.NO_DATE)
@@ -70,13 +71,29 @@ def _code(expression: str, name: str, order: str) -> str:
     )
 
 
+# arrays.Claims.original_state of a replacement or void, after workers/reversals.py ran in the
+# chunk's transaction: reversed its original (REPLACES / VOIDS), or why not.
+ORIGINAL_STATE = f"""
+SELECT CASE
+    WHEN EXISTS (SELECT FROM production.claim_reversal r WHERE r.replacement_claim_id = s.id)
+        THEN CASE s.frequency_code WHEN '8' THEN {a.VOIDS} ELSE {a.REPLACES} END
+    WHEN EXISTS (SELECT FROM production.claim_reversal r WHERE r.original_claim_id = k.id)
+        THEN {a.ORIGINAL_REVERSED}
+    WHEN EXISTS (SELECT FROM production.claim o JOIN provider p ON p.id = o.billing_provider_id
+                 WHERE o.id = k.id AND o.decision = 'pended' AND p.npi = s.billing_provider_npi)
+      OR EXISTS (SELECT FROM staging.claim p WHERE p.id = k.id AND p.status = 'pending'
+                 AND p.billing_provider_npi = s.billing_provider_npi)
+        THEN {a.ORIGINAL_PENDING}
+    ELSE {a.ORIGINAL_UNKNOWN} END
+FROM (SELECT {ORIGINAL_ID.format(s="s")} AS id) k
+"""
 PRIMARY_CARE = " OR ".join(f"bp.taxonomy_code LIKE '{t}%'" for t in PRIMARY_CARE_TAXONOMIES)
 CLAIM_COLUMNS = [
     ("s.id", "claim_id", ">i8"),
     ("timestamptz_send(s.received_at)", "received_us", ">i8"),
     ("s.claim_type = 'institutional'", "institutional", "?"),
     ("(s.patient_control_number = '' OR s.subscriber_member_number = '')", "required_missing", "?"),
-    ("coalesce(m.id, 0)", "member_id", ">i8"),
+    ("coalesce(m.id, s.patient_match, 0)", "member_id", ">i8"),  # arrays.Claims.member_id
     (_days("coalesce(m.birth_date, s.patient_birth_date)"), "birth_day", ">i4"),
     ("coalesce(bp.id, 0)", "billing_provider_id", ">i8"),
     (_npi("s.billing_provider_npi"), "billing_npi", ">i8"),
@@ -87,6 +104,11 @@ CLAIM_COLUMNS = [
     (_days("s.statement_to"), "statement_to", ">i4"),
     ("s.total_charge_cents", "total_charge", ">i8"),
     ("coalesce(cardinality(s.diagnosis_codes), 0)::int2", "diagnosis_count", ">i2"),
+    (
+        f"CASE WHEN s.frequency_code IN ('7', '8') THEN ({ORIGINAL_STATE}) ELSE 0 END",
+        "original_state",
+        ">i2",
+    ),
 ]
 CLAIM_CODES = [
     ("bp.pricing_locality_code", "locality", 8),
@@ -96,11 +118,9 @@ CLAIM_CODES = [
 CLAIMS_SQL = f"""
 SELECT {_rows(CLAIM_COLUMNS, CLAIM_CODES)}
 FROM staging.claim s
-LEFT JOIN LATERAL (  -- index lookups: a hash of the whole member table costs more
-    SELECT id, birth_date FROM member
-    WHERE member_number = coalesce(s.patient_member_number, s.subscriber_member_number)
-    LIMIT 1) m
-  ON true
+LEFT JOIN LATERAL (  -- the member intake resolved (never re-resolved by number); index
+    SELECT id, birth_date FROM member WHERE id = s.member_id LIMIT 1) m  -- lookups: a hash of
+  ON true                                                   -- the member table costs more
 LEFT JOIN provider bp ON bp.npi = s.billing_provider_npi
 LEFT JOIN provider rp ON rp.npi = s.rendering_provider_npi
 WHERE s.id = ANY(CAST(:ids AS int8[])) AND s.status = 'pending'
@@ -207,6 +227,8 @@ CROSS JOIN LATERAL (
     WHERE member_id = k.member_id AND service_from = {EPOCH} + k.day
       AND service_month = {EPOCH} + k.month
       AND service_month = ANY(:month_set)  -- constants: the planner prunes the other partitions
+      AND NOT EXISTS (  -- a reversed claim is no one's duplicate (its replacement repeats it)
+          SELECT FROM production.claim_reversal r WHERE r.original_claim_id = production.claim.id)
     OFFSET 0) c  -- OFFSET 0 keeps the lookups per pair (no pull-up into a hash join)
 CROSS JOIN LATERAL (
     SELECT claim_id, line_number, service_from, billed_cents, procedure_code, modifier_1,

@@ -267,6 +267,56 @@ _ALL = (
         fhir="not-found",
         entity="IL",
     ),
+    _validation(
+        "V055",
+        "Patient does not match a member of the subscriber's family (relationship, name, birth date"
+        " or member id)",
+        "claim",
+        "patient_member_number",
+        (REJECTED_INVALID, "125"),  # Entity's name (QC: the patient)
+        carc="31",
+        fhir="not-found",
+        entity="QC",
+    ),
+    _validation(
+        "V056",
+        "Patient matches more than one member of the subscriber's family",
+        "claim",
+        "patient_member_number",
+        (REJECTED_INVALID, "125"),
+        carc="31",
+        fhir="multiple-matches",
+        entity="QC",
+    ),
+    # Replacements and voids (frequency 7 / 8 name the original by its claim control number)
+    _validation(
+        "V070",
+        "The original claim a replacement or void names is not one of this billing provider's"
+        " adjudicated claims",
+        "claim",
+        "original_claim_id",
+        (REJECTED_INVALID, "21"),
+        carc="129",
+        fhir="not-found",
+    ),
+    _validation(
+        "V071",
+        "The original claim was already replaced or voided",
+        "claim",
+        "original_claim_id",
+        (REJECTED_INVALID, "21"),
+        carc="129",
+        fhir="conflict",
+    ),
+    _validation(
+        "V072",
+        "The original claim is still pending (not yet adjudicated, or pended for review)",
+        "claim",
+        "original_claim_id",
+        (REJECTED_INVALID, "21"),
+        carc="129",
+        fhir="business-rule",
+    ),
     # Clinical consistency
     _validation(
         "V060",
@@ -298,6 +348,13 @@ _ALL = (
         rarc="N130",
         status="96",  # No agreement with entity
         entity="85",
+    ),
+    _adjudication(
+        "E008",
+        "Void: the original claim is reversed and nothing on this claim is payable",
+        "line",
+        "frequency_code",
+        "129",
     ),
     _adjudication(
         "D018",

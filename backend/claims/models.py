@@ -95,7 +95,10 @@ class StagedClaim(Base):
     patient_last_name: Mapped[str | None] = mapped_column(String(60))
     patient_birth_date: Mapped[date | None]
     patient_sex: Mapped[str | None] = code_column(1)
-    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)  # the member adjudicated
+    # Why no member was found (backend/intake/parties.py: 0 unknown number, -1 not of the
+    # subscriber's family, -2 ambiguous); NULL when member_id is set.
+    patient_match: Mapped[int | None] = mapped_column(SmallInteger)
 
     billing_provider_npi: Mapped[str] = code_column(10)
     billing_provider_tax_id: Mapped[str | None] = code_column(9)
@@ -362,3 +365,48 @@ class FailedClaimReason(Base):
     message: Mapped[str] = mapped_column(Text)
 
     failed_claim: Mapped[FailedClaim] = relationship(back_populates="reasons")
+
+
+class ClaimReversal(Base):
+    """An adjudicated claim taken back by a replacement (frequency 7) or a void (8) that named it
+    by its claim control number (its id). The amounts are the original's, negated, so the sum of
+    production.claim and production.claim_reversal is what stands (the accumulator replay, the
+    payment totals). One reversal per original: a second replacement of it is refused (V071).
+
+    A remittance carries a reversal once, as CLP02 22 (edi/remittance.py): those not yet remitted
+    have remitted_document_id NULL; the 835 that carries one sets it (docs/claim-model.md)."""
+
+    __tablename__ = "claim_reversal"
+    __table_args__ = (
+        Index(
+            "ix_claim_reversal_unremitted",
+            "billing_provider_id",
+            postgresql_where=text("remitted_document_id IS NULL"),
+        ),
+        Index("ix_claim_reversal_replacement", "replacement_claim_id"),
+        Index("ix_claim_reversal_batch", "batch_id"),
+        {"schema": PRODUCTION},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    original_claim_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    original_service_month: Mapped[date]
+    replacement_claim_id: Mapped[int] = mapped_column(BigInteger)  # the 7 or 8 claim's id
+    frequency_code: Mapped[str] = code_column(1)  # 7 replacement, 8 void
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)  # the replacement's batch
+    billing_provider_id: Mapped[int] = mapped_column(BigInteger)  # the payee
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    patient_control_number: Mapped[str] = code_column(38)
+    billed_cents: Mapped[int] = mapped_column(BigInteger)  # each amount: minus the original's
+    allowed_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger)
+    patient_responsibility_cents: Mapped[int] = mapped_column(BigInteger)
+    deductible_cents: Mapped[int] = mapped_column(BigInteger)
+    coinsurance_cents: Mapped[int] = mapped_column(BigInteger)
+    copay_cents: Mapped[int] = mapped_column(BigInteger)
+    contractual_adjustment_cents: Mapped[int] = mapped_column(BigInteger)
+    noncovered_cents: Mapped[int] = mapped_column(BigInteger)
+    reversed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    remitted_document_id: Mapped[int | None] = mapped_column(BigInteger)  # edi_document (835)

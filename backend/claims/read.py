@@ -10,6 +10,7 @@ from backend.auth.principal import DataScope
 from backend.claims.models import (
     AdjudicatedClaim,
     AdjudicatedClaimLine,
+    ClaimReversal,
     FailedClaimReason,
     StagedClaim,
 )
@@ -80,6 +81,9 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
     reviewed = adjudicated and (adjudicated.decision == "pended" or adjudicated.reviewed_at)
     detail["decisions"] = _decisions(claim_id) if reviewed else []
+    detail["replaced_by"] = detail["reverses"] = None
+    if service_month is None or staged.frequency_code in ("7", "8"):  # else just adjudicated
+        detail.update(_chain(claim_id))
     detail["failure_reasons"] = []
     if staged.status == "rejected":  # the pipeline writes reasons for rejected claims only
         detail["failure_reasons"] = Session.scalars(
@@ -95,6 +99,19 @@ def _decisions(claim_id: int) -> list[dict]:
     from backend.review.reads import decision_history
 
     return decision_history(Session.connection(), claim_id)
+def _chain(claim_id: int) -> dict:
+    """The reversal that took this claim back (`replaced_by`: by a replacement or a void) and the
+    one this claim made of its original (`reverses`)."""
+    chain = {}
+    for reversal in Session.scalars(
+        select(ClaimReversal).where(
+            (ClaimReversal.original_claim_id == claim_id)
+            | (ClaimReversal.replacement_claim_id == claim_id)
+        )
+    ):
+        mine = reversal.original_claim_id == claim_id
+        chain["replaced_by" if mine else "reverses"] = reversal
+    return chain
 
 
 def _staged_line(line) -> dict:

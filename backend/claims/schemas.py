@@ -126,6 +126,20 @@ class FailureReasonSchema(Schema):
     message = fields.String()
 
 
+class ReversalSchema(Schema):
+    """An adjudicated claim taken back by a replacement (frequency 7) or a void (8); amounts in
+    cents, the original's negated."""
+
+    original_claim_id = fields.Integer()
+    replacement_claim_id = fields.Integer()
+    frequency_code = fields.String()
+    reversed_at = fields.DateTime()
+    paid_cents = fields.Integer()
+    patient_responsibility_cents = fields.Integer()
+    billed_cents = fields.Integer()
+    remitted_document_id = fields.Integer(allow_none=True)
+
+
 class ClaimDetailSchema(ClaimSummarySchema):
     frequency_code = fields.String()
     original_claim_id = fields.String(allow_none=True)
@@ -158,3 +172,5 @@ class ClaimDetailSchema(ClaimSummarySchema):
     adjudication = fields.Nested(AdjudicationSchema, allow_none=True)
     failure_reasons = fields.List(fields.Nested(FailureReasonSchema))
     decisions = fields.List(fields.Nested(ReviewEntrySchema))
+    replaced_by = fields.Nested(ReversalSchema, allow_none=True)  # this claim, taken back
+    reverses = fields.Nested(ReversalSchema, allow_none=True)  # its original, taken back by it

@@ -4,8 +4,6 @@ batches (a chunk of one); the response carries the decision."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 from datetime import date
 
@@ -14,19 +12,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_SUBMIT
 from backend.auth.principal import current_principal, permission_required
 from backend.canonical.claim import Claim, ClaimLine
-from backend.claims.models import CLAIM_TYPES, StagedClaim, StagedClaimLine
+from backend.claims.models import CLAIM_TYPES, StagedClaim
 from backend.claims.read import claim_detail
 from backend.claims.schemas import ClaimDetailSchema
 from backend.db import Session
-from backend.intake.models import ReceivedDocument
-from backend.members.models import Member
-from backend.providers.models import Provider
+from backend.intake.parties import allowed_npis, refusal, refused_npi
+from backend.intake.received import keep, record_outcome
+from backend.intake.staging import insert_claims
 
 blp = Blueprint(
     "claims_submit", __name__, url_prefix="/api/v1/claims", description="Claims submission"
@@ -112,15 +110,13 @@ class SubmitClaim(MethodView):
         document_id = keep_body(body, request.content_type, principal.user.id)
         claim = parse(body, document_id)
         scope = principal.scope(Session())
-        billing_provider_id = Session.scalar(
-            select(Provider.id).where(Provider.npi == claim.billing_provider_npi)
+        npi = refused_npi(allowed_npis(Session(), scope), [claim.billing_provider_npi])
+        if npi is not None:
+            _record(document_id, "rejected", {"error": refusal(npi)})
+            abort(403, refusal(npi))
+        (claim_id,) = insert_claims(
+            Session.connection(), [(claim, None)], CHANNEL, document_id, g.get("request_id")
         )
-        if not scope.everything and billing_provider_id not in scope.provider_ids:
-            _record(
-                document_id, "rejected", {"error": "billing provider outside your organization"}
-            )
-            abort(403, "you may submit claims only for your organization's billing NPIs")
-        claim_id = stage(claim, billing_provider_id, document_id)
         status, service_month = adjudicate_in_transaction(claim_id)
         # One commit for the staged claim, its adjudication and the document's outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
@@ -129,14 +125,11 @@ class SubmitClaim(MethodView):
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
     """The request body as received, committed before anything parses it."""
-    documents = ReceivedDocument.__table__
-    document_id = Session.execute(
-        insert(documents).values(
-            channel=CHANNEL, media_type=(content_type or "application/json")[:100],
-            sha256=hashlib.sha256(body).hexdigest(), size_bytes=len(body), body=body,
-            submitter_user_id=user_id, request_id=g.get("request_id"),
-        ).returning(documents.c.id)
-    ).scalar_one()  # fmt: skip
+    document_id = keep(
+        Session.connection(), channel=CHANNEL, body=body,
+        media_type=content_type or "application/json", user_id=user_id,
+        request_id=g.get("request_id"),
+    )  # fmt: skip
     Session.commit()
     return document_id
 
@@ -149,37 +142,6 @@ def parse(body: bytes, document_id: int) -> Claim:
         messages = getattr(error, "messages", None) or {"body": ["not JSON"]}
         _record(document_id, "rejected", {"errors": messages})
         api_abort(422, messages=messages)
-
-
-def stage(claim: Claim, billing_provider_id: int | None, document_id: int) -> int:
-    """The claim and its lines into staging (Core inserts: the ORM's unit of work cost a
-    claim submitted alone about a millisecond); its id."""
-    values = _shallow(claim, exclude="lines")
-    member_number = claim.patient_member_number or claim.subscriber_member_number
-    member_id = Session.scalar(select(Member.id).where(Member.member_number == member_number))
-    claims = StagedClaim.__table__
-    claim_id = Session.execute(
-        insert(claims).values(
-            **values, channel=CHANNEL, status="pending", member_id=member_id,
-            billing_provider_id=billing_provider_id, source_file_id=document_id,
-            source_request_id=g.get("request_id"),
-        ).returning(claims.c.id)
-    ).scalar_one()  # fmt: skip
-    lines = []
-    for line in claim.lines:
-        line_values = _shallow(line, exclude="modifiers")
-        modifiers = list(line.modifiers or []) + [None] * 4
-        modifier_values = {f"modifier_{n}": modifiers[n - 1] for n in range(1, 5)}
-        lines.append({"claim_id": claim_id, **line_values, **modifier_values})
-    if lines:
-        Session.execute(insert(StagedClaimLine.__table__), lines)
-    return claim_id
-
-
-def _shallow(instance, exclude: str) -> dict:
-    """A dataclass's fields as a dict, without `exclude` (asdict deep-copies every value)."""
-    fields = dataclasses.fields(instance)
-    return {f.name: getattr(instance, f.name) for f in fields if f.name != exclude}
 
 
 def adjudicate_now(claim_id: int) -> None:
@@ -211,9 +173,5 @@ def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None]:
 
 
 def _record(document_id: int, status: str, outcome: dict) -> None:
-    Session.execute(
-        update(ReceivedDocument)
-        .where(ReceivedDocument.id == document_id)
-        .values(status=status, outcome=outcome)
-    )
+    record_outcome(Session.connection(), document_id, status, outcome)
     Session.commit()

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.claims.models import (
     AdjudicatedClaim,
     AdjudicatedClaimLine,
+    ClaimReversal,
     StagedClaim,
     StagedClaimLine,
 )
@@ -21,7 +22,14 @@ from backend.edi import outbound
 from backend.edi.models import EdiDocument
 from backend.providers.models import Provider
 from edi.interchange import Parties
-from edi.remittance import Adjustment, Payment, RemittanceClaim, RemittanceLine, write_835
+from edi.remittance import (
+    Adjustment,
+    Payment,
+    RemittanceClaim,
+    RemittanceLine,
+    reversal_of,
+    write_835,
+)
 
 REMITTED = ("paid", "denied")
 
@@ -94,18 +102,60 @@ def _claim(claim: AdjudicatedClaim, staged, lines, control_numbers: dict) -> Rem
 
 
 def payments_for_batch(session: Session, batch_id: int | None, payment_date: date) -> list[Payment]:
-    """The batch's paid and denied claims by payee. Every query selects the batch's claims by
-    a subquery, never by a list of their ids (a batch can hold more claims than a statement
-    can carry parameters)."""
+    """The batch's paid and denied claims by payee, and the reversals its replacements and voids
+    made that no 835 carried yet (CLP02 22, before the claims). A void is not remitted itself:
+    its reversal is. Every query selects the batch's claims by a subquery, never by a list of
+    their ids (a batch can hold more claims than a statement can carry parameters)."""
     in_batch = (
         AdjudicatedClaim.batch_id.is_(None) if batch_id is None
         else AdjudicatedClaim.batch_id == batch_id,
         AdjudicatedClaim.decision.in_(REMITTED),
+        AdjudicatedClaim.frequency_code != "8",
     )  # fmt: skip
-    claim_ids = select(AdjudicatedClaim.id).where(*in_batch)
+    claims = _records(session, select(AdjudicatedClaim.id).where(*in_batch), *in_batch)
+    by_payee = {
+        provider_id: [record for _claim, record in group]
+        for provider_id, group in groupby(claims, key=lambda pair: pair[0].billing_provider_id)
+    }
+    for provider_id, records in unremitted_reversals(session, batch_id).items():
+        by_payee[provider_id] = records + by_payee.get(provider_id, [])
+    payments = []
+    for provider_id in sorted(by_payee):
+        provider = session.get(Provider, provider_id)
+        payments.append(
+            Payment(
+                provider.display_name or "PAYEE",
+                provider.npi,
+                provider.tax_id,
+                payment_date,
+                f"{batch_id or 0}-{provider_id}",
+                by_payee[provider_id],
+            )
+        )
+    return payments
+
+
+def unremitted_reversals(session: Session, batch_id: int | None) -> dict[int, list]:
+    """The reversals of the batch's replacements and voids no 835 carried yet, by payee (the
+    original's billing provider), as CLP02 22 records (each one's `claim_id` is the original's)."""
+    reversals = select(ClaimReversal.original_claim_id).where(
+        ClaimReversal.remitted_document_id.is_(None),
+        ClaimReversal.batch_id.is_(None) if batch_id is None
+        else ClaimReversal.batch_id == batch_id,
+    )  # fmt: skip
+    originals = _records(session, reversals, AdjudicatedClaim.id.in_(reversals))
+    found: dict[int, list] = {}
+    for claim, record in originals:
+        found.setdefault(claim.billing_provider_id, []).append(reversal_of(record))
+    return found
+
+
+def _records(session: Session, claim_ids, *where) -> list[tuple[AdjudicatedClaim, RemittanceClaim]]:
+    """(claim, its remittance record) of the production claims matching `where` (`claim_ids`:
+    a select of their ids), by payee then id."""
     claims = session.scalars(
         select(AdjudicatedClaim)
-        .where(*in_batch)
+        .where(*where)
         .order_by(AdjudicatedClaim.billing_provider_id, AdjudicatedClaim.id)
     ).all()
     staged = {
@@ -136,24 +186,21 @@ def payments_for_batch(session: Session, batch_id: int | None, payment_date: dat
         .order_by(AdjudicatedClaimLine.claim_id, AdjudicatedClaimLine.line_number)
     ):
         lines.setdefault(line.claim_id, []).append(line)
-    payments = []
-    for provider_id, group in groupby(claims, key=lambda claim: claim.billing_provider_id):
-        provider = session.get(Provider, provider_id)
-        records = [
-            _claim(claim, staged[claim.id], lines.get(claim.id, []), control_numbers)
-            for claim in group
-        ]
-        payments.append(
-            Payment(
-                provider.display_name or "PAYEE",
-                provider.npi,
-                provider.tax_id,
-                payment_date,
-                f"{batch_id or 0}-{provider_id}",
-                records,
-            )
+    return [
+        (claim, _claim(claim, staged[claim.id], lines.get(claim.id, []), control_numbers))
+        for claim in claims
+    ]
+
+
+def mark_reversals_remitted(session: Session, payment: Payment, document_id: int) -> None:
+    """The reversals this 835 carried are remitted: no later 835 carries them again."""
+    originals = [claim.claim_id for claim in payment.claims if claim.decision == "reversed"]
+    if originals:
+        session.execute(
+            update(ClaimReversal)
+            .where(ClaimReversal.original_claim_id.in_(originals))
+            .values(remitted_document_id=document_id)
         )
-    return payments
 
 
 def create_remittances(
@@ -166,9 +213,9 @@ def create_remittances(
         provider_id = session.scalar(select(Provider.id).where(Provider.npi == payment.payee_npi))
         parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
         body = write_835([payment], parties, number)
-        documents.append(
-            outbound.save(
-                session, "835", body, number, None, payee_provider_id=provider_id, batch_id=batch_id
-            )
+        document = outbound.save(
+            session, "835", body, number, None, payee_provider_id=provider_id, batch_id=batch_id
         )
+        mark_reversals_remitted(session, payment, document.id)
+        documents.append(document)
     return documents

@@ -10,17 +10,7 @@ from backend.auth.principal import DataScope
 from backend.edi import intake
 from backend.edi.models import EdiDocument, EdiFile
 from backend.intake.models import ReceivedDocument
-from backend.providers.models import Provider
-
-
-def allowed_npis(session: Session, scope: DataScope) -> frozenset[str] | None:
-    """NPIs a caller may bill for: None for everyone (data:all), else their organization's."""
-    if scope.everything:
-        return None
-    if not scope.provider_ids:
-        return frozenset()
-    rows = session.scalars(select(Provider.npi).where(Provider.id.in_(scope.provider_ids)))
-    return frozenset(rows)
+from backend.intake.parties import allowed_npis
 
 
 def submit(

@@ -10,6 +10,7 @@ from backend.canonical.claim import Claim, ClaimLine
 from backend.claims.models import (
     AdjudicatedClaim,
     AdjudicatedClaimLine,
+    ClaimReversal,
     FailedClaimReason,
     StagedClaim,
 )
@@ -59,8 +60,22 @@ def canonical_claim(staged: StagedClaim) -> Claim:
 
 
 def claim_resource(staged: StagedClaim) -> dict:
+    """The Claim as received; a replacement or void names its original in `related` (prior), and
+    an original taken back by one is `cancelled`, with the one that replaced it in `related`."""
     resource = claim_to_fhir(canonical_claim(staged), staged.id, staged.received_at.date())
     resource["meta"] = {"lastUpdated": staged.received_at.isoformat()}
+    if staged.status == "processed":
+        replaced_by = Session.scalar(
+            select(ClaimReversal.replacement_claim_id).where(
+                ClaimReversal.original_claim_id == staged.id
+            )
+        )
+        if replaced_by is not None:
+            resource["status"] = "cancelled"
+            resource.setdefault("related", []).append(
+                {"claim": {"reference": f"Claim/{replaced_by}"},
+                 "relationship": {"text": "replaced or voided by"}}
+            )  # fmt: skip
     return resource
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from askes_fhir import MEDIA_TYPE
 from askes_fhir.bundle import claim_entries, response_bundle
 from askes_fhir.claim_out import claim_to_fhir
 from askes_fhir.claims import ACCEPTED, UNREADABLE, read_claim
@@ -13,7 +14,13 @@ from flask import g
 
 from backend.db import Session
 from backend.fhir_api.http import FhirError, max_bundle_entries
-from backend.fhir_api.intake import ServerReferences, keep_body, record_outcome, stage_claims
+from backend.fhir_api.intake import ServerReferences
+from backend.intake.parties import allowed_npis, refusal, refused_npi
+from backend.intake.received import keep
+from backend.intake.received import record_outcome as record
+from backend.intake.staging import insert_claims
+
+CHANNEL = "fhir"
 
 
 @dataclass
@@ -31,7 +38,8 @@ def create_claim(body: bytes, content_type: str | None, principal) -> Created:
     read = read_claim(resource, ServerReferences(principal))
     if read.status != ACCEPTED:
         _refuse(document_id, read.status, read.issues)
-    (claim_id,) = stage_claims([(read.claim, None)], g.get("request_id"))
+    _check_organization(document_id, principal, [read.claim])
+    (claim_id,) = stage_claims(document_id, [(read.claim, None)])
     _accept(document_id, [claim_id])
     return Created(claim_id, claim_to_fhir(read.claim, claim_id))
 
@@ -52,6 +60,7 @@ def process_bundle(body: bytes, content_type: str | None, principal) -> dict:
         _refuse(document_id, UNREADABLE, bundle_issues)
     server = ServerReferences(principal)
     results = [_read_entry(entry, server) for entry in entries]
+    _check_organization(document_id, principal, [claim for _s, claim, _i in results if claim])
     if bundle["type"] == "transaction":
         return _transaction(document_id, results)
     return _batch(document_id, results)
@@ -77,7 +86,7 @@ def _transaction(document_id: int, results) -> dict:
         status = UNREADABLE if any(s == UNREADABLE for s, _ in failed) else 422
         _refuse(document_id, status, [issue for _s, issues in failed for issue in issues])
     claims = [(claim, position) for position, (_s, claim, _i) in enumerate(results, start=1)]
-    ids = stage_claims(claims, g.get("request_id"))
+    ids = stage_claims(document_id, claims)
     _accept(document_id, ids)
     return response_bundle("transaction", [(201, f"Claim/{i}", []) for i in ids])
 
@@ -88,7 +97,7 @@ def _batch(document_id: int, results) -> dict:
         for position, (status, claim, _i) in enumerate(results, start=1)
         if status == ACCEPTED
     ]
-    ids = iter(stage_claims(accepted, g.get("request_id")))
+    ids = iter(stage_claims(document_id, accepted))
     answers = [
         (status, f"Claim/{next(ids)}", []) if status == ACCEPTED else (status, None, issues)
         for status, _claim, issues in results
@@ -105,6 +114,37 @@ def _batch(document_id: int, results) -> dict:
         {"claim_ids": staged, "entries": len(results), "statuses": [s for s, _l, _i in answers]},
     )
     return response_bundle("batch", answers)
+
+
+def keep_body(body: bytes, content_type: str | None, user_id: int | None, request_id) -> int:
+    """Store the request body as received, committed before anything parses it."""
+    document_id = keep(
+        Session.connection(), channel=CHANNEL, body=body,
+        media_type=content_type or MEDIA_TYPE, user_id=user_id, request_id=request_id,
+    )  # fmt: skip
+    Session.commit()
+    return document_id
+
+
+def record_outcome(document_id: int, status: str, outcome: dict) -> None:
+    record(Session.connection(), document_id, status, outcome)
+
+
+def stage_claims(document_id: int, claims: list) -> list[int]:
+    """(claim, position in its Bundle) pairs staged as pending; the caller commits."""
+    connection = Session.connection()
+    return insert_claims(connection, claims, CHANNEL, document_id, g.get("request_id"))
+
+
+def _check_organization(document_id: int, principal, claims) -> None:
+    """A provider submits only for its organization's billing NPIs, as over REST and X12: 403,
+    nothing staged (a Bundle is refused whole: it was sent by someone not entitled to it)."""
+    npis = [claim.billing_provider_npi for claim in claims]
+    if not npis or principal.scope(Session()).everything:
+        return
+    npi = refused_npi(allowed_npis(Session(), principal.scope(Session())), npis)
+    if npi is not None:
+        _refuse(document_id, 403, [Issue("forbidden", refusal(npi), "Claim.provider")])
 
 
 def _decode(body: bytes, document_id: int):

@@ -1,5 +1,5 @@
-"""Staging FHIR claims in one statement: every canonical field lands in its column, and member
-and billing provider ids resolve as docs/claim-model.md says."""
+"""Staging request claims (FHIR, REST) in one statement: every canonical field lands in its
+column, and member and billing provider ids resolve as docs/claim-model.md says."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from backend.canonical.claim import Claim, ClaimLine
 from backend.claims.models import StagedClaim, StagedClaimLine
-from backend.fhir_api.intake import stage_claims
+from backend.db import Session
+from backend.intake.parties import UNKNOWN, UNMATCHED
+from backend.intake.staging import insert_claims
 from backend.tests.fhir_helpers import world_claim
 
 
@@ -36,7 +38,8 @@ def _institutional(world) -> Claim:
 
 def test_every_field_of_the_canonical_claim_is_staged(app, db, world):
     claims = [world_claim(world), _institutional(world)]
-    ids = stage_claims([(claims[0], 1), (claims[1], 2)], "req-staging-1")
+    pairs = [(claims[0], 1), (claims[1], 2)]
+    ids = insert_claims(Session.connection(), pairs, "fhir", None, "req-staging-1")
     assert len(ids) == 2 and ids[0] < ids[1]
     for claim_id, claim, position in zip(ids, claims, (1, 2), strict=True):
         staged = db.get(StagedClaim, claim_id)
@@ -71,9 +74,10 @@ def test_member_and_provider_ids_resolve_or_stay_null(app, db, world):
     unknown_member = world_claim(world, patient_member_number="NOSUCHMEMBER")
     unknown_provider = world_claim(world, billing_provider_npi="1999999992")
     claims = [dependent, wrong_birth_date, unknown_member, unknown_provider]
-    ids = stage_claims([(claim, None) for claim in claims], None)
+    ids = insert_claims(Session.connection(), [(c, None) for c in claims], "fhir", None, None)
     staged = [db.get(StagedClaim, claim_id) for claim_id in ids]
     expected_members = [world.child.id, None, None, world.subscriber.id]
     assert [claim.member_id for claim in staged] == expected_members
+    assert [claim.patient_match for claim in staged] == [None, UNMATCHED, UNKNOWN, None]
     assert [claim.billing_provider_id for claim in staged] == [world.provider_a.id] * 3 + [None]
     assert [claim.patient_control_number for claim in staged] == ["FHIR-PCN-1"] * 4

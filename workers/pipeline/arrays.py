@@ -16,6 +16,13 @@ OPEN_END = np.int32(2**31 - 1)  # an effective-dated row without an end date
 NO_NPI = np.int64(-1)  # NPI absent
 BAD_NPI = np.int64(-2)  # NPI present but not ten digits
 UNKNOWN_POS = np.int16(-2)  # place of service present but not two digits
+# Claims.member_id when intake found no member (staging.claim.patient_match, which see)
+UNMATCHED_PATIENT = np.int64(-1)  # the patient is not of the subscriber's family (V055)
+AMBIGUOUS_PATIENT = np.int64(-2)  # the patient matches more than one member (V056)
+# Claims.original_state (workers/reversals.py): an original claim (frequency 1 ...), a replacement
+# or void that reversed its original, or one whose original could not be reversed (rejected).
+NOT_A_REPLACEMENT, REPLACES, VOIDS = 0, 1, 5
+ORIGINAL_UNKNOWN, ORIGINAL_REVERSED, ORIGINAL_PENDING = 2, 3, 4  # V070, V071, V072
 NO_POS = np.int16(-1)  # place of service absent
 
 
@@ -32,7 +39,8 @@ class Claims:
     received_us: np.ndarray  # int64 microseconds since 1970 (orders claims of one day)
     institutional: np.ndarray  # bool
     required_missing: np.ndarray  # bool: a required header field is empty (V001)
-    member_id: np.ndarray  # int64, 0 = member number not known to the payer
+    member_id: np.ndarray  # int64 > 0, or why intake found no member: 0 = member number not
+    # known, UNMATCHED_PATIENT = not of the subscriber's family, AMBIGUOUS_PATIENT = more than one
     birth_day: np.ndarray  # int32 date: the patient's birth date (member's, else as sent)
     billing_provider_id: np.ndarray  # int64, 0 = billing NPI not known
     billing_npi: np.ndarray  # int64 ten digits, NO_NPI / BAD_NPI
@@ -46,6 +54,7 @@ class Claims:
     statement_to: np.ndarray  # int32 date or NO_DATE
     total_charge: np.ndarray  # int64 cents
     diagnosis_count: np.ndarray  # int16
+    original_state: np.ndarray  # int16: frequency 7 / 8 and its original (ORIGINAL_* below)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workers.pipeline.arrays import NO_DATE, ChunkInput, date_key
+from workers.pipeline.arrays import NO_DATE, VOIDS, ChunkInput, date_key
 from workers.pipeline.codes import NO_EDIT, edit_index
 from workers.pipeline.lookup import find_code, latest_started, row_in_force
 
@@ -26,6 +26,10 @@ class Eligibility:
 def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibility:
     """Coverage and network of every line, on `service_from` (int32 date per line)."""
     claims, lines, coverage = chunk.claims, chunk.lines, chunk.coverage
+    if len(coverage.member_id) == 0:  # no member of the chunk is covered, or none is known
+        no_coverage = _no_coverage(len(service_from))
+        no_coverage.edit = _voided(chunk, no_coverage.edit)
+        return no_coverage
     member_id = claims.member_id[lines.line_claim]
     members = np.unique(coverage.member_id)
     span_keys = date_key(np.searchsorted(members, coverage.member_id), coverage.effective)
@@ -41,7 +45,23 @@ def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibilit
     out = _out_of_network(chunk, plan, service_from)
     not_covered = (plan >= 0) & out & ~chunk.plans.out_of_network_covered[np.maximum(plan, 0)]
     edit = np.where((edit == NO_EDIT) & not_covered, edit_index("E242"), edit).astype(np.int16)
+    edit = _voided(chunk, edit)
     return Eligibility(span, np.where(edit == NO_EDIT, plan, -1), out & (plan >= 0), edit)
+
+
+def _voided(chunk: ChunkInput, edit: np.ndarray) -> np.ndarray:
+    """Every line of a void (frequency 8 that reversed its original) denied with E008: a void
+    pays nothing of its own (workers/reversals.py)."""
+    void = (chunk.claims.original_state == VOIDS)[chunk.lines.line_claim]
+    return np.where(void, edit_index("E008"), edit).astype(np.int16)
+
+
+def _no_coverage(count: int) -> Eligibility:
+    """Every line before coverage started (E026), as when a member has no span in force."""
+    return Eligibility(
+        np.full(count, -1, np.int64), np.full(count, -1, np.int64), np.zeros(count, bool),
+        np.full(count, edit_index("E026"), np.int16),
+    )  # fmt: skip
 
 
 def _out_of_network(chunk: ChunkInput, plan: np.ndarray, day: np.ndarray) -> np.ndarray:

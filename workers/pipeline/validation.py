@@ -7,7 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workers.pipeline.arrays import NO_DATE, NO_NPI, UNKNOWN_POS, ChunkInput, Reference
+from workers.pipeline.arrays import (
+    AMBIGUOUS_PATIENT,
+    NO_DATE,
+    NO_NPI,
+    ORIGINAL_PENDING,
+    ORIGINAL_REVERSED,
+    ORIGINAL_UNKNOWN,
+    UNKNOWN_POS,
+    UNMATCHED_PATIENT,
+    ChunkInput,
+    Reference,
+)
 from workers.pipeline.codes import edit_index
 from workers.pipeline.lookup import claim_starts, find_code, per_claim
 
@@ -78,6 +89,11 @@ def _claim_checks(chunk, reference, facts, found) -> None:
         "V051": (rendering != NO_NPI) & ~npi_is_valid(rendering),
         "V052": billing_ok & (claims.billing_provider_id == 0),
         "V053": claims.member_id == 0,
+        "V055": claims.member_id == UNMATCHED_PATIENT,
+        "V056": claims.member_id == AMBIGUOUS_PATIENT,
+        "V070": claims.original_state == ORIGINAL_UNKNOWN,
+        "V071": claims.original_state == ORIGINAL_REVERSED,
+        "V072": claims.original_state == ORIGINAL_PENDING,
         "V023": professional
         & (claims.place_of_service != -1)
         & ~_pos_known(claims.place_of_service, reference),

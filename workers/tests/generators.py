@@ -161,7 +161,10 @@ def claims_of(draw, claim_id: int, members: list, providers: list) -> ref.Claim:
             )
         ),
         institutional=institutional,
-        member_id=member[0] if not invalid or draw(st.booleans()) else 0,
+        # intake's reasons for no member: unknown number, not of the family, ambiguous
+        member_id=member[0]
+        if not invalid or draw(st.booleans())
+        else draw(st.sampled_from((0, -1, -2))),
         birth_date=member[1],
         billing_provider_id=billing[0],
         billing_npi=billing[1],
@@ -173,6 +176,8 @@ def claims_of(draw, claim_id: int, members: list, providers: list) -> ref.Claim:
         bill_type="0111" if institutional and draw(st.integers(0, 9)) else None,
         statement_from=start if statement else None,
         statement_to=end if statement else None,
+        # an original, a replacement or void that reversed its original, or one refused (invalid)
+        original_state=draw(st.sampled_from((0,) * 8 + (1, 5) + ((2, 3, 4) if invalid else ()))),
     )
 
 

@@ -43,7 +43,7 @@ class Claim:
     diagnosis_codes: list[str]
     institutional: bool = False
     required_missing: bool = False
-    member_id: int = 0  # 0: not known
+    member_id: int = 0  # 0: not known; -1 patient not matched; -2 ambiguous (intake's reasons)
     birth_date: date | None = None
     billing_provider_id: int = 0
     billing_npi: str | None = None
@@ -55,6 +55,7 @@ class Claim:
     bill_type: str | None = None
     statement_from: date | None = None
     statement_to: date | None = None
+    original_state: int = 0  # arrays.Claims.original_state: 1 replaces, 5 voids, 2-4 refused
 
 
 @dataclass
@@ -158,6 +159,8 @@ def adjudicate(world: World, risk_threshold: float = 0.5) -> tuple[dict, dict]:
             day = _line_from(claim, line)
             result.fee = fee_of(world, claim, line)
             span, denial = coverage_on(world, claim.member_id, day)
+            if claim.original_state == 5:
+                denial = "E008"  # a void only reverses its original
             plan = world.plans[span[2]] if span else None
             out = plan is not None and not in_network(world, claim, plan.plan_id, day)
             if denial is None and out and not plan.out_of_network_covered:
@@ -216,8 +219,15 @@ def validate(world: World, claim: Claim) -> list[tuple[int, str]]:
         found.add((0, "V051"))
     if billing_ok and not claim.billing_provider_id:
         found.add((0, "V052"))
-    if not claim.member_id:
+    if claim.member_id == 0:
         found.add((0, "V053"))
+    elif claim.member_id == -1:
+        found.add((0, "V055"))  # intake: the patient is not of the subscriber's family
+    elif claim.member_id == -2:
+        found.add((0, "V056"))  # intake: the patient matches more than one member
+    refused_original = {2: "V070", 3: "V071", 4: "V072"}.get(claim.original_state)
+    if refused_original:
+        found.add((0, refused_original))  # a replacement or void whose original stands
     place = claim.place_of_service
     if not claim.institutional and place is not None and place not in world.places_of_service:
         found.add((0, "V023"))

@@ -35,10 +35,11 @@ INSERT INTO coverage_span (member_id, plan_id, effective_date)
 SELECT m.id, plan.id, '2025-01-01' FROM member m, plan
 WHERE m.member_number LIKE 'KILL%' AND plan.code = 'KILLTEST';
 INSERT INTO staging.claim (status, priority, channel, claim_type, patient_control_number,
-    frequency_code, relationship_code, subscriber_member_number, billing_provider_npi,
+    frequency_code, relationship_code, subscriber_member_number, member_id, billing_provider_npi,
     place_of_service, statement_from, statement_to, diagnosis_codes, total_charge_cents)
 SELECT 'pending', 0, 'api', 'professional', 'KILL-PCN-' || n, '1', '18',
        'KILL' || (n % {MEMBERS} + 1),
+       (SELECT id FROM member WHERE member_number = 'KILL' || (n % {MEMBERS} + 1)),
        '1999999992', '11', DATE '2026-01-01' + (n % 50), DATE '2026-01-01' + (n % 50),
        ARRAY['E119'], 15000 + n
 FROM generate_series(1, {CLAIMS}) n;

@@ -124,6 +124,7 @@ def to_chunk(world: ref.World) -> a.ChunkInput:
             statement_to=np.array([day(c.statement_to) for c in claims], np.int32),
             total_charge=np.array([c.total_charge_cents for c in claims], np.int64),
             diagnosis_count=np.array([len(c.diagnosis_codes) for c in claims], np.int16),
+            original_state=np.array([c.original_state for c in claims], np.int16),
         ),
         lines=a.Lines(
             line_claim=np.array([i for i, _ in lines], np.int32),
