@@ -45,6 +45,12 @@ class Context:
         )
 
     @property
+    def embedded(self):
+        """The EmbeddedServices this process started or joined (None with external servers)."""
+        _ = self.settings
+        return self._embedded
+
+    @property
     def engine(self):
         if self._engine is None:
             from backend.db import bind_engine, import_models, make_engine

