@@ -162,6 +162,11 @@ def test_a_worker_killed_mid_chunk_loses_its_lease_and_nothing_is_lost_or_double
     assert (taken_over.started_at - victim[2]).total_seconds() < 60
     # Every chunk outlived its lease; renewed, none but the dead worker's was taken over.
     assert all(row.status == "done" and row.attempts == 1 for row in chunks.values()), chunks
+    assert_processed_exactly_once(engine, progress)
+
+
+def assert_processed_exactly_once(engine, progress) -> None:
+    """Every claim of the population written once, out-of-pocket counted once, balanced."""
     with engine.connect() as connection:
         staged = connection.execute(text(
             "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FROM staging.claim "
