@@ -54,14 +54,22 @@ def dependency_unavailable(error: BaseException) -> str | None:
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     while error is not None:
-        if isinstance(error, OperationalError) or (
-            isinstance(error, DBAPIError) and error.connection_invalidated
+        if isinstance(error, DBAPIError) and (
+            error.connection_invalidated
+            or (isinstance(error, OperationalError) and _lost_server(error.orig))
         ):
             return "postgres"
         if isinstance(error, RedisConnectionError | RedisTimeoutError):
             return "redis"
         error = error.__cause__ or error.__context__
     return None
+
+
+def _lost_server(error) -> bool:
+    """No server to talk to (no SQLSTATE: the connection failed), a connection exception (08)
+    or a server shutting down or starting (57P01-57P03); not a deadlock or a lock timeout."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 def handle_unexpected(error: Exception):

@@ -68,6 +68,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     """Fetch, adjudicate and write these claims inside the caller's transaction; returns the
     ChunkResult. Raises ConcurrentChange when another transaction got there first."""
     started = time.perf_counter()
+    create_missing_partitions(connection, claim_ids)
     reference = reference_arrays(connection, redis)
     chunk = fetch_chunk(connection, claim_ids, today_days())
     fetched = time.perf_counter()
@@ -78,6 +79,36 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
     record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
     return result
+
+
+MISSING_MONTHS = """
+SELECT m FROM (
+    SELECT DISTINCT date_trunc('month', d)::date AS m FROM (
+        SELECT statement_from FROM staging.claim WHERE id = ANY(:ids)
+        UNION ALL SELECT service_from FROM staging.claim_line WHERE claim_id = ANY(:ids)) x(d)
+    WHERE d IS NOT NULL) months
+WHERE to_regclass('production.claim_' || to_char(m, 'YYYY_MM')) IS NULL
+   OR to_regclass('production.claim_line_' || to_char(m, 'YYYY_MM')) IS NULL
+"""
+PARTITION_LOCK_KEY = 7_311_201_516
+
+
+def create_missing_partitions(connection, claim_ids: list[int]) -> None:
+    """Create the partitions of the claims' service months, if missing, in a short transaction
+    of its own and one creator at a time. Created inside the caller's transaction, after it had
+    read production.claim, ten requests for a new month at once deadlocked on the partitioned
+    tables' locks (500s). If the creator cannot get the locks in time, the caller's own
+    ensure_partitions creates them as before."""
+    months = connection.execute(text(MISSING_MONTHS), {"ids": claim_ids}).scalars().all()
+    if not months:
+        return
+    try:
+        with connection.engine.connect() as creator, creator.begin():
+            creator.execute(text("SET LOCAL lock_timeout = '10s'"))
+            creator.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PARTITION_LOCK_KEY})
+            ensure_partitions(creator, months)
+    except DBAPIError as error:
+        log.warning("partitions not created apart: %s", type(error).__name__)
 
 
 def _transfer_seconds(steps: dict[str, float]) -> dict[str, float]:

@@ -13,8 +13,10 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis as redis_lib
@@ -154,11 +156,9 @@ def finished(engine, batch_id: int) -> dict:
     return progress
 
 
-def logged_in(app):
+def logged_in(app, username: str = "outage-admin"):
     client = app.test_client()
-    response = client.post(
-        "/api/v1/auth/login", json={"username": "outage-admin", "password": PASSWORD}
-    )
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.json
     client.environ_base["HTTP_X_CSRFTOKEN"] = response.json["csrf_token"]
     return client
@@ -228,3 +228,51 @@ def test_the_sweeper_gives_a_stranded_batch_a_job_and_closes_a_finished_one(
     assert progress["status"] == "done" and progress["finished_at"] is not None
     assert_processed_exactly_once(engine, progress)
     assert sweep(engine, redis) == {"closed": [], "enqueued": []}  # closing is done once
+
+
+@pytest.fixture
+def provider_user(app, population):
+    yield "outage-provider"
+    with app.app_context():
+        Session.execute(text("DELETE FROM app_user WHERE username = 'outage-provider'"))
+        Session.commit()
+
+
+def test_ten_identical_claims_at_once_for_a_month_with_no_partition(engine, app, provider_user):
+    """Each request creates the month's partitions if missing; at once they deadlocked (500)."""
+    with app.app_context():
+        provider_id = Session.execute(text("SELECT id FROM provider WHERE npi = '1999999992'"))
+        create_user(
+            Session(), "outage-provider", PASSWORD, "provider", provider_id=provider_id.scalar()
+        )
+        Session.commit()
+    with engine.connect() as connection:
+        missing = "SELECT to_regclass('production.claim_2025_10') IS NULL"
+        assert connection.execute(text(missing)).scalar_one()
+    body = {
+        "claim_type": "professional", "patient_control_number": "KILL-PCN-RACE",
+        "frequency_code": "1", "relationship_code": "18", "subscriber_member_number": "KILL7",
+        "billing_provider_npi": "1999999992", "place_of_service": "11",
+        "statement_from": "2025-10-15", "statement_to": "2025-10-15",
+        "diagnosis_codes": ["E119"], "total_charge_cents": 15_000,
+        "lines": [{"line_number": 1, "procedure_code": "99213", "service_from": "2025-10-15",
+                   "service_to": "2025-10-15", "units": "1", "charge_cents": 15_000,
+                   "diagnosis_pointers": [1]}],
+    }  # fmt: skip
+    clients = [logged_in(app, "outage-provider") for _ in range(10)]
+    start = threading.Barrier(len(clients))
+
+    def submit(client):
+        start.wait()
+        response = client.post("/api/v1/claims", json=body)
+        return response.status_code, (response.json or {}).get("status")
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(submit, clients))
+    assert all(status == 201 for status, _ in answers), answers
+    with engine.connect() as connection:
+        assert not connection.execute(text(missing)).scalar_one()
+        written = connection.execute(text(
+            "SELECT count(*) FROM production.claim WHERE patient_control_number = 'KILL-PCN-RACE'"
+        )).scalar_one()  # fmt: skip
+    assert written == sum(status == "processed" for _, status in answers) >= 1
