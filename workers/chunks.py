@@ -91,6 +91,10 @@ WHERE to_regclass('production.claim_' || to_char(m, 'YYYY_MM')) IS NULL
    OR to_regclass('production.claim_line_' || to_char(m, 'YYYY_MM')) IS NULL
 """
 PARTITION_LOCK_KEY = 7_311_201_516
+HOLDS_PARTITIONED = """
+SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation IN
+               ('production.claim'::regclass, 'production.claim_line'::regclass))
+"""
 
 
 def create_missing_partitions(connection, claim_ids: list[int]) -> None:
@@ -98,10 +102,11 @@ def create_missing_partitions(connection, claim_ids: list[int]) -> None:
     of its own and one creator at a time. Created inside the caller's transaction, after it had
     read production.claim, ten requests for a new month at once deadlocked on the partitioned
     tables' locks (500s). If the creator cannot get the locks in time, the caller's own
-    ensure_partitions creates them as before."""
+    ensure_partitions creates them as before, and so it does when the caller's transaction
+    already holds a lock on the partitioned tables."""
     months = connection.execute(text(MISSING_MONTHS), {"ids": claim_ids}).scalars().all()
-    if not months:
-        return
+    if not months or connection.execute(text(HOLDS_PARTITIONED)).scalar_one():
+        return  # a creator apart would wait for this very transaction
     try:
         with connection.engine.connect() as creator, creator.begin():
             creator.execute(text("SET LOCAL lock_timeout = '10s'"))
