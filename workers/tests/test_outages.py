@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis as redis_lib
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from backend import create_app
@@ -276,3 +276,100 @@ def test_ten_identical_claims_at_once_for_a_month_with_no_partition(engine, app,
             "SELECT count(*) FROM production.claim WHERE patient_control_number = 'KILL-PCN-RACE'"
         )).scalar_one()  # fmt: skip
     assert written == sum(status == "processed" for _, status in answers) >= 1
+
+
+UPLOADED_CLAIMS = 40
+
+
+def _837_for_the_population() -> bytes:
+    from dataclasses import replace
+
+    from edi.claims_out import write_837
+    from edi.tests.helpers import professional_claim
+
+    claims = [
+        replace(
+            professional_claim(n), billing_provider_npi="1999999992",
+            patient_control_number=f"KILL-PCN-UP{n}", subscriber_member_number=f"KILL{n + 1}",
+            patient_member_number=f"KILL{n + 1}",
+        )
+        for n in range(UPLOADED_CLAIMS)
+    ]  # fmt: skip
+    return "".join(write_837(claims, "professional", interchange_number=4242)).encode()
+
+
+def _received_documents(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM received_document")).scalar_one()
+
+
+def test_the_web_server_killed_during_an_upload(servers, engine, redis, app, workers):
+    """The web worker dies while the body arrives: the client sees the connection cut (no 500),
+    nothing half-stored; gunicorn starts a new worker, the retry is accepted, and the batch
+    processes each uploaded claim once."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    import psutil
+
+    from backend.auth.models import User
+    from backend.auth.tokens import issue_token
+    from backend.loadtest import serve
+
+    with app.app_context():
+        admin = Session.scalars(select(User).where(User.username == "outage-admin")).one()
+        token = issue_token(Session(), admin, "upload test", ["edi:submit"]).plaintext
+        Session.commit()
+    body, before = _837_for_the_population(), _received_documents(engine)
+    environment = {**os.environ, "DATABASE_URL": servers.postgres.url,
+                   "REDIS_URL": servers.redis.url}  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/edi-x12",
+               "X-Filename": "cut.x12", "Content-Length": str(len(body))}  # fmt: skip
+    started = []
+    with serve(environment, 1, started=started) as base:
+        address = urlsplit(base)
+        upload = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        upload.putrequest("POST", "/api/v1/edi/files")
+        for name, value in headers.items():
+            upload.putheader(name, value)
+        upload.endheaders()
+        upload.send(body[: len(body) // 2])
+        time.sleep(0.5)  # the worker is reading the body
+        for worker in psutil.Process(started[0].pid).children():
+            worker.kill()
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            upload.send(body[len(body) // 2 :])
+            upload.getresponse().read()
+        assert _received_documents(engine) == before  # nothing half-stored
+
+        retry = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        assert wait_until(lambda: _health(address), 30)
+        retry.request("POST", "/api/v1/edi/files", body=body, headers=headers)
+        answer = retry.getresponse()
+        assert answer.status == 201, answer.read()[:500]
+    assert _received_documents(engine) == before + 1
+
+    with engine.begin() as connection:
+        batch_id = start_batch(connection, redis, {}, claims_per_chunk=300)
+    finished(engine, batch_id)
+    with engine.connect() as connection:
+        staged, pending, written = connection.execute(
+            text("""
+            SELECT count(*), count(*) FILTER (WHERE s.status = 'pending'),
+                   (SELECT count(*) FROM production.claim c
+                    WHERE c.patient_control_number LIKE 'KILL-PCN-UP%')
+                   + (SELECT count(*) FROM production.failed_claim f JOIN staging.claim x
+                      ON x.id = f.claim_id WHERE x.patient_control_number LIKE 'KILL-PCN-UP%')
+            FROM staging.claim s WHERE s.patient_control_number LIKE 'KILL-PCN-UP%'""")
+        ).one()
+    assert (staged, pending, written) == (UPLOADED_CLAIMS, 0, UPLOADED_CLAIMS)
+
+
+def _health(address) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{address.hostname}:{address.port}/health", timeout=2):
+            return True
+    except OSError:
+        return False
