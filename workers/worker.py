@@ -13,6 +13,7 @@ back batches a PostgreSQL or Redis outage left without a job.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -42,35 +43,63 @@ def run_worker(
     engine = make_engine(database_url, pool_size=2, max_overflow=3)
     bind_engine(engine)
     redis = Redis.from_url(redis_url)
-    if burst:
-        return _worker(redis, queues, name).work(burst=True, logging_level="WARNING")
     stop = threading.Event()
+    if burst:
+        return _worker(redis, queues, name, stop).work(burst=True, logging_level="WARNING")
     start_sweeper(engine, redis_url, stop)
     pause = RECONNECT_FIRST_SECONDS
     try:
-        while True:
-            worker = None
+        while not stop.is_set():
+            _stop_on_signals(stop)  # between RQ loops the signals are ours
             try:
-                worker = _worker(redis, queues, name)
-                worker.work(logging_level="WARNING")
+                _worker(redis, queues, name, stop).work(logging_level="WARNING")
             except RedisError as error:
                 log.warning("Redis unreachable (%s)", type(error).__name__)
-            if worker is not None and worker._shutdown_requested_date is not None:
-                return True  # SIGTERM or Ctrl-C (RQ's handlers note when)
+            _stop_on_signals(stop)
+            if stop.is_set():
+                break
             if _redis_answers(redis):
                 pause = RECONNECT_FIRST_SECONDS
-            if _wait_or_stop(pause):
-                return True
+            if stop.wait(pause):
+                break
             log.warning("worker restarting its RQ loop after %.1f s", pause)
             pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+        return True
     finally:
         stop.set()
 
 
-def _worker(redis: Redis, queues: tuple[str, ...], name: str | None) -> SimpleWorker:
-    return SimpleWorker(
+class _Worker(SimpleWorker):
+    """RQ's worker, told about a stop requested before its loop installed its handlers, and
+    telling run_worker about one requested during it (SIGTERM or Ctrl-C)."""
+
+    stop_event: threading.Event
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self.stop_event.is_set():
+            self._stop_requested = True  # the loop checks it before dequeuing
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop_event.set()
+        super().request_stop(signum, frame)
+
+    def unsubscribe(self) -> None:
+        """RQ stops its command listener and joins it; with redis-py 8 that thread, once
+        unsubscribed, waits out RQ's 60 s poll before it notices, so a SIGTERM took up to a
+        minute. Tell it to stop and let it close its connection when it wakes (a daemon)."""
+        if self.pubsub_thread:
+            self.pubsub_thread._running.clear()
+            with contextlib.suppress(RedisError):
+                self.pubsub.unsubscribe()
+
+
+def _worker(redis: Redis, queues: tuple[str, ...], name: str | None, stop) -> SimpleWorker:
+    worker = _Worker(
         [Queue(queue, connection=redis) for queue in queues], connection=redis, name=name
     )
+    worker.stop_event = stop
+    return worker
 
 
 def _redis_answers(redis: Redis) -> bool:
@@ -80,16 +109,6 @@ def _redis_answers(redis: Redis) -> bool:
         return False
 
 
-def _wait_or_stop(seconds: float) -> bool:
-    """Sleep, unless SIGTERM or SIGINT arrives meanwhile (then True): RQ's own handlers belong
-    to the worker that just gave up."""
-    stopped = threading.Event()
-    previous = {
-        signum: signal.signal(signum, lambda *_: stopped.set())
-        for signum in (signal.SIGTERM, signal.SIGINT)
-    }
-    try:
-        return stopped.wait(seconds)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+def _stop_on_signals(stop: threading.Event) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
