@@ -165,11 +165,11 @@ class EmbeddedRedis:
             pid = int(self.pidfile.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            process = psutil.Process(pid)
-        except psutil.NoSuchProcess:
+        try:  # a killed server not yet reaped is a zombie: not running
+            command = " ".join(psutil.Process(pid).cmdline())
+        except psutil.Error:
             return None
-        return pid if "redis-server" in " ".join(process.cmdline()) else None
+        return pid if "redis-server" in command else None
 
     def is_running(self) -> bool:
         return self._pid() is not None and self.socket.exists()

@@ -187,7 +187,7 @@ class Launcher:
             click.echo(f"the embedded {server.name} is not running; starting it", err=True)
             try:
                 server.start()
-            except EmbeddedServiceError as error:
+            except (EmbeddedServiceError, OSError, subprocess.SubprocessError) as error:
                 click.echo(f"{error}; trying again", err=True)
 
     def _stop_children(self) -> None:
