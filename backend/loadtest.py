@@ -70,9 +70,10 @@ def require_wrk() -> str:
 
 
 @contextmanager
-def serve(environment: dict[str, str], processes: int, threads: int | None = None):
+def serve(environment: dict[str, str], processes: int, threads: int | None = None, started=None):
     """gunicorn with the production configuration on a free loopback port; yields the base
-    URL once /health answers, stops the server afterwards."""
+    URL once /health answers, stops the server afterwards. `started`, a list, gets the
+    server's Popen (for its memory)."""
     port = _free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     command = [gunicorn, "-c", "python:backend.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
@@ -83,6 +84,8 @@ def serve(environment: dict[str, str], processes: int, threads: int | None = Non
         server = subprocess.Popen(
             [*command, "backend:create_app()"], env=environment, stdout=log, stderr=log
         )
+        if started is not None:
+            started.append(server)
         try:
             _wait_for(f"http://127.0.0.1:{port}/health", server, log)
             yield f"http://127.0.0.1:{port}"

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -25,6 +26,12 @@ from workers.pipeline import run_pipeline
 from workers.pipeline.codes import DENIED, PAID, PENDED
 from workers.pipeline.risk import default_scorer
 from workers.pipeline.run import ChunkResult
+from workers.recovery import (
+    database_outage,
+    lease_heartbeat,
+    release_lease,
+    wait_for_database,
+)
 from workers.reference_cache import reference_arrays
 from workers.reversals import reverse_originals
 from workers.transfer import (
@@ -51,6 +58,7 @@ class Lease:
     attempts: int
     depth: int
     worker: str
+    lease_seconds: float = 120.0
 
 
 def today_days() -> int:
@@ -61,6 +69,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     """Fetch, adjudicate and write these claims inside the caller's transaction; returns the
     ChunkResult. Raises ConcurrentChange when another transaction got there first."""
     started = time.perf_counter()
+    create_missing_partitions(connection, claim_ids)
     reference = reference_arrays(connection, redis)
     reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
     chunk = fetch_chunk(connection, claim_ids, today_days())
@@ -72,6 +81,41 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
     record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
     return result
+
+
+MISSING_MONTHS = """
+SELECT m FROM (
+    SELECT DISTINCT date_trunc('month', d)::date AS m FROM (
+        SELECT statement_from FROM staging.claim WHERE id = ANY(:ids)
+        UNION ALL SELECT service_from FROM staging.claim_line WHERE claim_id = ANY(:ids)) x(d)
+    WHERE d IS NOT NULL) months
+WHERE to_regclass('production.claim_' || to_char(m, 'YYYY_MM')) IS NULL
+   OR to_regclass('production.claim_line_' || to_char(m, 'YYYY_MM')) IS NULL
+"""
+PARTITION_LOCK_KEY = 7_311_201_516
+HOLDS_PARTITIONED = """
+SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation IN
+               ('production.claim'::regclass, 'production.claim_line'::regclass))
+"""
+
+
+def create_missing_partitions(connection, claim_ids: list[int]) -> None:
+    """Create the partitions of the claims' service months, if missing, in a short transaction
+    of its own and one creator at a time. Created inside the caller's transaction, after it had
+    read production.claim, ten requests for a new month at once deadlocked on the partitioned
+    tables' locks (500s). If the creator cannot get the locks in time, the caller's own
+    ensure_partitions creates them as before, and so it does when the caller's transaction
+    already holds a lock on the partitioned tables."""
+    months = connection.execute(text(MISSING_MONTHS), {"ids": claim_ids}).scalars().all()
+    if not months or connection.execute(text(HOLDS_PARTITIONED)).scalar_one():
+        return  # a creator apart would wait for this very transaction
+    try:
+        with connection.engine.connect() as creator, creator.begin():
+            creator.execute(text("SET LOCAL lock_timeout = '10s'"))
+            creator.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PARTITION_LOCK_KEY})
+            ensure_partitions(creator, months)
+    except DBAPIError as error:
+        log.warning("partitions not created apart: %s", type(error).__name__)
 
 
 def _transfer_seconds(steps: dict[str, float]) -> dict[str, float]:
@@ -140,13 +184,20 @@ def claim_chunk(engine, batch_id: int, worker: str) -> Lease | None:
         ).first()
     if row is None:
         return None
-    return Lease(batch_id, row.chunk_number, list(row.claim_ids), row.attempts, row.depth, worker)
+    return Lease(
+        batch_id, row.chunk_number, list(row.claim_ids), row.attempts, row.depth, worker, lease
+    )
 
 
 def run_chunk(engine, redis, lease: Lease, scorer=None) -> ChunkResult | None:
     """Process a leased chunk: read, compute with no transaction open, write in one
     transaction that first confirms the lease. Retries lost races; a database error splits
     the chunk in halves (see split_chunk). Returns None when the lease was lost."""
+    with lease_heartbeat(engine, lease):
+        return _run_with_retries(engine, redis, lease, scorer)
+
+
+def _run_with_retries(engine, redis, lease: Lease, scorer) -> ChunkResult | None:
     for _attempt in range(CONCURRENCY_RETRIES):
         with engine.connect() as connection:
             try:
@@ -255,30 +306,53 @@ def work_batch_chunks(engine, redis, batch_id: int, scorer=None, poll_seconds: f
     """Lease and process chunks of the batch until every chunk is finished, waiting on chunks
     other workers hold (and taking them over when their lease expires). Returns chunks done."""
     worker, done = worker_name(), 0
-    if not _wait_for_batch(engine, batch_id):
-        log.warning("batch %s does not exist; job dropped", batch_id)
-        return 0
     while True:
-        lease = claim_chunk(engine, batch_id, worker)
-        if lease is None:
-            if not _unfinished(engine, batch_id):
-                return done
-            time.sleep(poll_seconds)
-            continue
         try:
-            if run_chunk(engine, redis, lease, scorer) is not None:
-                done += 1
-        except OperationalError:
-            raise  # the database is unreachable: let RQ retry the job with back-off
+            if not _wait_for_batch(engine, batch_id):
+                log.warning("batch %s does not exist; job dropped", batch_id)
+                return 0
+            break
         except DBAPIError as error:
-            log.warning(
-                "chunk %s/%s failed: %s; splitting",
-                batch_id,
-                lease.chunk_number,
-                type(error).__name__,
-            )
-            split_chunk(engine, lease, error)
-        finish_if_complete(engine, batch_id)
+            _outlast_outage(engine, error, None)
+    while True:
+        lease = None
+        try:
+            lease = claim_chunk(engine, batch_id, worker)
+            if lease is None:
+                if not _unfinished(engine, batch_id):
+                    return done
+                time.sleep(poll_seconds)
+                continue
+            done += _work_chunk(engine, redis, lease, scorer)
+            finish_if_complete(engine, batch_id)
+        except DBAPIError as error:
+            _outlast_outage(engine, error, lease)
+
+
+def _work_chunk(engine, redis, lease: Lease, scorer) -> int:
+    """1 if this worker wrote the chunk; a database error of the chunk's own splits it."""
+    try:
+        return int(run_chunk(engine, redis, lease, scorer) is not None)
+    except DBAPIError as error:
+        if isinstance(error, OperationalError) or error.connection_invalidated:
+            raise  # the server, not the chunk: see _outlast_outage
+        log.warning(
+            "chunk %s/%s failed: %s; splitting", lease.batch_id, lease.chunk_number,
+            type(error).__name__,
+        )  # fmt: skip
+        split_chunk(engine, lease, error)
+        return 0
+
+
+def _outlast_outage(engine, error: DBAPIError, lease: Lease | None) -> None:
+    """PostgreSQL went away (restart, outage): wait for it with back-off and hand our chunk
+    back, so the job goes on instead of failing. Any other error is raised (RQ retries)."""
+    if not database_outage(engine, error):
+        raise error
+    log.warning("database unreachable (%s); waiting for it", type(error).__name__)
+    wait_for_database(engine)
+    if lease is not None:
+        release_lease(engine, lease)
 
 
 BATCH_STATE = """
@@ -369,6 +443,13 @@ def record_metrics(redis, seconds: dict, figures: dict) -> None:
     """Add a chunk's stage seconds and claim counts to the counters /metrics exposes."""
     if redis is None:
         return
+    try:
+        _add_counters(redis, seconds, figures)
+    except RedisError as error:  # counters are not worth losing a committed chunk's bookkeeping
+        log.warning("stage counters not recorded: Redis unreachable (%s)", type(error).__name__)
+
+
+def _add_counters(redis, seconds: dict, figures: dict) -> None:
     arguments = []
     for stage, value in seconds.items():
         arguments += [1, stage, repr(float(value))]

@@ -8,11 +8,13 @@ running workers within that time. Redis hits and misses are counted for /metrics
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from dataclasses import fields
 
 import numpy as np
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from backend.batches.metrics import REFERENCE_HITS as HITS
@@ -53,10 +55,14 @@ def reference_arrays(connection, redis) -> Reference:
     _memory["checked"] = time.monotonic()
     if cached is not None and cached.version == fingerprint:
         return cached
-    reference = _from_redis(redis, fingerprint)
+    try:
+        reference = _from_redis(redis, fingerprint)
+    except RedisError:  # the cache is an optimisation: Redis down means build it here
+        reference, redis = None, None
     if reference is None:
         reference = build_reference(connection, fingerprint)
-        _to_redis(redis, reference)
+        with contextlib.suppress(RedisError):
+            _to_redis(redis, reference)
     _memory["reference"] = reference
     return reference
 

@@ -11,7 +11,10 @@ from sqlalchemy import text
 from backend.batches.models import CHUNK_COUNTERS, CHUNK_MONEY
 
 CLAIMS_PER_CHUNK = 25_000  # ~four chunks per 100,000 claims kept two workers busy
-LEASE_SECONDS = 120
+# A chunk's lease is renewed by its worker's heartbeat every fifth of this (workers/recovery.py):
+# a dead worker's chunk is taken over this long after its last renewal, not after the chunk.
+LEASE_SECONDS = 20
+JOB_RETRIES = 3
 JOB = "workers.batch_jobs.work_batch"
 FILTERS = {
     "channel": "channel = :channel",
@@ -80,15 +83,26 @@ def start_batch(
 ) -> int:
     """Create a batch and enqueue the jobs that work it (one per chunk unless `jobs`); the
     jobs run after the caller commits (they wait for the batch row)."""
-    from workers.queues import BATCH, enqueue
-
     batch_id = create_batch(connection, filters, created_by_id, **options)
     chunks = connection.execute(
         text("SELECT count(*) FROM batch_chunk WHERE batch_id = :b"), {"b": batch_id}
     ).scalar_one()
     for _ in range(jobs or chunks):
-        enqueue(redis, BATCH, JOB, batch_id, job_timeout=3600, result_ttl=3600)
+        enqueue_batch_job(redis, batch_id)
     return batch_id
+
+
+def enqueue_batch_job(redis, batch_id: int):
+    """One job that works the batch's chunks; RQ runs it again if it fails (the sweeper in
+    workers/recovery.py catches what retries do not)."""
+    from rq import Retry
+
+    from workers.queues import BATCH, enqueue
+
+    return enqueue(
+        redis, BATCH, JOB, batch_id, job_timeout=3600, result_ttl=3600,
+        retry=Retry(max=JOB_RETRIES),
+    )  # fmt: skip
 
 
 def finish_batch(connection, batch_id: int) -> bool:
@@ -276,7 +290,7 @@ def rescue_expired(connection, redis, batch_id: int) -> bool:
     and no job waiting in the queue; True if it did."""
     from rq import Queue
 
-    from workers.queues import BATCH, enqueue
+    from workers.queues import BATCH
 
     expired = connection.execute(
         text("SELECT count(*) FROM batch_chunk WHERE batch_id = :b AND status = 'running' "
@@ -284,5 +298,5 @@ def rescue_expired(connection, redis, batch_id: int) -> bool:
     ).scalar_one()  # fmt: skip
     if not expired or Queue(BATCH, connection=redis).count:
         return False
-    enqueue(redis, BATCH, JOB, batch_id, job_timeout=3600, result_ttl=3600)
+    enqueue_batch_job(redis, batch_id)
     return True

@@ -71,6 +71,12 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
+    from backend.errors import RETRY_AFTER_SECONDS, dependency_unavailable
+
+    if dependency_unavailable(error):
+        issue = Issue("transient", "a backing service is unavailable; retry in a few seconds")
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return fhir_response(operation_outcome([issue]), 503, headers)
     frames = "".join(traceback.format_tb(error.__traceback__))
     log.error("unhandled %s under /fhir\n%s", type(error).__name__, frames)
     issue = Issue("exception", "the server could not complete the request; it has been logged")

@@ -174,3 +174,29 @@ def test_after_a_sigkill_the_next_run_recovers(system):
     system.process.send_signal(signal.SIGINT)
     assert system.process.wait(timeout=60) == 0
     assert wait_until(lambda: not any(alive(pid) for pid in processes), timeout=30)
+
+
+def test_run_rides_out_its_servers_and_web_server_dying(system):
+    """Redis killed, PostgreSQL crashed (immediate stop) and the web server killed at once: the
+    launcher starts each again (never gives up), the workers reconnect, /ready comes back."""
+    from backend.embedded import EmbeddedPostgres
+
+    system.start()
+    launcher_children = system.children()
+    postgres_pid, redis_pid = system.server_pids()
+    web = json.loads((system.var_dir / "run" / "launcher.json").read_text())["children"]["web"]
+    os.kill(redis_pid, signal.SIGKILL)
+    postgres = EmbeddedPostgres(system.var_dir)
+    postgres._run(postgres.bin / "pg_ctl", "-D", postgres.pgdata, "-m", "immediate", "stop")
+    os.kill(web, signal.SIGKILL)
+    assert wait_until(lambda: not alive(redis_pid) and not alive(web), timeout=10)
+
+    ready = lambda: http("GET", f"{system.base}/ready")[0] == 200  # noqa: E731
+    assert wait_until(ready, timeout=120), system.log.read_text()[-4000:]
+    assert system.process.poll() is None, "the launcher gave up"
+    assert all(alive(pid) for pid in system.server_pids())
+    assert set(system.server_pids()).isdisjoint({postgres_pid, redis_pid})
+    workers = [pid for pid in launcher_children if pid != web]
+    assert all(alive(pid) for pid in workers), "a worker exited instead of reconnecting"
+    opener = logged_in(system.base, "provider")
+    assert http("GET", f"{system.base}/api/v1/claims", opener=opener)[0] == 200

@@ -1,6 +1,7 @@
 """A worker killed with SIGKILL in the middle of a chunk loses its lease; another worker redoes
 the chunk, and every claim ends processed exactly once (real RQ worker processes, real
-PostgreSQL and Redis)."""
+PostgreSQL and Redis). Chunks last longer than the lease: the live workers' heartbeats keep
+theirs, and the dead one's chunk is taken over seconds after its last renewal."""
 
 import os
 import signal
@@ -17,7 +18,8 @@ from workers.queues import live_workers
 from workers.tests import factories as wf
 
 ASKES = str(Path(sys.executable).parent / "askes")
-CLAIMS, MEMBERS = 3_000, 300
+CLAIMS, MEMBERS = 1_200, 120
+LEASE_SECONDS = 3  # each chunk takes longer (SLOW_SCORER_SECONDS): only heartbeats keep it
 POPULATION = f"""
 INSERT INTO plan (code, name, plan_type, individual_deductible_cents, family_deductible_cents,
     individual_oop_max_cents, family_oop_max_cents, coinsurance_bp, out_of_network_covered,
@@ -94,7 +96,8 @@ def population(engine):
 @pytest.fixture
 def workers(database_url, redis_url, redis_client):
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "ASKES_RISK_SCORER": "workers.tests.slow_scorer:SlowRules"}  # fmt: skip
+           "ASKES_RISK_SCORER": "workers.tests.slow_scorer:SlowRules",
+           "SLOW_SCORER_SECONDS": str(LEASE_SECONDS + 2)}  # fmt: skip
     processes = [
         subprocess.Popen([ASKES, "worker", "--queue", "claims-batch"], env=env) for _ in range(2)
     ]
@@ -112,26 +115,33 @@ def workers(database_url, redis_url, redis_client):
 def chunk_rows(engine, batch_id):
     with engine.connect() as connection:
         return connection.execute(
-            text("SELECT chunk_number, status, worker, attempts FROM batch_chunk "
+            text("SELECT chunk_number, status, worker, attempts, started_at FROM batch_chunk "
                  "WHERE batch_id = :b ORDER BY chunk_number"), {"b": batch_id},
         ).all()  # fmt: skip
+
+
+def database_now(engine):
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT now()")).scalar_one()
 
 
 def test_a_worker_killed_mid_chunk_loses_its_lease_and_nothing_is_lost_or_doubled(
     engine, redis_client, population, workers
 ):
     with engine.begin() as connection:
-        batch_id = start_batch(connection, redis_client, {}, claims_per_chunk=300, lease_seconds=3)
+        batch_id = start_batch(
+            connection, redis_client, {}, claims_per_chunk=300, lease_seconds=LEASE_SECONDS
+        )
     pids = {process.pid: process for process in workers}
     victim = None
     deadline = time.monotonic() + 60
     while victim is None and time.monotonic() < deadline:
-        for number, status, worker, _attempts in chunk_rows(engine, batch_id):
+        for number, status, worker, _attempts, _started in chunk_rows(engine, batch_id):
             pid = int(worker.rsplit(":", 1)[1]) if worker else None
             if status == "running" and pid in pids:
                 os.kill(pid, signal.SIGKILL)
                 pids[pid].wait(timeout=10)
-                victim = (number, worker)
+                victim = (number, worker, database_now(engine))
                 break
         time.sleep(0.02)
     assert victim, "no chunk was ever seen running"
@@ -145,9 +155,19 @@ def test_a_worker_killed_mid_chunk_loses_its_lease_and_nothing_is_lost_or_double
         time.sleep(0.5)
     assert progress["status"] == "done", progress
 
-    taken_over = {row[0]: row for row in chunk_rows(engine, batch_id)}[victim[0]]
+    chunks = {row[0]: row for row in chunk_rows(engine, batch_id)}
+    taken_over = chunks.pop(victim[0])
     assert taken_over.status == "done" and taken_over.worker != victim[1]
     assert taken_over.attempts >= 2
+    # Before heartbeats the dead worker's chunk waited out the whole lease (120 s by default).
+    assert (taken_over.started_at - victim[2]).total_seconds() < 60
+    # Every chunk outlived its lease; renewed, none but the dead worker's was taken over.
+    assert all(row.status == "done" and row.attempts == 1 for row in chunks.values()), chunks
+    assert_processed_exactly_once(engine, progress)
+
+
+def assert_processed_exactly_once(engine, progress) -> None:
+    """Every claim of the population written once, out-of-pocket counted once, balanced."""
     with engine.connect() as connection:
         staged = connection.execute(text(
             "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FROM staging.claim "
