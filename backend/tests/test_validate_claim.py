@@ -84,9 +84,13 @@ def _line(claim: Claim, **changes) -> Claim:
     return dataclasses.replace(claim, lines=lines)
 
 
+def _bad_check_digit(npi: str) -> str:
+    return npi[:9] + str((int(npi[9]) + 1) % 10)
+
+
 MUTATIONS = {
     "bad billing NPI check digit": lambda c: dataclasses.replace(
-        c, billing_provider_npi=c.billing_provider_npi[:9] + str((int(c.billing_provider_npi[9]) + 1) % 10)),
+        c, billing_provider_npi=_bad_check_digit(c.billing_provider_npi)),
     "unknown member": lambda c: dataclasses.replace(c, subscriber_member_number="NOBODY-1"),
     "no diagnosis": lambda c: dataclasses.replace(c, diagnosis_codes=[]),
     "unknown diagnosis": lambda c: dataclasses.replace(c, diagnosis_codes=["Q999", "I10"]),
