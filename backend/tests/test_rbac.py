@@ -55,7 +55,15 @@ MATRIX = [
     ("/api/v1/tokens", "post", (201, 403, 403, 403)),
     ("token:insurer", "delete", (204, 403, 403, 403)),
     ("/api/v1/audit", "get", (200, 403, 403, 403)),
-]
+    ("/api/v1/claims/validate", "post", (422, 403, 422, 403)),  # 422: allowed, no body
+    *((f"/api/v1/reports/{name}", "get", (200, 200, 403, 403)) for name in (
+        "claims-received", "decisions", "auto-adjudication", "denials", "pend-queue",
+        "days-to-payment", "paid-by-provider", "batch-throughput",
+    )),
+    *((f"/api/v1/reference/{name}", "get", (200, 200, 200, 200)) for name in (
+        "procedures", "diagnoses", "places-of-service", "modifiers", "carc", "rarc",
+    )),
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -198,3 +206,19 @@ def test_claim_search_filters(world, as_user):
     assert page["page"] == 2 and len(page["items"]) == 1 and page["total"] >= 4
     bad = client.get("/api/v1/claims?status=paid")
     assert bad.status_code == 422 and "status" in bad.json["details"]["query"]
+
+
+def test_claim_list_totals_are_exact_up_to_the_cap_then_estimated(world, as_user, monkeypatch):
+    from backend import api
+
+    client = as_user("insurer")
+    exact = client.get("/api/v1/claims").json
+    assert exact["total"] == len(exact["items"]) >= 4 and exact["total_is_estimate"] is False
+    filtered = client.get("/api/v1/claims?decision=paid").json
+    assert (filtered["total"], filtered["total_is_estimate"]) == (1, False)
+    monkeypatch.setattr(api, "COUNT_CAP", 2)
+    capped = client.get("/api/v1/claims?page_size=1").json
+    assert capped["total_is_estimate"] is True and capped["total"] >= 3
+    assert len(capped["items"]) == 1
+    still_exact = client.get("/api/v1/claims?decision=paid").json
+    assert (still_exact["total"], still_exact["total_is_estimate"]) == (1, False)
