@@ -180,6 +180,8 @@ class AdjudicatedClaim(AdjudicatedAmounts, Base):
         Index(
             "ix_production_claim_pended", "adjudicated_at", postgresql_where="decision = 'pended'"
         ),
+        # The claims list filtered by decision, newest first (migration 0012).
+        Index("ix_production_claim_decision", "decision", "received_at", "id"),
         {"schema": PRODUCTION, "postgresql_partition_by": "RANGE (service_month)"},
     )
 

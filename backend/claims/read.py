@@ -54,6 +54,27 @@ def count_claims(scope: DataScope, query: dict) -> Select:
     return _filtered(statement, query)
 
 
+def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> list:
+    """One page of `search_claims`, found without probing every month partition of
+    production for every claim skipped: the page's staging ids first (by the received_at
+    index), then their adjudications; with a decision filter, production's decision index
+    leads (its received_at is the staging claim's, copied at adjudication)."""
+    if "decision" in query:
+        order = (AdjudicatedClaim.received_at.desc(), AdjudicatedClaim.id.desc())
+        keys = count_claims(scope, query).add_columns(AdjudicatedClaim.received_at)
+    else:
+        order = (StagedClaim.received_at.desc(), StagedClaim.id.desc())
+        keys = count_claims(scope, query).add_columns(StagedClaim.received_at)
+    keys = keys.order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery()
+    statement = (
+        select(StagedClaim, AdjudicatedClaim)
+        .join(keys, keys.c.id == StagedClaim.id)
+        .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
+        .order_by(keys.c.received_at.desc(), keys.c.id.desc())
+    )
+    return Session.execute(statement).all()
+
+
 def _filtered(statement: Select, query: dict) -> Select:
     for name in EXACT_FILTERS:
         if name in query:
