@@ -9,6 +9,7 @@ import pytest
 
 from backend.auth.tokens import issue_token
 from backend.batches.service import create_batch
+from backend.tests import factories as f
 
 ROLES = ("admin", "insurer", "provider_a", "member")
 MISSING = 999_999_999
@@ -222,3 +223,20 @@ def test_claim_list_totals_are_exact_up_to_the_cap_then_estimated(world, as_user
     assert len(capped["items"]) == 1
     still_exact = client.get("/api/v1/claims?decision=paid").json
     assert (still_exact["total"], still_exact["total_is_estimate"]) == (1, False)
+
+
+@pytest.mark.parametrize("role", ["insurer", "provider_a"])
+@pytest.mark.parametrize(
+    "filters",
+    ["decision=paid", "decision=paid&channel=api", "decision=denied",
+     "decision=paid&claim_type=professional", "decision=paid&status=processed", "channel=api"],
+)  # fmt: skip
+def test_claim_list_totals_equal_the_listed_claims(world, db, as_user, role, filters):
+    """Totals counted on production alone (insurer, mirrored filters) or through staging equal
+    the claims the list pages through."""
+    f.make_adjudicated(db, world.claims["b_other"], decision="denied")
+    f.make_adjudicated(db, world.claims["a_child"])
+    body = as_user(role).get(f"/api/v1/claims?{filters}&page_size=200").json
+    assert body["total"] == len(body["items"]) and body["total_is_estimate"] is False
+    if "decision=paid" in filters:
+        assert body["total"] >= 1

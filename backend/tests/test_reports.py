@@ -175,7 +175,6 @@ def test_pend_queue_ages(book, db, as_user):
     ages = [math.floor((now - c.adjudicated_at).total_seconds() / 86400) for c in pended]
     report = as_user("insurer").get("/api/v1/reports/pend-queue").json
     assert report["size"] == len(pended)
-    assert report["billed_cents"] == sum(c.billed_cents for c in pended)
     assert report["oldest_days"] == max(ages)
     counted = {b["label"]: b["claims"] for b in report["buckets"]}
     assert counted["0-2 days"] == sum(1 for a in ages if a <= 2)
