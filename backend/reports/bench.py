@@ -154,7 +154,7 @@ def endpoint_paths(context: Context, overrides: dict[str, str]) -> dict[str, lis
     endpoints = {
         "claims_list": ["/api/v1/claims", "/api/v1/claims?page=20&page_size=50"],
         "claims_list_filtered": [
-            "/api/v1/claims?decision=denied", "/api/v1/claims?channel=edi&page=3",
+            "/api/v1/claims?decision=denied", "/api/v1/claims?decision=pended&page=3",
             f"/api/v1/claims?billing_provider_id={provider}",
             "/api/v1/claims?claim_type=institutional&decision=paid",
         ],
