@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench bench-fhir bench-submit bench-load bench-chaos wrk
+.PHONY: run test lint install frontend clean bench bench-fhir bench-submit bench-load bench-chaos bench-api wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,16 @@ BENCH_CHAOS_REDIS_SECONDS ?= 30
 bench-chaos: install
 	ASKES_TEST_REDIS_OUTAGE_SECONDS=$(BENCH_CHAOS_REDIS_SECONDS) $(BIN)/pytest \
 		workers/tests/test_outages.py -k "redis or postgres" -q -p no:cacheprovider --durations=0
+# API read benchmark (docs/benchmarks.md): the claims list with filters and totals, a claim's
+# detail, the review queue and every report on BENCH_API_CLAIMS adjudicated claims (generated and
+# adjudicated first when missing), BENCH_API_CLIENTS concurrent clients through gunicorn, wrk.
+BENCH_API_CLAIMS    ?= 1000000
+BENCH_API_CLIENTS   ?= 8
+BENCH_API_SECONDS   ?= 10
+BENCH_API_PROCESSES ?= 2
+bench-api: install wrk
+	$(BIN)/askes bench api --claims $(BENCH_API_CLAIMS) --clients $(BENCH_API_CLIENTS) \
+		--seconds $(BENCH_API_SECONDS) --web-processes $(BENCH_API_PROCESSES) --json --record
 
 # The load generator of the HTTP benchmarks, from the distribution's packages (Debian/Ubuntu).
 wrk:

@@ -66,6 +66,8 @@ class StagedClaim(Base):
             "source_file_id",
             postgresql_where=text("source_file_id IS NOT NULL"),
         ),
+        # The claims list, newest first, without sorting every claim (migration 0012).
+        Index("ix_staging_claim_received", "received_at", "id"),
         {"schema": STAGING, "postgresql_with": {"fillfactor": 50}},  # migration 0009
     )
 
@@ -180,6 +182,15 @@ class AdjudicatedClaim(AdjudicatedAmounts, Base):
         Index("ix_production_claim_billing_provider", "billing_provider_id", "service_from"),
         Index(
             "ix_production_claim_pended", "adjudicated_at", postgresql_where="decision = 'pended'"
+        ),
+        # The claims list filtered by decision, newest first, and its total, from the index
+        # alone with the other filters production answers (migration 0012).
+        Index(
+            "ix_production_claim_decision",
+            "decision",
+            "received_at",
+            "id",
+            postgresql_include=["claim_type", "channel"],
         ),
         {"schema": PRODUCTION, "postgresql_partition_by": "RANGE (service_month)"},
     )
