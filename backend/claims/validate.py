@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy import select
 
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_SUBMIT
 from backend.auth.principal import current_principal, permission_required
 from backend.canonical.claim import Claim
 from backend.canonical.edits import EDITS
-from backend.claims.submit import CLAIM_BODY, ClaimBody, stage
+from backend.claims.submit import CHANNEL, CLAIM_BODY, ClaimBody
 from backend.db import Session
-from backend.providers.models import Provider
+from backend.intake.parties import allowed_npis, refusal, refused_npi
+from backend.intake.staging import insert_claims
 
 blp = Blueprint("claims_validate", __name__, url_prefix="/api/v1/claims", description="Claims")
 
@@ -58,16 +58,14 @@ class ValidateClaim(MethodView):
         except (ValueError, ValidationError) as error:
             api_abort(422, messages=getattr(error, "messages", None) or {"body": ["not JSON"]})
         scope = current_principal().scope(Session())
-        billing_provider_id = Session.scalar(
-            select(Provider.id).where(Provider.npi == claim.billing_provider_npi)
-        )
-        if not scope.everything and billing_provider_id not in scope.provider_ids:
-            abort(403, "you may submit claims only for your organization's billing NPIs")
-        findings = validation_findings(claim, billing_provider_id)
+        npi = refused_npi(allowed_npis(Session(), scope), [claim.billing_provider_npi])
+        if npi is not None:
+            abort(403, refusal(npi))
+        findings = validation_findings(claim)
         return {"valid": not findings, "findings": findings}
 
 
-def validation_findings(claim: Claim, billing_provider_id: int | None) -> list[dict]:
+def validation_findings(claim: Claim) -> list[dict]:
     """The pipeline validation's findings for `claim`, staged in a savepoint rolled back."""
     from workers.chunks import today_days
     from workers.fetch import fetch_chunk
@@ -77,7 +75,9 @@ def validation_findings(claim: Claim, billing_provider_id: int | None) -> list[d
 
     savepoint = Session.begin_nested()
     try:
-        claim_id = stage(claim, billing_provider_id, None)
+        (claim_id,) = insert_claims(
+            Session.connection(), [(claim, None)], CHANNEL, None, g.get("request_id")
+        )
         connection = Session.connection()
         reference = reference_arrays(connection, current_app.extensions["redis"])
         chunk = fetch_chunk(connection, [claim_id], today_days())

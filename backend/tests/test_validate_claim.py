@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 
 from backend.canonical.claim import Claim, ClaimLine
 from backend.claims.models import FailedClaimReason, StagedClaim
-from backend.claims.submit import CLAIM_BODY, stage
+from backend.claims.submit import CHANNEL, CLAIM_BODY
 from backend.intake.models import ReceivedDocument
+from backend.intake.staging import insert_claims
 from edi.fast_validation import fast_validator
 from edi.tests.helpers import CORPUS, claims_of, read
 
@@ -39,8 +40,7 @@ def pipeline_findings(app, connection, claim: Claim, billing_provider_id) -> lis
     from workers.chunks import adjudicate
 
     with app.test_request_context():
-        claim_id = stage(claim, billing_provider_id, None)
-        Session.flush()
+        (claim_id,) = insert_claims(Session.connection(), [(claim, None)], CHANNEL, None, None)
         adjudicate(connection, app.extensions["redis"], [claim_id])
         reasons = Session.scalars(
             select(FailedClaimReason)
