@@ -310,3 +310,36 @@ def test_two_cycles_started_together_remit_each_claim_once(engine, committed_cla
     assert sorted(count for _, count, _ in outcomes)[0] == 0  # the second found nothing left
     for _, _, texts in outcomes:
         assert all(is_clean(pyx12_check.validate(body)) for body in texts)
+
+
+def test_a_balance_owed_by_the_payee_is_settled_by_plb_forward_balances(world, db):
+    """Reversals (corrected and voided claims) can leave a payee owing the payer; here that
+    balance is set by hand on the payee's last payment. The next 835s take it back with PLB FB
+    until it is gone, and BPR02 never goes below zero."""
+    from backend.payments.models import Payment
+
+    first = close_cycle(db, date(2026, 4, 1))
+    last = db.scalar(select(Payment).where(Payment.payment_cycle_id == first.id))
+    last.balance_forward_cents = 20_000
+    paid = []
+    for _ in range(2):
+        claim = f.make_staged_claim(db, world.subscriber, world.provider_a)
+        f.make_adjudicated(db, claim)  # pays 144.00
+        cycle = close_cycle(db, date(2026, 4, 8))
+        payment = db.scalar(select(Payment).where(Payment.payment_cycle_id == cycle.id))
+        (body,) = bodies(db, cycle.id)
+        assert is_clean(pyx12_check.validate(body)), body
+        paid.append((payment, remittance(body)))
+    (short, short_835), (settled, settled_835) = paid
+    assert (short.paid_cents, short.payment_method, short.balance_forward_cents) == (
+        0,
+        "NON",
+        5_600,
+    )
+    assert short_835["BPR"][1:5] == ["H", "0", "C", "NON"]
+    assert short_835["PLB"][3:5] == [f"FB:{last.trace_number}", "144"]
+    assert (settled.paid_cents, settled.payment_method, settled.balance_forward_cents) == (
+        14_400 - 5_600, "CHK", 0
+    )  # fmt: skip
+    assert settled_835["PLB"][3:5] == [f"FB:{short.trace_number}", "56"]
+    assert cents(settled_835["BPR"][2]) == 8_800
