@@ -17,6 +17,7 @@ from backend.edi.models import EdiDocument
 from backend.payments.models import RemittedClaim
 from backend.payments.service import close_cycle
 from backend.tests import factories as f
+from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
 from backend.tests.test_submit import claim_body
 from edi import pyx12_check
 from edi.validation import is_clean
@@ -114,7 +115,7 @@ def denied_claim(db, world):
 
 
 def test_a_cycle_remits_every_finalized_claim_once_and_matches_the_adjudication(
-    priced_world, as_user, db
+    app, priced_world, as_user, db
 ):
     world, insurer = priced_world, as_user("insurer")
     submitted = [
@@ -127,24 +128,32 @@ def test_a_cycle_remits_every_finalized_claim_once_and_matches_the_adjudication(
         for n in range(2)
     ]  # fmt: skip
     assert [claim["decision"] for claim in submitted] == ["paid", "paid"], submitted
+    fhir = bearer(app, db, world.users["provider_a"], ["system/Claim.write"])
+    answer = post_json(fhir, "/fhir/Claim/$submit", world_claim_resource(world)).json
+    assert answer["outcome"] == "complete", answer
+    fhir_claim_id = int(answer["request"]["reference"].split("/")[1])
     denied = denied_claim(db, world)
     pended = f.make_adjudicated(db, world.claims["b_spouse"], decision="pended")
 
     created = insurer.post("/api/v1/payment-cycles", json={"payment_date": "2026-04-01"})
     assert created.status_code == 201, created.json
     cycle = created.json
-    remitted = {world.claims["a_subscriber"].id, denied.id, *(c["id"] for c in submitted)}
+    remitted = {world.claims["a_subscriber"].id, denied.id, fhir_claim_id}
+    remitted |= {claim["id"] for claim in submitted}
     ledger = set(db.scalars(select(RemittedClaim.claim_id).where(
         RemittedClaim.payment_cycle_id == cycle["id"])))  # fmt: skip
     assert ledger == remitted and pended.id not in ledger
-    assert (cycle["status"], cycle["claim_count"], cycle["payee_count"]) == ("closed", 4, 2)
+    assert (cycle["status"], cycle["claim_count"], cycle["payee_count"]) == ("closed", 5, 2)
 
     files = {file["payee_provider_id"]: file for file in cycle["files"]}
     assert set(files) == {world.provider_a.id, world.provider_b.id}
     assert len({file["trace_number"] for file in cycle["files"]}) == 2
     texts = bodies(db, cycle["id"])
     assert len(texts) == 2
-    paid_a = sum(c["paid_cents"] for c in submitted) + 14_400  # + the world's paid claim
+    fhir_paid = db.scalar(
+        select(AdjudicatedClaim.paid_cents).where(AdjudicatedClaim.id == fhir_claim_id)
+    )
+    paid_a = sum(c["paid_cents"] for c in submitted) + fhir_paid + 14_400  # + the world's claim
     for body in texts:
         assert is_clean(pyx12_check.validate(body))
         found = remittance(body)
