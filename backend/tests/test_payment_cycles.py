@@ -16,6 +16,7 @@ from backend.claims.models import AdjudicatedClaim, AdjudicatedClaimLine
 from backend.edi.models import EdiDocument
 from backend.payments.models import RemittedClaim
 from backend.payments.service import close_cycle
+from backend.reference.models import PricingLocality
 from backend.tests import factories as f
 from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
 from backend.tests.test_submit import claim_body
@@ -264,7 +265,8 @@ DELETE FROM staging.claim WHERE id = ANY(:claims);
 DELETE FROM coverage_span WHERE member_id = :member;
 DELETE FROM member WHERE id = :member;
 DELETE FROM provider WHERE id = ANY(:providers);
-DELETE FROM plan WHERE id = :plan
+DELETE FROM plan WHERE id = :plan;
+DELETE FROM pricing_locality WHERE code = :locality AND NOT :locality_existed
 """
 
 
@@ -272,6 +274,7 @@ DELETE FROM plan WHERE id = :plan
 def committed_claims(engine):
     """Twelve paid claims of three payees, committed, removed afterwards with what paid them."""
     with Session(bind=engine) as session:
+        locality_existed = session.get(PricingLocality, f.TEST_LOCALITY) is not None
         plan = f.make_plan(session)
         member = f.make_member(session)
         f.make_coverage(session, member, plan)
@@ -282,7 +285,8 @@ def committed_claims(engine):
             f.make_adjudicated(session, staged, batch_id=None)
             claims.append(staged.id)
         keys = {"claims": claims, "member": member.id, "plan": plan.id,
-                "providers": [p.id for p in providers]}  # fmt: skip
+                "providers": [p.id for p in providers], "locality": f.TEST_LOCALITY,
+                "locality_existed": locality_existed}  # fmt: skip
         session.commit()
         keys["before"] = session.scalar(text("SELECT coalesce(max(id), 0) FROM payment_cycle"))
     yield claims
