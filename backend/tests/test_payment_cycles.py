@@ -248,6 +248,12 @@ def test_askes_pay_closes_a_cycle(world, app, db):
     result = CliRunner().invoke(pay, ["--payment-date", "2026-04-01"], obj=context)
     assert result.exit_code == 0, result.output
     assert "1 claims, 1 payees, paid 144.00" in result.output
+    (event,) = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.resource_type == "payment_cycle", AuditEvent.username == "askes pay"
+        )
+    ).all()
+    assert result.output.startswith(f"payment cycle {event.resource_id} closed")
 
 
 # Two cycles started at the same moment, on committed data and connections of their own.
