@@ -234,10 +234,11 @@ from backend.claims import bench as _submit_bench  # noqa: E402, F401
 from backend.edi.cli import edi  # noqa: E402
 from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
 from backend.load_bench import bench_load as _load_bench  # noqa: E402, F401
+from backend.payments.cli import pay  # noqa: E402
 from backend.reference.cli import reference  # noqa: E402
 from backend.reports import bench as _api_bench  # noqa: E402, F401
 from backend.reports.cli import reports  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 
-for command in (reference, generate, process, edi, bench, reports):
+for command in (reference, generate, process, edi, bench, reports, pay):
     main.add_command(command)

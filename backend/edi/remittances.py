@@ -1,20 +1,21 @@
-"""835s from adjudicated claims: one per payment cycle (a processing batch) and payee (the billing
-provider). CAS come from each line's `adjustments` JSON as the pipeline wrote them; a line
-without them gets the adjustments its amount columns imply (CO-45 contractual, PR-1/2/3 cost
-share, CO-96 non-covered), and a claim without lines is remitted at the claim level."""
+"""835s from adjudicated claims: one per payment cycle and payee (the billing provider); which
+claims a cycle remits, and that each is remitted once, is backend/payments' business.
+
+CAS come from each line's `adjustments` as the pipeline wrote them; a line without them gets
+the adjustments its amount columns imply (CO-45 contractual, PR-1/2/3 cost share, CO-96
+non-covered), and a claim without lines is remitted at the claim level."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from itertools import groupby
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.claims.models import (
     AdjudicatedClaim,
     AdjudicatedClaimLine,
-    ClaimReversal,
     StagedClaim,
     StagedClaimLine,
 )
@@ -31,7 +32,7 @@ from edi.remittance import (
     write_835,
 )
 
-REMITTED = ("paid", "denied")
+REMITTED = ("paid", "denied")  # finalized decisions: what a payment cycle remits
 
 
 def derived_adjustments(row) -> list[Adjustment]:
@@ -101,61 +102,46 @@ def _claim(claim: AdjudicatedClaim, staged, lines, control_numbers: dict) -> Rem
     return record
 
 
-def payments_for_batch(session: Session, batch_id: int | None, payment_date: date) -> list[Payment]:
-    """The batch's paid and denied claims by payee, and the reversals its replacements and voids
-    made that no 835 carried yet (CLP02 22, before the claims). A void is not remitted itself:
-    its reversal is. Every query selects the batch's claims by a subquery, never by a list of
-    their ids (a batch can hold more claims than a statement can carry parameters)."""
-    in_batch = (
-        AdjudicatedClaim.batch_id.is_(None) if batch_id is None
-        else AdjudicatedClaim.batch_id == batch_id,
-        AdjudicatedClaim.decision.in_(REMITTED),
-        AdjudicatedClaim.frequency_code != "8",
-    )  # fmt: skip
-    claims = _records(session, select(AdjudicatedClaim.id).where(*in_batch), *in_batch)
-    by_payee = {
-        provider_id: [record for _claim, record in group]
-        for provider_id, group in groupby(claims, key=lambda pair: pair[0].billing_provider_id)
-    }
-    for provider_id, records in unremitted_reversals(session, batch_id).items():
-        by_payee[provider_id] = records + by_payee.get(provider_id, [])
+def payments_for_claims(
+    session: Session,
+    claim_ids: Select,
+    payment_date: date,
+    trace_number: Callable[[int], str],
+    reversed_ids: Select | None = None,
+) -> list[tuple[int, Payment]]:
+    """The claims `claim_ids` selects (a subquery of production claim ids) as one Payment per
+    payee (billing provider), with the payee's provider id, by payee id;
+    `trace_number(provider_id)` gives each its TRN02. `reversed_ids` selects originals whose
+    reversal (a replacement's or a void's, CLP02 22 with every amount negated) the payments
+    carry, before the payee's claims. Every query selects the claims by a subquery, never by a
+    list of their ids (a cycle can hold more claims than a statement can carry parameters)."""
+    by_payee: dict[int, list[RemittanceClaim]] = {}
+    if reversed_ids is not None:
+        for claim, record in _records(session, reversed_ids):
+            by_payee.setdefault(claim.billing_provider_id, []).append(reversal_of(record))
+    for claim, record in _records(session, claim_ids):
+        by_payee.setdefault(claim.billing_provider_id, []).append(record)
     payments = []
     for provider_id in sorted(by_payee):
         provider = session.get(Provider, provider_id)
-        payments.append(
-            Payment(
-                provider.display_name or "PAYEE",
-                provider.npi,
-                provider.tax_id,
-                payment_date,
-                f"{batch_id or 0}-{provider_id}",
-                by_payee[provider_id],
-            )
+        payment = Payment(
+            provider.display_name or "PAYEE",
+            provider.npi,
+            provider.tax_id,
+            payment_date,
+            trace_number(provider_id),
+            by_payee[provider_id],
         )
+        payments.append((provider_id, payment))
     return payments
 
 
-def unremitted_reversals(session: Session, batch_id: int | None) -> dict[int, list]:
-    """The reversals of the batch's replacements and voids no 835 carried yet, by payee (the
-    original's billing provider), as CLP02 22 records (each one's `claim_id` is the original's)."""
-    reversals = select(ClaimReversal.original_claim_id).where(
-        ClaimReversal.remitted_document_id.is_(None),
-        ClaimReversal.batch_id.is_(None) if batch_id is None
-        else ClaimReversal.batch_id == batch_id,
-    )  # fmt: skip
-    originals = _records(session, reversals, AdjudicatedClaim.id.in_(reversals))
-    found: dict[int, list] = {}
-    for claim, record in originals:
-        found.setdefault(claim.billing_provider_id, []).append(reversal_of(record))
-    return found
-
-
-def _records(session: Session, claim_ids, *where) -> list[tuple[AdjudicatedClaim, RemittanceClaim]]:
-    """(claim, its remittance record) of the production claims matching `where` (`claim_ids`:
-    a select of their ids), by payee then id."""
+def _records(session: Session, claim_ids: Select) -> list[tuple[AdjudicatedClaim, RemittanceClaim]]:
+    """(claim, its remittance record) of the production claims `claim_ids` selects, by payee
+    then id."""
     claims = session.scalars(
         select(AdjudicatedClaim)
-        .where(*where)
+        .where(AdjudicatedClaim.id.in_(claim_ids))
         .order_by(AdjudicatedClaim.billing_provider_id, AdjudicatedClaim.id)
     ).all()
     staged = {
@@ -192,30 +178,13 @@ def _records(session: Session, claim_ids, *where) -> list[tuple[AdjudicatedClaim
     ]
 
 
-def mark_reversals_remitted(session: Session, payment: Payment, document_id: int) -> None:
-    """The reversals this 835 carried are remitted: no later 835 carries them again."""
-    originals = [claim.claim_id for claim in payment.claims if claim.decision == "reversed"]
-    if originals:
-        session.execute(
-            update(ClaimReversal)
-            .where(ClaimReversal.original_claim_id.in_(originals))
-            .values(remitted_document_id=document_id)
-        )
-
-
-def create_remittances(
-    session: Session, batch_id: int | None, payment_date: date | None = None
-) -> list[EdiDocument]:
-    """Write (and store) one 835 per payee for the claims of `batch_id`."""
-    documents = []
-    for payment in payments_for_batch(session, batch_id, payment_date or date.today()):
-        number = outbound.next_control_number(session)
-        provider_id = session.scalar(select(Provider.id).where(Provider.npi == payment.payee_npi))
-        parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
-        body = write_835([payment], parties, number)
-        document = outbound.save(
-            session, "835", body, number, None, payee_provider_id=provider_id, batch_id=batch_id
-        )
-        mark_reversals_remitted(session, payment, document.id)
-        documents.append(document)
-    return documents
+def write_remittance(
+    session: Session, payment: Payment, payee_provider_id: int, batch_id: int | None = None
+) -> EdiDocument:
+    """Write (and store, and drop in the outbound folder) the 835 of one payment."""
+    number = outbound.next_control_number(session)
+    parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
+    body = write_835([payment], parties, number)
+    return outbound.save(
+        session, "835", body, number, None, payee_provider_id=payee_provider_id, batch_id=batch_id
+    )

@@ -10,7 +10,7 @@ rows; received_at is never updated, so status updates stay HOT. ix_production_cl
 serves the list filtered by decision, newest first.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 03:10:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
