@@ -50,6 +50,7 @@ def _init_extensions(app: Flask, settings) -> None:
     from backend import db, errors, observability
     from backend.api import create_api
     from backend.auth import login
+    from backend.protection import headers
 
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before create_app")
@@ -61,6 +62,11 @@ def _init_extensions(app: Flask, settings) -> None:
     login.init_app(app)
     create_api(app)
     errors.init_app(app)
+    headers.init_app(app)
+    if settings.trusted_proxies:  # the client address (lockout, rate limits) from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -31,6 +31,8 @@ class Settings:
     login_lockout_seconds: int = 900
     session_cookie_secure: bool = False
     log_level: str = "INFO"
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxies: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -52,6 +54,8 @@ class Settings:
             login_lockout_seconds=_int("ASKES_LOGIN_LOCKOUT_SECONDS", 900),
             session_cookie_secure=env.get("ASKES_SECURE_COOKIES", "0") == "1",
             log_level=env.get("ASKES_LOG_LEVEL", "INFO"),
+            cors_origins=tuple(o for o in env.get("ASKES_CORS_ORIGINS", "").split(",") if o),
+            trusted_proxies=_int("ASKES_TRUSTED_PROXIES", 0),
         )
 
     def updated(self, overrides: dict | None) -> Settings:
