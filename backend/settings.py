@@ -32,6 +32,11 @@ class Settings:
     session_cookie_secure: bool = False
     log_level: str = "INFO"
     cors_origins: tuple[str, ...] = ()
+    max_body_api: int = 2 << 20
+    max_body_x12: int = 64 << 20
+    max_body_fhir: int = 64 << 20
+    json_max_depth: int = 64
+    json_max_string: int = 65_536
     trusted_proxies: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -56,6 +61,11 @@ class Settings:
             log_level=env.get("ASKES_LOG_LEVEL", "INFO"),
             cors_origins=tuple(o for o in env.get("ASKES_CORS_ORIGINS", "").split(",") if o),
             trusted_proxies=_int("ASKES_TRUSTED_PROXIES", 0),
+            max_body_api=_int("ASKES_MAX_BODY_API", 2 << 20),
+            max_body_x12=_int("ASKES_MAX_BODY_X12", 64 << 20),
+            max_body_fhir=_int("ASKES_MAX_BODY_FHIR", 64 << 20),
+            json_max_depth=_int("ASKES_JSON_MAX_DEPTH", 64),
+            json_max_string=_int("ASKES_JSON_MAX_STRING", 65_536),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

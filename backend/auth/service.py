@@ -11,6 +11,8 @@ from backend.auth.lockout import LoginThrottle, normalized
 from backend.auth.models import Role, User
 from backend.auth.passwords import hash_password, verify_password
 from backend.auth.permissions import DATA_ALL
+from backend.members.models import Member
+from backend.providers.models import Provider
 
 
 class LoginRefused(Exception):
@@ -57,6 +59,10 @@ def create_user(
     bindings = (provider_id is not None) + (member_id is not None)
     if DATA_ALL not in role.permissions and bindings != 1:
         raise ValueError(f"a {role_name} user is bound to one provider organization or member")
+    if provider_id is not None and session.get(Provider, provider_id) is None:
+        raise ValueError(f"no provider organization {provider_id}")
+    if member_id is not None and session.get(Member, member_id) is None:
+        raise ValueError(f"no member {member_id}")
     username = username.strip().lower()
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username} exists")

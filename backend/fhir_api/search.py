@@ -13,7 +13,7 @@ from backend.claims.models import AdjudicatedClaim, StagedClaim
 from backend.db import Session
 from backend.fhir_api import http
 from backend.fhir_api.http import fail
-from backend.fhir_api.params import page_arguments
+from backend.fhir_api.params import page_arguments, reference_id
 from backend.fhir_api.queries import QUERIES, ResourceQuery
 from backend.fhir_api.render import patient_resource, provider_resource
 from backend.members.models import Member
@@ -33,8 +33,8 @@ def read(resource_type: str, resource_id: str) -> dict:
     """One resource in the caller's scope; 404 when absent or outside it (same answer)."""
     query = query_for(resource_type)
     principal = authorize(query.permission)
-    if not resource_id.isdigit():
-        fail(404, f"{resource_type}/{resource_id} is not known")
+    if reference_id(resource_id, (resource_type,), "_id") is None:  # not an id of ours
+        fail(404, f"{resource_type}/{resource_id[:40]} is not known")
     statement = query.rows(principal.scope(Session())).where(query.id_column == int(resource_id))
     row = _first(statement, query)
     if row is None:

@@ -9,11 +9,13 @@ from askes_fhir.claim_out import claim_to_fhir
 from askes_fhir.claims import ACCEPTED, UNREADABLE, read_claim
 from askes_fhir.outcome import Issue, operation_outcome
 from askes_fhir.structure import parse_json, resource_issues
-from flask import g
+from flask import current_app, g
 
 from backend.db import Session
 from backend.fhir_api.http import FhirError, max_bundle_entries
 from backend.fhir_api.intake import ServerReferences, keep_body, record_outcome, stage_claims
+from backend.protection.json_shape import JsonShapeError, check_shape
+from backend.protection.limits import json_limits
 
 
 @dataclass
@@ -111,6 +113,11 @@ def _decode(body: bytes, document_id: int):
     resource, issues = parse_json(body)
     if issues:
         _refuse(document_id, UNREADABLE, issues)
+    try:
+        check_shape(resource, *json_limits(current_app.config["ASKES"]))
+    except JsonShapeError as error:
+        message = f"the body has {error.message} ({error.path})"
+        _refuse(document_id, UNREADABLE, [Issue("structure", message)])
     return resource
 
 
