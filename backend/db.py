@@ -79,6 +79,7 @@ def import_models() -> None:
     from backend.batches import models as _batches  # noqa: F401
     from backend.claims import models as _claims  # noqa: F401
     from backend.edi import models as _edi  # noqa: F401
+    from backend.idempotency import models as _idempotency  # noqa: F401
     from backend.intake import models as _intake  # noqa: F401
     from backend.members import models as _members  # noqa: F401
     from backend.plans import models as _plans  # noqa: F401

@@ -37,6 +37,8 @@ class Settings:
     max_body_fhir: int = 64 << 20
     json_max_depth: int = 64
     json_max_string: int = 65_536
+    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_lease_seconds: int = 600
     trusted_proxies: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -66,6 +68,8 @@ class Settings:
             max_body_fhir=_int("ASKES_MAX_BODY_FHIR", 64 << 20),
             json_max_depth=_int("ASKES_JSON_MAX_DEPTH", 64),
             json_max_string=_int("ASKES_JSON_MAX_STRING", 65_536),
+            idempotency_ttl_seconds=_int("ASKES_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            idempotency_lease_seconds=_int("ASKES_IDEMPOTENCY_LEASE_SECONDS", 600),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

@@ -24,6 +24,7 @@ from backend.claims.models import CLAIM_TYPES, StagedClaim, StagedClaimLine
 from backend.claims.read import claim_detail
 from backend.claims.schemas import ClaimDetailSchema
 from backend.db import Session
+from backend.idempotency.keys import idempotent
 from backend.intake.models import ReceivedDocument
 from backend.members.models import Member
 from backend.protection.json_shape import JsonShapeError, loads_checked
@@ -112,6 +113,7 @@ CLAIM_BODY = ClaimBody()  # one instance: making a schema deep-copies every decl
 
 @blp.route("")
 class SubmitClaim(MethodView):
+    @idempotent
     @blp.doc(requestBody={"content": {"application/json": {"schema": ClaimBody}}})
     @blp.response(201, ClaimDetailSchema)
     @audited("submit", "claim")

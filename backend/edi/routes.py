@@ -21,6 +21,7 @@ from backend.edi.schemas import (
     RemittanceRequestSchema,
     RemittanceSchema,
 )
+from backend.idempotency.keys import idempotent
 
 blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
 X12 = "application/edi-x12"
@@ -36,6 +37,7 @@ def _body() -> tuple[bytes, str | None]:
 
 @blp.route("/files")
 class EdiFiles(MethodView):
+    @idempotent
     @blp.response(201, EdiFileSchema)
     @blp.alt_response(403, description="a claim bills for a provider you may not submit for")
     @blp.alt_response(413, description="larger than ASKES_EDI_MAX_BYTES (the file is kept)")
