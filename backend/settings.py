@@ -38,6 +38,12 @@ class Settings:
     json_max_depth: int = 64
     json_max_string: int = 65_536
     idempotency_ttl_seconds: int = 24 * 3600
+    rate_limits_enabled: bool = True
+    rate_limit_window_seconds: int = 60
+    # requests per window: login per client address; read, write, bulk per token or user
+    rate_limits: dict = field(
+        default_factory=lambda: {"login": 100, "read": 1200, "write": 600, "bulk": 60}
+    )
     idempotency_lease_seconds: int = 600
     trusted_proxies: int = 0
     testing: bool = False
@@ -69,6 +75,13 @@ class Settings:
             json_max_depth=_int("ASKES_JSON_MAX_DEPTH", 64),
             json_max_string=_int("ASKES_JSON_MAX_STRING", 65_536),
             idempotency_ttl_seconds=_int("ASKES_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            rate_limits_enabled=env.get("ASKES_RATE_LIMITS", "1") == "1",
+            rate_limits={
+                "login": _int("ASKES_RATE_LOGIN_PER_MINUTE", 100),
+                "read": _int("ASKES_RATE_READS_PER_MINUTE", 1200),
+                "write": _int("ASKES_RATE_WRITES_PER_MINUTE", 600),
+                "bulk": _int("ASKES_RATE_BULK_PER_MINUTE", 60),
+            },
             idempotency_lease_seconds=_int("ASKES_IDEMPOTENCY_LEASE_SECONDS", 600),
         )
 
