@@ -85,11 +85,12 @@ def _register_blueprints(app: Flask) -> None:
     from backend.members.routes import blp as members_blp
     from backend.portal import blp as portal_blp
     from backend.providers.routes import blp as providers_blp
+    from backend.webhooks.routes import blp as webhooks_blp
 
     api = app.extensions["smorest_api"]
     for blueprint in (
         auth_blp, claims_blp, submit_blp, members_blp, providers_blp, batches_blp, edi_blp,
-        user_blp, token_blp, audit_blp,
+        user_blp, token_blp, audit_blp, webhooks_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)

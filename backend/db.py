@@ -86,3 +86,4 @@ def import_models() -> None:
     from backend.providers import models as _providers  # noqa: F401
     from backend.reference import models as _reference  # noqa: F401
     from backend.synthetic import models as _synthetic  # noqa: F401
+    from backend.webhooks import models as _webhooks  # noqa: F401

@@ -38,6 +38,9 @@ class Settings:
     json_max_depth: int = 64
     json_max_string: int = 65_536
     idempotency_ttl_seconds: int = 24 * 3600
+    webhook_backoff_seconds: tuple[int, ...] = (10, 60, 300, 1800, 7200)  # between retries
+    webhook_disable_after: int = 5  # failed deliveries in a row
+    webhook_allow_private: bool = False  # subscriber URLs on private networks (tests, demo)
     rate_limits_enabled: bool = True
     rate_limit_window_seconds: int = 60
     # requests per window: login per client address; read, write, bulk per token or user
@@ -75,6 +78,12 @@ class Settings:
             json_max_depth=_int("ASKES_JSON_MAX_DEPTH", 64),
             json_max_string=_int("ASKES_JSON_MAX_STRING", 65_536),
             idempotency_ttl_seconds=_int("ASKES_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            webhook_backoff_seconds=tuple(
+                int(seconds)
+                for seconds in env.get("ASKES_WEBHOOK_BACKOFF", "10,60,300,1800,7200").split(",")
+            ),
+            webhook_disable_after=_int("ASKES_WEBHOOK_DISABLE_AFTER", 5),
+            webhook_allow_private=env.get("ASKES_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
             rate_limits_enabled=env.get("ASKES_RATE_LIMITS", "1") == "1",
             rate_limits={
                 "login": _int("ASKES_RATE_LOGIN_PER_MINUTE", 100),

@@ -28,4 +28,6 @@ def run_worker(
     worker = SimpleWorker(
         [Queue(queue, connection=redis) for queue in queues], connection=redis, name=name
     )
-    return worker.work(burst=burst, logging_level="WARNING")
+    # The scheduler (one worker holds its lock) re-queues jobs retried after a back-off, as
+    # webhook deliveries are.
+    return worker.work(burst=burst, logging_level="WARNING", with_scheduler=True)

@@ -30,6 +30,7 @@ from backend.members.models import Member
 from backend.protection.json_shape import JsonShapeError, loads_checked
 from backend.protection.limits import json_limits
 from backend.providers.models import Provider
+from backend.webhooks.service import emit_claim_decision, emit_claim_received
 
 blp = Blueprint(
     "claims_submit", __name__, url_prefix="/api/v1/claims", description="Claims submission"
@@ -135,7 +136,10 @@ class SubmitClaim(MethodView):
             abort(403, "you may submit claims only for your organization's billing NPIs")
         claim_id = stage(claim, billing_provider_id, document_id)
         status, service_month = adjudicate_in_transaction(claim_id)
-        # One commit for the staged claim, its adjudication and the document's outcome.
+        emit_claim_received(claim_id, CHANNEL)
+        if status == "processed":
+            emit_claim_decision(claim_id)
+        # One commit for the staged claim, its adjudication, its events and the outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
         return claim_detail(scope, claim_id, service_month)
 

@@ -22,6 +22,7 @@ from backend.edi.schemas import (
     RemittanceSchema,
 )
 from backend.idempotency.keys import idempotent
+from backend.webhooks.service import emit
 
 blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
 X12 = "application/edi-x12"
@@ -71,6 +72,10 @@ class EdiFiles(MethodView):
             session, principal.scope(session), principal.user.id, edi_file.id
         )
         summary = service.file_summary(session, edi_file, document)
+        if summary["documents"]:  # its 999 / TA1 / 277CA are written
+            answered = {"edi_file_id": edi_file.id, "status": summary["status"]}
+            emit("edi.file.answered", answered, [edi_file.submitter_provider_id or 0])
+            session.commit()
         if document.outcome and document.outcome.get("refusal") == "forbidden":
             abort(403, document.outcome["error"])
         if document.status == "rejected" and not summary["documents"]:

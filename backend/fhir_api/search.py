@@ -18,6 +18,7 @@ from backend.fhir_api.queries import QUERIES, ResourceQuery
 from backend.fhir_api.render import patient_resource, provider_resource
 from backend.members.models import Member
 from backend.providers.models import Provider
+from backend.webhooks.service import emit_claim_decision
 
 RESULT_PARAMETERS = {"_count", "_offset", "_include", "_format", "_summary", "_total", "_sort"}
 INCLUDES = {"ExplanationOfBenefit:patient", "ExplanationOfBenefit:provider"}
@@ -125,6 +126,7 @@ def submit_and_respond(body: bytes, content_type, principal) -> dict:
     created = create_claim(body, content_type, principal)
     Session.commit()  # the claim stays staged whatever adjudicating it now comes to
     adjudicate_now(created.claim_id)
+    emit_claim_decision(created.claim_id)
     staged = Session.get(StagedClaim, created.claim_id, populate_existing=True)
     adjudicated = Session.scalar(
         select(AdjudicatedClaim).where(and_(AdjudicatedClaim.id == created.claim_id))

@@ -16,6 +16,7 @@ from backend.fhir_api.http import FhirError, max_bundle_entries
 from backend.fhir_api.intake import ServerReferences, keep_body, record_outcome, stage_claims
 from backend.protection.json_shape import JsonShapeError, check_shape
 from backend.protection.limits import json_limits
+from backend.webhooks.service import emit_claim_received
 
 
 @dataclass
@@ -139,3 +140,5 @@ def _refuse(document_id: int, status: int, issues: list[Issue]):
 
 def _accept(document_id: int, claim_ids: list[int]) -> None:
     record_outcome(document_id, "accepted", {"claim_ids": claim_ids})
+    for claim_id in claim_ids:
+        emit_claim_received(claim_id, "fhir")

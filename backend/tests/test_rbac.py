@@ -55,6 +55,10 @@ MATRIX = [
     ("/api/v1/tokens", "post", (201, 403, 403, 403)),
     ("token:insurer", "delete", (204, 403, 403, 403)),
     ("/api/v1/audit", "get", (200, 403, 403, 403)),
+    ("/api/v1/webhooks", "get", (200, 403, 200, 403)),
+    ("/api/v1/webhooks", "post", (422, 403, 422, 403)),  # 422: allowed, the empty body refused
+    ("/api/v1/webhooks/deliveries", "get", (200, 403, 200, 403)),
+    (f"/api/v1/webhooks/deliveries/{MISSING}/replay", "post", (404, 403, 404, 403)),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Production hardening: server-side portal sessions (logout ends them), idempotency keys.
+"""Production hardening: server-side portal sessions (logout ends them), idempotency keys,
+webhook subscriptions and deliveries.
 
 Revision ID: 0015
 Revises: 0009
@@ -55,7 +56,61 @@ def upgrade() -> None:
     )  # fmt: skip
     op.create_index(op.f("ix_idempotency_key_created_at"), "idempotency_key", ["created_at"])
 
+    _webhooks()
+
+
+def _webhooks() -> None:
+    def created_at():
+        return sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            nullable=False,
+        )  # fmt: skip
+
+    op.create_table(
+        "webhook_subscription",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("owner_user_id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.BigInteger(), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("events", postgresql.ARRAY(sa.String(length=40)), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+        created_at(),
+        sa.ForeignKeyConstraint(["owner_user_id"], ["app_user.id"],
+                                name=op.f("fk_webhook_subscription_owner_user_id_app_user")),
+        sa.ForeignKeyConstraint(["provider_id"], ["provider.id"],
+                                name=op.f("fk_webhook_subscription_provider_id_provider")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscription")),
+    )  # fmt: skip
+    op.create_index(op.f("ix_webhook_subscription_owner_user_id"), "webhook_subscription",
+                    ["owner_user_id"])  # fmt: skip
+    op.create_index(op.f("ix_webhook_subscription_provider_id"), "webhook_subscription",
+                    ["provider_id"])  # fmt: skip
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("subscription_id", sa.BigInteger(), nullable=False),
+        sa.Column("event", code(40), nullable=False),
+        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("status", code(10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        created_at(),
+        sa.ForeignKeyConstraint(["subscription_id"], ["webhook_subscription.id"],
+                                name=op.f("fk_webhook_delivery_subscription_id_webhook_subscription")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_delivery")),
+    )  # fmt: skip
+    op.create_index(op.f("ix_webhook_delivery_subscription_id"), "webhook_delivery",
+                    ["subscription_id"])  # fmt: skip
+
 
 def downgrade() -> None:
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook_subscription")
     op.drop_table("idempotency_key")
     op.drop_table("user_session")
