@@ -32,6 +32,9 @@ INVALID = [
     ("/api/v1/tokens?user_id=abc", "get", None, ("search", "api_token")),
     ("/api/v1/tokens", "post", {"name": ""}, ("create", "api_token")),
     ("/api/v1/audit?since=yesterday", "get", None, ("search", "audit_event")),
+    ("/api/v1/webhooks?page=0", "get", None, ("search", "webhook")),
+    ("/api/v1/webhooks", "post", {"url": ""}, ("create", "webhook")),
+    ("/api/v1/webhooks/deliveries?status=lost", "get", None, ("search", "webhook_delivery")),
 ]
 CASE_IDS = [f"{method} {url}" for url, method, _, _ in INVALID]
 
