@@ -50,6 +50,7 @@ def _init_extensions(app: Flask, settings) -> None:
     from backend import db, errors, observability
     from backend.api import create_api
     from backend.auth import login
+    from backend.protection import headers, limits, ratelimit
 
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before create_app")
@@ -58,9 +59,16 @@ def _init_extensions(app: Flask, settings) -> None:
     observability.init_app(app)
     db.init_app(app, app.config.get("ENGINE") or db.make_engine(settings.database_url))
     app.extensions["redis"] = Redis.from_url(settings.redis_url)
+    limits.init_app(app)  # before login: its CSRF check reads the body
     login.init_app(app)
+    ratelimit.init_app(app)
     create_api(app)
     errors.init_app(app)
+    headers.init_app(app)
+    if settings.trusted_proxies:  # the client address (lockout, rate limits) from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -84,11 +92,12 @@ def _register_blueprints(app: Flask) -> None:
     from backend.reports.routes import blp as reports_blp
     from backend.review.routes import blp as review_blp
     from backend.review.routes import decisions_blp
+    from backend.webhooks.routes import blp as webhooks_blp
 
     api = app.extensions["smorest_api"]
     for blueprint in (
         auth_blp, claims_blp, submit_blp, members_blp, providers_blp, batches_blp, edi_blp,
-        user_blp, token_blp, audit_blp, payments_blp, eob_blp,
+        user_blp, token_blp, audit_blp, payments_blp, eob_blp, webhooks_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     api.register_blueprint(review_blp)

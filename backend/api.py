@@ -37,10 +37,17 @@ def create_api(app: Flask) -> Api:
 
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # (page - 1) * page_size must stay a sane OFFSET
+# What an integer in a query or body may be, by the column it meets: PostgreSQL refuses the
+# rest, and an answer of 500 for an out-of-range number is the server's fault, not the caller's.
+ROW_ID = validate.Range(min=1, max=2**63 - 1)  # bigint keys
+BIGINT = validate.Range(min=-(2**63), max=2**63 - 1)
+SMALL_ROW_ID = validate.Range(min=1, max=2**31 - 1)  # integer keys (users, tokens, plans)
+CENTS = validate.Range(min=0, max=10**13)  # up to $100 billion
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

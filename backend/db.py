@@ -82,6 +82,7 @@ def import_models() -> None:
     from backend.batches import models as _batches  # noqa: F401
     from backend.claims import models as _claims  # noqa: F401
     from backend.edi import models as _edi  # noqa: F401
+    from backend.idempotency import models as _idempotency  # noqa: F401
     from backend.intake import models as _intake  # noqa: F401
     from backend.members import models as _members  # noqa: F401
     from backend.payments import models as _payments  # noqa: F401
@@ -91,3 +92,4 @@ def import_models() -> None:
     from backend.reports import models as _reports  # noqa: F401
     from backend.review import models as _review  # noqa: F401
     from backend.synthetic import models as _synthetic  # noqa: F401
+    from backend.webhooks import models as _webhooks  # noqa: F401

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("askes.errors")
@@ -87,6 +88,24 @@ def handle_unexpected(error: Exception):
     return error_response(500, "internal_error", InternalServerError.description)
 
 
+def handle_data_error(error: Exception):
+    """A value PostgreSQL (or the driver) refused for its column: out of range, too long, not
+    storable. The input's fault, so a 422, never a 500; nothing of the request is kept. The
+    inputs are validated before this; this is the net under fields a validator missed."""
+    from backend.db import Session
+
+    Session.rollback()
+    log.warning("data error %s", type(getattr(error, "orig", error)).__name__)
+    message = "a value in the request is out of range or not valid for its field"
+    if request.path.startswith("/fhir"):  # in the FHIR gateway's shape: an OperationOutcome
+        from askes_fhir.outcome import Issue
+
+        from backend.fhir_api.http import FhirError, handle_fhir_error
+
+        return handle_fhir_error(FhirError(422, [Issue("value", message)]))
+    return error_response(422, "unprocessable_entity", message)
+
+
 def _code(error: HTTPException) -> str:
     return (error.name or "error").lower().replace(" ", "_").replace("'", "")
 
@@ -94,3 +113,4 @@ def _code(error: HTTPException) -> str:
 def init_app(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(DataError, handle_data_error)

@@ -9,6 +9,11 @@ route template instead (backend/observability.py).
 
 import os
 
+import gunicorn.http.wsgi
+
+# Every response would say `Server: gunicorn`: a version-free product name tells an attacker less.
+gunicorn.http.wsgi.SERVER = "askes"
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("ASKES_WEB_PROCESSES", "2"))
 threads = int(os.environ.get("ASKES_WEB_THREADS", "4"))

@@ -81,6 +81,8 @@ def serve(environment: dict[str, str], processes: int, threads: int | None = Non
     if threads:
         command += ["--threads", str(threads)]
     with tempfile.TemporaryFile("w+") as log:
+        # A benchmark measures capacity, not the per-caller budgets: rate limits off.
+        environment = {**environment, "ASKES_RATE_LIMITS": "0"}
         server = subprocess.Popen(
             [*command, "backend:create_app()"], env=environment, stdout=log, stderr=log
         )

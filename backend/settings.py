@@ -33,6 +33,24 @@ class Settings:
     log_level: str = "INFO"
     review_assignment_minutes: int = 30  # a reviewer's hold on a pended claim
     review_second_approval_cents: int = 500_000  # decisions paying more need a second reviewer
+    cors_origins: tuple[str, ...] = ()
+    max_body_api: int = 2 << 20
+    max_body_x12: int = 64 << 20
+    max_body_fhir: int = 64 << 20
+    json_max_depth: int = 64
+    json_max_string: int = 65_536
+    idempotency_ttl_seconds: int = 24 * 3600
+    webhook_backoff_seconds: tuple[int, ...] = (10, 60, 300, 1800, 7200)  # between retries
+    webhook_disable_after: int = 5  # failed deliveries in a row
+    webhook_allow_private: bool = False  # subscriber URLs on private networks (tests, demo)
+    rate_limits_enabled: bool = True
+    rate_limit_window_seconds: int = 60
+    # requests per window: login per client address; read, write, bulk per token or user
+    rate_limits: dict = field(
+        default_factory=lambda: {"login": 100, "read": 1200, "write": 600, "bulk": 60}
+    )
+    idempotency_lease_seconds: int = 600
+    trusted_proxies: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -56,6 +74,28 @@ class Settings:
             log_level=env.get("ASKES_LOG_LEVEL", "INFO"),
             review_assignment_minutes=_int("ASKES_REVIEW_ASSIGNMENT_MINUTES", 30),
             review_second_approval_cents=_int("ASKES_REVIEW_SECOND_APPROVAL_CENTS", 500_000),
+            cors_origins=tuple(o for o in env.get("ASKES_CORS_ORIGINS", "").split(",") if o),
+            trusted_proxies=_int("ASKES_TRUSTED_PROXIES", 0),
+            max_body_api=_int("ASKES_MAX_BODY_API", 2 << 20),
+            max_body_x12=_int("ASKES_MAX_BODY_X12", 64 << 20),
+            max_body_fhir=_int("ASKES_MAX_BODY_FHIR", 64 << 20),
+            json_max_depth=_int("ASKES_JSON_MAX_DEPTH", 64),
+            json_max_string=_int("ASKES_JSON_MAX_STRING", 65_536),
+            idempotency_ttl_seconds=_int("ASKES_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            webhook_backoff_seconds=tuple(
+                int(seconds)
+                for seconds in env.get("ASKES_WEBHOOK_BACKOFF", "10,60,300,1800,7200").split(",")
+            ),
+            webhook_disable_after=_int("ASKES_WEBHOOK_DISABLE_AFTER", 5),
+            webhook_allow_private=env.get("ASKES_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
+            rate_limits_enabled=env.get("ASKES_RATE_LIMITS", "1") == "1",
+            rate_limits={
+                "login": _int("ASKES_RATE_LOGIN_PER_MINUTE", 100),
+                "read": _int("ASKES_RATE_READS_PER_MINUTE", 1200),
+                "write": _int("ASKES_RATE_WRITES_PER_MINUTE", 600),
+                "bulk": _int("ASKES_RATE_BULK_PER_MINUTE", 60),
+            },
+            idempotency_lease_seconds=_int("ASKES_IDEMPOTENCY_LEASE_SECONDS", 600),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

@@ -9,7 +9,8 @@ from rq import Queue, Worker
 REALTIME = "claims-realtime"
 INTAKE = "intake"
 BATCH = "claims-batch"
-QUEUE_NAMES = (REALTIME, INTAKE, BATCH)
+WEBHOOKS = "webhooks"  # deliveries to subscribers: after the claims work, never before it
+QUEUE_NAMES = (REALTIME, INTAKE, BATCH, WEBHOOKS)
 
 
 def enqueue(redis: Redis, queue: str, function_path: str, *args, **options):

@@ -45,14 +45,18 @@ def run_worker(
     redis = Redis.from_url(redis_url)
     stop = threading.Event()
     if burst:
-        return _worker(redis, queues, name, stop).work(burst=True, logging_level="WARNING")
+        return _worker(redis, queues, name, stop).work(
+            burst=True, logging_level="WARNING", with_scheduler=True
+        )
     start_sweeper(engine, redis_url, stop)
     pause = RECONNECT_FIRST_SECONDS
     try:
         while not stop.is_set():
             _stop_on_signals(stop)  # between RQ loops the signals are ours
             try:
-                _worker(redis, queues, name, stop).work(logging_level="WARNING")
+                _worker(redis, queues, name, stop).work(
+                    logging_level="WARNING", with_scheduler=True
+                )
             except RedisError as error:
                 log.warning("Redis unreachable (%s)", type(error).__name__)
             _stop_on_signals(stop)

@@ -1,8 +1,10 @@
 from marshmallow import Schema, fields
 
+from backend.api import SMALL_ROW_ID
+
 
 class AuditQuerySchema(Schema):
-    user_id = fields.Integer()
+    user_id = fields.Integer(validate=SMALL_ROW_ID)
     username = fields.String()
     action = fields.String()
     resource_type = fields.String()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, request
+from flask import abort, request, session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 
-from backend.auth.models import User
 from backend.auth.principal import Principal
+from backend.auth.sessions import SESSION_KEY, session_user
 from backend.auth.tokens import find_active_token
 from backend.db import Session
 
@@ -24,8 +23,8 @@ CSRF_EXEMPT_ENDPOINTS = {"auth.Login"}  # no session yet; JSON-only, so no cross
 
 @login_manager.user_loader
 def load_session_user(user_id: str) -> Principal | None:
-    user = Session.scalar(select(User).where(User.id == int(user_id)))
-    return Principal(user) if user and user.is_active else None
+    user = session_user(Session(), session.get(SESSION_KEY), int(user_id))
+    return Principal(user) if user else None
 
 
 @login_manager.request_loader

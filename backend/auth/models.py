@@ -57,3 +57,17 @@ class ApiToken(Base):
     last_used_ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class UserSession(Base):
+    """A portal login, kept server-side so that logout (or an admin) can end it: the cookie
+    holds a random secret, the table its SHA-256. A signed cookie alone stays valid until it
+    expires, whatever the user did."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = code_column(64, primary_key=True)  # SHA-256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,6 +18,7 @@ EDI_SUBMIT = "edi:submit"
 USERS_MANAGE = "users:manage"
 TOKENS_MANAGE = "tokens:manage"
 AUDIT_READ = "audit:read"
+WEBHOOKS_MANAGE = "webhooks:manage"  # subscribe to claim events (within the caller's scope)
 DATA_ALL = "data:all"  # scope: every provider's and member's data, not only one's own
 
 ALL = (
@@ -35,5 +36,6 @@ ALL = (
     USERS_MANAGE,
     TOKENS_MANAGE,
     AUDIT_READ,
+    WEBHOOKS_MANAGE,
     DATA_ALL,
 )

@@ -19,7 +19,7 @@ BUILT_IN_ROLES = {
     ),
     "provider": (
         "A provider organization's staff: submits and tracks that organization's claims.",
-        (p.CLAIMS_READ, p.CLAIMS_SUBMIT, p.PROVIDERS_READ, p.EDI_SUBMIT),
+        (p.CLAIMS_READ, p.CLAIMS_SUBMIT, p.PROVIDERS_READ, p.EDI_SUBMIT, p.WEBHOOKS_MANAGE),
     ),
     "member": (
         "A member: own claims, EOBs and coverage; a subscriber also sees minor dependents'.",

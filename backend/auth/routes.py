@@ -1,15 +1,17 @@
 """Session login for the portal."""
 
-from flask import abort, current_app
+from flask import abort, current_app, request, session
 from flask.views import MethodView
 from flask_login import current_user, login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from backend.audit.service import record
+from backend.auth.lockout import LoginPolicy, LoginThrottle
 from backend.auth.principal import Principal
 from backend.auth.schemas import LoginSchema, MeSchema
-from backend.auth.service import LoginPolicy, LoginRefused, authenticate
+from backend.auth.service import LoginRefused, authenticate
+from backend.auth.sessions import SESSION_KEY, end_session, start_session
 from backend.db import Session
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Login and session")
@@ -39,14 +41,22 @@ class Login(MethodView):
         """Log in and start a session (HttpOnly cookie)"""
         settings = current_app.config["ASKES"]
         policy = LoginPolicy(settings.login_max_failures, settings.login_lockout_seconds)
+        username, password = credentials["username"], credentials["password"]
+        throttle = LoginThrottle(
+            current_app.extensions["redis"], request.remote_addr, username, policy
+        )
         try:
-            user = authenticate(Session(), credentials["username"], credentials["password"], policy)
+            user = authenticate(Session(), username, password, throttle)
         except LoginRefused as refused:
             Session.commit()  # keep the failure count
             record("login", "session", outcome=refused.reason, details=_attempt(credentials))
             if refused.reason == "locked":
                 abort_locked(refused.retry_after)
             abort(401, "wrong username or password")
+        session.clear()  # a fresh cookie: nothing of an earlier session carries over
+        session[SESSION_KEY] = start_session(
+            Session(), user, current_app.permanent_session_lifetime
+        )
         Session.commit()
         principal = Principal(user)
         login_user(principal)
@@ -70,10 +80,13 @@ def abort_locked(retry_after: int):
 class Logout(MethodView):
     @blp.response(204)
     def post(self):
-        """End the session"""
+        """End the session, server-side: the cookie no longer logs anyone in"""
         if current_user.is_authenticated:
             record("logout", "session", current_user.user.id)
+        end_session(Session(), session.get(SESSION_KEY))
+        Session.commit()
         logout_user()
+        session.clear()
 
 
 @blp.route("/me")

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from backend.api import ROW_ID, SMALL_ROW_ID
+
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=60))
@@ -23,8 +25,8 @@ class UserSchema(Schema):
     display_name = fields.String(load_default=None)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8))
     role_name = fields.String(required=True)
-    provider_id = fields.Integer(load_default=None, allow_none=True)
-    member_id = fields.Integer(load_default=None, allow_none=True)
+    provider_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
+    member_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
     is_active = fields.Boolean(dump_only=True)
     locked_until = fields.DateTime(dump_only=True, allow_none=True)
     last_login_at = fields.DateTime(dump_only=True, allow_none=True)
@@ -41,7 +43,7 @@ class UserUpdateSchema(Schema):
 
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
-    user_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True, validate=SMALL_ROW_ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     scopes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     expires_at = fields.DateTime(load_default=None, allow_none=True)
@@ -64,5 +66,5 @@ class UserQuerySchema(Schema):
 
 
 class TokenQuerySchema(Schema):
-    user_id = fields.Integer()
+    user_id = fields.Integer(validate=SMALL_ROW_ID)
     include_revoked = fields.Boolean(load_default=False)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.auth.lockout import LoginThrottle, normalized
 from backend.auth.models import Role, User
 from backend.auth.passwords import hash_password, verify_password
 from backend.auth.permissions import DATA_ALL
+from backend.members.models import Member
+from backend.providers.models import Provider
 
 
 class LoginRefused(Exception):
@@ -20,39 +22,24 @@ class LoginRefused(Exception):
         self.retry_after = retry_after
 
 
-@dataclass
-class LoginPolicy:
-    max_failures: int
-    lockout_seconds: int
-
-
-def authenticate(session: Session, username: str, password: str, policy: LoginPolicy) -> User:
+def authenticate(session: Session, username: str, password: str, throttle: LoginThrottle) -> User:
     """The user if the password is right and the account is usable; LoginRefused otherwise.
 
-    After `max_failures` wrong passwords in a row the account is locked for `lockout_seconds`;
-    a locked account is refused even with the right password, without saying whether it was.
+    `throttle` counts failures of this username from this client address: after too many, the
+    pair is locked (known user or not: the answer does not tell which), even for the right
+    password, and other addresses are not affected.
     """
-    now = datetime.now(UTC)
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise LoginRefused("locked", int((user.locked_until - now).total_seconds()) + 1)
-    if not verify_password(user.password_hash if user else None, password):
-        if user is not None:
-            _count_failure(user, now, policy)
+    retry_after = throttle.retry_after()
+    if retry_after:
+        raise LoginRefused("locked", retry_after)
+    user = session.scalar(select(User).where(User.username == normalized(username)))
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if not password_ok or not user.is_active:
+        throttle.failed()
         raise LoginRefused("invalid")
-    if not user.is_active:
-        raise LoginRefused("invalid")
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login_at = now
+    throttle.succeeded()
+    user.last_login_at = datetime.now(UTC)
     return user
-
-
-def _count_failure(user: User, now: datetime, policy: LoginPolicy) -> None:
-    user.failed_login_count += 1
-    if user.failed_login_count >= policy.max_failures:
-        user.locked_until = now + timedelta(seconds=policy.lockout_seconds)
-        user.failed_login_count = 0
 
 
 def create_user(
@@ -72,6 +59,10 @@ def create_user(
     bindings = (provider_id is not None) + (member_id is not None)
     if DATA_ALL not in role.permissions and bindings != 1:
         raise ValueError(f"a {role_name} user is bound to one provider organization or member")
+    if provider_id is not None and session.get(Provider, provider_id) is None:
+        raise ValueError(f"no provider organization {provider_id}")
+    if member_id is not None and session.get(Member, member_id) is None:
+        raise ValueError(f"no member {member_id}")
     username = username.strip().lower()
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username} exists")

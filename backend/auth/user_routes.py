@@ -1,18 +1,20 @@
 """Users (admin)."""
 
-from flask import abort
+from flask import abort, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
+from backend.auth.lockout import unlock_username
 from backend.auth.models import Role, User
 from backend.auth.passwords import hash_password
 from backend.auth.permissions import USERS_MANAGE
 from backend.auth.principal import permission_required
 from backend.auth.schemas import UserQuerySchema, UserSchema, UserUpdateSchema
 from backend.auth.service import create_user
+from backend.auth.sessions import end_user_sessions
 from backend.db import Session
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users (admin)")
@@ -77,6 +79,9 @@ def apply_user_changes(user: User, changes: dict) -> None:
             setattr(user, field, changes[field])
     if "password" in changes:
         user.password_hash = hash_password(changes["password"])
+    if "password" in changes or changes.get("is_active") is False:
+        end_user_sessions(Session(), user.id)
     if changes.get("unlock"):
         user.locked_until = None
         user.failed_login_count = 0
+        unlock_username(current_app.extensions["redis"], user.username)

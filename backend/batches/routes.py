@@ -10,12 +10,14 @@ from backend.auth.principal import current_principal, permission_required
 from backend.batches.schemas import BatchRequestSchema, BatchSchema
 from backend.batches.service import batch_progress, start_batch
 from backend.db import Session
+from backend.idempotency.keys import idempotent
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches", description="Batches")
 
 
 @blp.route("")
 class Batches(MethodView):
+    @idempotent
     @blp.response(202, BatchSchema)
     @audited("create", "batch")
     @permission_required(BATCHES_RUN)

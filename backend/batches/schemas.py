@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.api import BIGINT, ROW_ID
 from backend.claims.models import CHANNELS, CLAIM_TYPES
 
 
@@ -8,11 +9,11 @@ class BatchRequestSchema(Schema):
 
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     claim_type = fields.String(validate=validate.OneOf(CLAIM_TYPES))
-    billing_provider_id = fields.Integer()
+    billing_provider_id = fields.Integer(validate=ROW_ID)
     received_from = fields.DateTime()
     received_to = fields.DateTime()
-    claim_ids = fields.List(fields.Integer(), validate=validate.Length(max=100_000))
-    limit = fields.Integer(validate=validate.Range(min=1))
+    claim_ids = fields.List(fields.Integer(validate=BIGINT), validate=validate.Length(max=100_000))
+    limit = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
     claims_per_chunk = fields.Integer(
         load_default=25_000, validate=validate.Range(min=1, max=200_000)
     )

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.api import ROW_ID
 from backend.claims.models import CHANNELS, CLAIM_TYPES, DECISIONS, STAGING_STATUSES
 
 
@@ -8,8 +9,8 @@ class ClaimQuerySchema(Schema):
     decision = fields.String(validate=validate.OneOf(DECISIONS))
     claim_type = fields.String(validate=validate.OneOf(CLAIM_TYPES))
     channel = fields.String(validate=validate.OneOf(CHANNELS))
-    member_id = fields.Integer()
-    billing_provider_id = fields.Integer()
+    member_id = fields.Integer(validate=ROW_ID)
+    billing_provider_id = fields.Integer(validate=ROW_ID)
     patient_control_number = fields.String()
     service_from = fields.Date(metadata={"description": "service starts on or after"})
     service_to = fields.Date(metadata={"description": "service starts on or before"})

@@ -4,7 +4,6 @@ batches (a chunk of one); the response carries the decision."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import abort, current_app, g, request
@@ -14,6 +13,7 @@ from flask_smorest import abort as api_abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 from sqlalchemy import select
 
+from backend.api import CENTS
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_SUBMIT
 from backend.auth.principal import current_principal, permission_required
@@ -22,21 +22,27 @@ from backend.claims.models import CLAIM_TYPES, StagedClaim
 from backend.claims.read import claim_detail
 from backend.claims.schemas import ClaimDetailSchema
 from backend.db import Session
+from backend.idempotency.keys import idempotent
 from backend.intake.parties import allowed_npis, refusal, refused_npi
 from backend.intake.received import keep, record_outcome
 from backend.intake.staging import insert_claims
+from backend.protection.json_shape import JsonShapeError, loads_checked
+from backend.protection.limits import json_limits
+from backend.webhooks.service import emit_claim_decision, emit_claim_received
 
 blp = Blueprint(
     "claims_submit", __name__, url_prefix="/api/v1/claims", description="Claims submission"
 )
 CHANNEL = "api"
+MAX_DIAGNOSES = 99  # an 837I carries at most 25 in its HI segments; pointers are smallint
+UNITS = validate.Range(min=0, max=9_999_999.999)  # numeric(10, 3)
 Code = fields.String
 
 
 class ClaimLineBody(Schema):
     line_number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
-    charge_cents = fields.Integer(required=True)
-    units = fields.Decimal(required=True, places=3)
+    charge_cents = fields.Integer(required=True, validate=CENTS)
+    units = fields.Decimal(required=True, places=3, validate=UNITS)
     unit_basis = Code(load_default="UN", validate=validate.Length(max=2))
     procedure_code = Code(allow_none=True, validate=validate.Length(max=5))
     modifiers = fields.List(Code(validate=validate.Length(max=2)), validate=validate.Length(max=4))
@@ -44,7 +50,10 @@ class ClaimLineBody(Schema):
     service_from = fields.Date(allow_none=True)
     service_to = fields.Date(allow_none=True)
     place_of_service = Code(allow_none=True, validate=validate.Length(max=2))
-    diagnosis_pointers = fields.List(fields.Integer(), validate=validate.Length(max=12))
+    diagnosis_pointers = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=MAX_DIAGNOSES)),
+        validate=validate.Length(max=12),
+    )
     rendering_provider_npi = Code(allow_none=True, validate=validate.Length(max=10))
     line_control_number = Code(allow_none=True, validate=validate.Length(max=50))
     ndc_code = Code(allow_none=True, validate=validate.Length(max=11))
@@ -61,8 +70,12 @@ class ClaimBody(Schema):
     patient_control_number = Code(required=True, validate=validate.Length(min=1, max=38))
     subscriber_member_number = Code(required=True, validate=validate.Length(min=1, max=80))
     billing_provider_npi = Code(required=True, validate=validate.Length(min=1, max=10))
-    total_charge_cents = fields.Integer(required=True)
-    diagnosis_codes = fields.List(Code(validate=validate.Length(max=7)), required=True)
+    total_charge_cents = fields.Integer(required=True, validate=CENTS)
+    diagnosis_codes = fields.List(
+        Code(validate=validate.Length(max=7)),
+        required=True,
+        validate=validate.Length(max=MAX_DIAGNOSES),
+    )
     lines = fields.List(
         fields.Nested(ClaimLineBody), required=True, validate=validate.Length(max=999)
     )
@@ -99,6 +112,7 @@ CLAIM_BODY = ClaimBody()  # one instance: making a schema deep-copies every decl
 
 @blp.route("")
 class SubmitClaim(MethodView):
+    @idempotent
     @blp.doc(requestBody={"content": {"application/json": {"schema": ClaimBody}}})
     @blp.response(201, ClaimDetailSchema)
     @audited("submit", "claim")
@@ -118,7 +132,10 @@ class SubmitClaim(MethodView):
             Session.connection(), [(claim, None)], CHANNEL, document_id, g.get("request_id")
         )
         status, service_month = adjudicate_in_transaction(claim_id)
-        # One commit for the staged claim, its adjudication and the document's outcome.
+        emit_claim_received(claim_id, CHANNEL)
+        if status == "processed":
+            emit_claim_decision(claim_id)
+        # One commit for the staged claim, its adjudication, its events and the outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
         return claim_detail(scope, claim_id, service_month)
 
@@ -137,7 +154,12 @@ def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
 def parse(body: bytes, document_id: int) -> Claim:
     """The canonical claim from the body just kept (the same bytes: not read back)."""
     try:
-        return CLAIM_BODY.load(json.loads(body))
+        document = loads_checked(body, *json_limits(current_app.config["ASKES"]))
+        return CLAIM_BODY.load(document)
+    except JsonShapeError as error:
+        messages = {"body": [f"{error.message} at {error.path}"]}
+        _record(document_id, "rejected", {"errors": messages})
+        api_abort(400, message=f"the JSON body has {error.message}", messages=messages)
     except (ValueError, ValidationError) as error:
         messages = getattr(error, "messages", None) or {"body": ["not JSON"]}
         _record(document_id, "rejected", {"errors": messages})

@@ -20,8 +20,10 @@ from backend.edi.schemas import (
     RemittanceRequestSchema,
     RemittanceSchema,
 )
+from backend.idempotency.keys import idempotent
 from backend.payments.models import Payment
 from backend.payments.service import close_cycle
+from backend.webhooks.service import emit
 
 blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
 X12 = "application/edi-x12"
@@ -37,6 +39,7 @@ def _body() -> tuple[bytes, str | None]:
 
 @blp.route("/files")
 class EdiFiles(MethodView):
+    @idempotent
     @blp.response(201, EdiFileSchema)
     @blp.alt_response(403, description="a claim bills for a provider you may not submit for")
     @blp.alt_response(413, description="larger than ASKES_EDI_MAX_BYTES (the file is kept)")
@@ -70,6 +73,10 @@ class EdiFiles(MethodView):
             session, principal.scope(session), principal.user.id, edi_file.id
         )
         summary = service.file_summary(session, edi_file, document)
+        if summary["documents"]:  # its 999 / TA1 / 277CA are written
+            answered = {"edi_file_id": edi_file.id, "status": summary["status"]}
+            emit("edi.file.answered", answered, [edi_file.submitter_provider_id or 0])
+            session.commit()
         if document.outcome and document.outcome.get("refusal") == "forbidden":
             abort(403, document.outcome["error"])
         if document.status == "rejected" and not summary["documents"]:

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields
 
+from backend.api import ROW_ID
+
 
 class EdiDocumentRefSchema(Schema):
     id = fields.Integer()
@@ -27,7 +29,7 @@ class EdiFileSchema(Schema):
 
 
 class RemittanceRequestSchema(Schema):
-    batch_id = fields.Integer(allow_none=True, load_default=None)
+    batch_id = fields.Integer(allow_none=True, load_default=None, validate=ROW_ID)
     payment_date = fields.Date(load_default=None)
 
 

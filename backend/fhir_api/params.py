@@ -14,6 +14,8 @@ DATE_VALUE = re.compile(
 )
 MAX_COUNT = 200
 DEFAULT_COUNT = 50
+MAX_OFFSET = 10_000_000  # deeper pages: narrow the search instead
+MAX_ID = 2**63 - 1
 
 
 def parse_date(value: str, name: str):
@@ -65,21 +67,23 @@ def date_condition(column, value: str, name: str, is_timestamp: bool) -> ColumnE
 
 def _date_range(day_text: str, time_text: str | None):
     """The half-open interval [start, end) a FHIR date value denotes, at its precision."""
-    if time_text:
-        instant = datetime.fromisoformat(day_text + time_text.replace("Z", "+00:00"))
-        instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-        return instant, instant + timedelta(seconds=1)
-    parts = [int(p) for p in day_text.split("-")]
     try:
+        if time_text:
+            instant = datetime.fromisoformat(day_text + time_text.replace("Z", "+00:00"))
+            instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+            return instant, instant + timedelta(seconds=1)
+        parts = [int(p) for p in day_text.split("-")]
         if len(parts) == 1:
             return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
         if len(parts) == 2:
             start = date(parts[0], parts[1], 1)
             return start, (start + timedelta(days=32)).replace(day=1)
         start = date(*parts)
+        return start, start + timedelta(days=1)
     except ValueError:
         fail(400, f"{day_text!r} is not a calendar date", "value")
-    return start, start + timedelta(days=1)
+    except OverflowError:  # the day after 9999-12-31
+        fail(400, f"{day_text!r} is beyond the last date searchable (9999-12-30)", "value")
 
 
 def reference_id(value: str, resource_types: tuple[str, ...], name: str) -> int | None:
@@ -88,7 +92,10 @@ def reference_id(value: str, resource_types: tuple[str, ...], name: str) -> int 
     parts = value.rstrip("/").split("/")
     if len(parts) >= 2 and parts[-2] not in resource_types:
         return None
-    return int(parts[-1]) if parts[-1].isdigit() else None
+    text = parts[-1]
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None  # "²" is a digit to isdigit(); an id beyond bigint names no row
+    return int(text)
 
 
 def id_condition(column, value: str, resource_types: tuple[str, ...], name: str):
@@ -113,4 +120,6 @@ def page_arguments(args) -> tuple[int, int]:
         fail(400, "_count and _offset must be integers", "value")
     if count < 0 or offset < 0:
         fail(400, "_count and _offset must not be negative", "value")
+    if offset > MAX_OFFSET:
+        fail(400, f"_offset must be at most {MAX_OFFSET}", "value")
     return min(count, MAX_COUNT), offset

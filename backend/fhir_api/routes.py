@@ -20,6 +20,7 @@ from backend.auth.principal import authorize
 from backend.fhir_api import http, search, submission
 from backend.fhir_api.audit import audit_fhir
 from backend.fhir_api.http import fail, fhir_response
+from backend.idempotency.keys import idempotent
 
 blp = Blueprint("fhir", __name__, url_prefix="/fhir")
 http.register_error_handlers(blp)
@@ -59,6 +60,7 @@ def metadata():
 
 
 class BundleEndpoint(MethodView):
+    @idempotent
     @audit_fhir("create", "claim")
     def post(self):
         """Process a batch or transaction Bundle of Claims"""
@@ -74,6 +76,7 @@ class TypeEndpoint(MethodView):
         """Search a resource type"""
         return fhir_response(search.search(resource_type, request.args))
 
+    @idempotent
     @audit_fhir("create", "claim")
     def post(self, resource_type):
         """Create a Claim: staged as pending for the pipeline"""
@@ -95,6 +98,7 @@ class InstanceEndpoint(MethodView):
 
 
 class SubmitEndpoint(MethodView):
+    @idempotent
     @audit_fhir("submit", "claim")
     def post(self):
         """Claim/$submit: stage the claim and adjudicate it now; answers a ClaimResponse"""

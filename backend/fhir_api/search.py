@@ -13,11 +13,12 @@ from backend.claims.models import AdjudicatedClaim, StagedClaim
 from backend.db import Session
 from backend.fhir_api import http
 from backend.fhir_api.http import fail
-from backend.fhir_api.params import page_arguments
+from backend.fhir_api.params import page_arguments, reference_id
 from backend.fhir_api.queries import QUERIES, ResourceQuery
 from backend.fhir_api.render import patient_resource, provider_resource
 from backend.members.models import Member
 from backend.providers.models import Provider
+from backend.webhooks.service import emit_claim_decision
 
 RESULT_PARAMETERS = {"_count", "_offset", "_include", "_format", "_summary", "_total", "_sort"}
 INCLUDES = {"ExplanationOfBenefit:patient", "ExplanationOfBenefit:provider"}
@@ -33,8 +34,8 @@ def read(resource_type: str, resource_id: str) -> dict:
     """One resource in the caller's scope; 404 when absent or outside it (same answer)."""
     query = query_for(resource_type)
     principal = authorize(query.permission)
-    if not resource_id.isdigit():
-        fail(404, f"{resource_type}/{resource_id} is not known")
+    if reference_id(resource_id, (resource_type,), "_id") is None:  # not an id of ours
+        fail(404, f"{resource_type}/{resource_id[:40]} is not known")
     statement = query.rows(principal.scope(Session())).where(query.id_column == int(resource_id))
     row = _first(statement, query)
     if row is None:
@@ -125,6 +126,7 @@ def submit_and_respond(body: bytes, content_type, principal) -> dict:
     created = create_claim(body, content_type, principal)
     Session.commit()  # the claim stays staged whatever adjudicating it now comes to
     adjudicate_now(created.claim_id)
+    emit_claim_decision(created.claim_id)
     staged = Session.get(StagedClaim, created.claim_id, populate_existing=True)
     adjudicated = Session.scalar(
         select(AdjudicatedClaim).where(and_(AdjudicatedClaim.id == created.claim_id))

@@ -10,7 +10,7 @@ from askes_fhir.claim_out import claim_to_fhir
 from askes_fhir.claims import ACCEPTED, UNREADABLE, read_claim
 from askes_fhir.outcome import Issue, operation_outcome
 from askes_fhir.structure import parse_json, resource_issues
-from flask import g
+from flask import current_app, g
 
 from backend.db import Session
 from backend.fhir_api.http import FhirError, max_bundle_entries
@@ -19,6 +19,9 @@ from backend.intake.parties import allowed_npis, refusal, refused_npi
 from backend.intake.received import keep
 from backend.intake.received import record_outcome as record
 from backend.intake.staging import insert_claims
+from backend.protection.json_shape import JsonShapeError, check_shape
+from backend.protection.limits import json_limits
+from backend.webhooks.service import emit_claim_received
 
 CHANNEL = "fhir"
 
@@ -151,6 +154,11 @@ def _decode(body: bytes, document_id: int):
     resource, issues = parse_json(body)
     if issues:
         _refuse(document_id, UNREADABLE, issues)
+    try:
+        check_shape(resource, *json_limits(current_app.config["ASKES"]))
+    except JsonShapeError as error:
+        message = f"the body has {error.message} ({error.path})"
+        _refuse(document_id, UNREADABLE, [Issue("structure", message)])
     return resource
 
 
@@ -172,3 +180,5 @@ def _refuse(document_id: int, status: int, issues: list[Issue]):
 
 def _accept(document_id: int, claim_ids: list[int]) -> None:
     record_outcome(document_id, "accepted", {"claim_ids": claim_ids})
+    for claim_id in claim_ids:
+        emit_claim_received(claim_id, "fhir")

@@ -1,12 +1,14 @@
 from marshmallow import Schema, fields
 
+from backend.api import ROW_ID
+
 
 class MemberQuerySchema(Schema):
     member_number = fields.String()
     last_name = fields.String()
     first_name = fields.String()
     birth_date = fields.Date()
-    subscriber_id = fields.Integer()
+    subscriber_id = fields.Integer(validate=ROW_ID)
 
 
 class CoverageSpanSchema(Schema):

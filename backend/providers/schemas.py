@@ -1,12 +1,14 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from backend.api import ROW_ID
 
 
 class ProviderQuerySchema(Schema):
     npi = fields.String()
     name = fields.String(metadata={"description": "organization or last name, prefix"})
     state = fields.String()
-    entity_type = fields.Integer()
-    organization_id = fields.Integer()
+    entity_type = fields.Integer(validate=validate.OneOf((1, 2)))
+    organization_id = fields.Integer(validate=ROW_ID)
 
 
 class ProviderSchema(Schema):

@@ -85,6 +85,10 @@ MATRIX = [
     *((f"/api/v1/reference/{name}", "get", (200, 200, 200, 200)) for name in (
         "procedures", "diagnoses", "places-of-service", "modifiers", "carc", "rarc",
     )),
+    ("/api/v1/webhooks", "get", (200, 403, 200, 403)),
+    ("/api/v1/webhooks", "post", (422, 403, 422, 403)),  # 422: allowed, the empty body refused
+    ("/api/v1/webhooks/deliveries", "get", (200, 403, 200, 403)),
+    (f"/api/v1/webhooks/deliveries/{MISSING}/replay", "post", (404, 403, 404, 403)),
 ]  # fmt: skip
 
 

@@ -72,6 +72,9 @@ INVALID = [
             "rarc",
         )
     ),
+    ("/api/v1/webhooks?page=0", "get", None, ("search", "webhook")),
+    ("/api/v1/webhooks", "post", {"url": ""}, ("create", "webhook")),
+    ("/api/v1/webhooks/deliveries?status=lost", "get", None, ("search", "webhook_delivery")),
 ]
 CASE_IDS = [f"{method} {url}" for url, method, _, _ in INVALID]
 

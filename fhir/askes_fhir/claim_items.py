@@ -146,7 +146,7 @@ def _quantity(reader: Reader, quantity: dict | None, at: str) -> tuple[Decimal, 
     if not quantity or quantity.get("value") is None:
         return Decimal(1), "UN"
     units = parse_decimal(quantity["value"])
-    if units != units.quantize(Decimal("0.001")) or abs(units) > MAX_UNITS:
+    if abs(units) > MAX_UNITS or units != units.quantize(Decimal("0.001")):
         reader.add(
             edit_issue(
                 "V003", f"{at}.value {units} needs at most 3 decimals and 7 digits", f"{at}.value"

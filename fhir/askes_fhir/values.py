@@ -13,6 +13,7 @@ from askes_fhir.references import ReferenceContext
 
 NPI_PATTERN = re.compile(r"^[0-9]{10}$")
 CENT = Decimal("0.01")
+MAX_DOLLARS = Decimal(10**11)  # integer cents stay far inside bigint
 
 
 def codings(concept: dict | None) -> list[dict]:
@@ -47,9 +48,12 @@ def parse_decimal(value) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     try:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
 
 
 class Reader:
@@ -100,7 +104,10 @@ class Reader:
         except ValueError:
             self.add(edit_issue("V003", f"{at}.value is not a number", f"{at}.value"))
             return None
-        if dollars != dollars.quantize(CENT) or not dollars.is_finite():
+        if abs(dollars) > MAX_DOLLARS:  # before quantize, which fails on huge exponents
+            self.add(edit_issue("V003", f"{at}.value is more than {MAX_DOLLARS} dollars", at))
+            return None
+        if dollars != dollars.quantize(CENT):
             self.add(edit_issue("V003", f"{at}.value {dollars} has more than two decimals", at))
             return None
         currency = (money or {}).get("currency")

@@ -1,0 +1,89 @@
+"""Rate limits in Redis, shared by every web process and host: fixed one-minute windows of
+requests per budget and subject.
+
+Budgets: `login` per client address (checked before the password and the lockout, so a flood
+from one address is throttled without touching any account), and `read`, `write` and `bulk`
+(X12 uploads, FHIR Bundles, batch and remittance starts) per caller: the API token when one
+is used, else the user, else the client address. Every counted answer carries RateLimit-Limit,
+RateLimit-Remaining and RateLimit-Reset; a refusal is a 429 with Retry-After. When Redis cannot
+be reached the request is let through: throttling is not worth an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, g, request
+from flask_login import current_user
+from redis.exceptions import RedisError
+from werkzeug.exceptions import TooManyRequests
+
+log = logging.getLogger("askes.ratelimit")
+
+BULK_ENDPOINTS = {"edi.EdiFiles", "fhir.bundle", "batches.Batches", "edi.Remittances"}
+LOGIN_ENDPOINTS = {"auth.Login"}
+UNCOUNTED_PREFIXES = ("/health", "/ready", "/metrics", "/assets/", "/api/swagger-ui/")
+SAFE_METHODS = {"GET", "HEAD"}
+
+
+def budget_of(endpoint: str | None, method: str) -> str:
+    if endpoint in LOGIN_ENDPOINTS:
+        return "login"
+    if method in SAFE_METHODS:
+        return "read"
+    return "bulk" if endpoint in BULK_ENDPOINTS else "write"
+
+
+def _subject(budget: str) -> str:
+    if budget != "login" and current_user.is_authenticated:
+        principal = current_user._get_current_object()
+        return f"t{principal.token.id}" if principal.token else f"u{principal.user.id}"
+    return f"a{request.remote_addr or '-'}"
+
+
+def take(redis, budget: str, subject: str, limit: int, window: int, now: float) -> tuple[int, int]:
+    """Count one request; (requests in this window so far, seconds until the window ends)."""
+    number = int(now // window)
+    key = f"askes:rl:{budget}:{subject}:{number}"
+    pipe = redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, window + 1)
+    used, _ = pipe.execute()
+    return used, window * (number + 1) - int(now)
+
+
+def check_rate_limit() -> None:
+    settings = current_app.config["ASKES"]
+    if request.method == "OPTIONS" or request.path.startswith(UNCOUNTED_PREFIXES):
+        return
+    budget = budget_of(request.endpoint, request.method)
+    limit = settings.rate_limits.get(budget, 0)
+    if not settings.rate_limits_enabled or limit <= 0:
+        return
+    try:
+        used, reset = take(current_app.extensions["redis"], budget, _subject(budget), limit,
+                           settings.rate_limit_window_seconds, time.time())  # fmt: skip
+    except RedisError as error:
+        log.warning("rate limit not applied: %s", type(error).__name__)
+        return
+    g.rate_limit = (limit, max(limit - used, 0), reset)
+    if used > limit:
+        refusal = TooManyRequests(f"more than {limit} {budget} requests a minute; slow down")
+        refusal.data = {"headers": {"Retry-After": str(reset)}}
+        raise refusal
+
+
+def add_rate_limit_headers(response):
+    if "rate_limit" in g:
+        limit, remaining, reset = g.rate_limit
+        response.headers["RateLimit-Limit"] = str(limit)
+        response.headers["RateLimit-Remaining"] = str(remaining)
+        response.headers["RateLimit-Reset"] = str(reset)
+    return response
+
+
+def init_app(app) -> None:
+    """After login.init_app: the caller is known (a bearer token is loaded on first use)."""
+    app.before_request(check_rate_limit)
+    app.after_request(add_rate_limit_headers)

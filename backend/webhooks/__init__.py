@@ -1,0 +1,1 @@
+"""Webhooks: claim-status events delivered to subscribers, signed, retried, recorded."""

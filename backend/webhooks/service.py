@@ -1,0 +1,236 @@
+"""emit(): record an event for every subscription that wants it and may see it, then queue
+its delivery once the caller's transaction commits. Deliveries run on RQ workers (queue
+`webhooks`), signed the way Stripe signs them, retried with exponential back-off, recorded,
+and a subscription whose deliveries keep failing is disabled.
+
+emit() never raises and never waits on a subscriber: a webhook cannot block or fail the
+adjudication that caused it. Payloads carry ids only (no PHI); subscribers fetch details
+with their own token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import any_, insert, literal, or_, select
+from sqlalchemy import event as sa_event
+
+from backend.db import Session
+from backend.webhooks.models import EVENTS, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger("askes.webhooks")
+QUEUE = "webhooks"
+SIGNATURE_HEADER = "Askes-Signature"
+TIMEOUT_SECONDS = 5
+PENDING_KEY = "askes_webhook_deliveries"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: receivers recompute it and
+    refuse an old t (a replay)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def emit(event: str, data: dict, provider_ids: Iterable[int] = ()) -> None:
+    """Queue `event` (one of EVENTS) with `data` (ids only) for each active subscription to it
+    that covers every claim (provider_id None) or one of `provider_ids`. Rows are written in the
+    caller's transaction (a rolled-back adjudication announces nothing) inside a savepoint, and
+    the jobs are enqueued after its commit."""
+    try:
+        with Session.begin_nested():
+            _record(event, data, tuple(provider_ids))
+    except Exception as error:  # noqa: BLE001 - a webhook must never fail the caller's work
+        log.error("webhook event %s not recorded: %s", event, type(error).__name__)
+
+
+def _record(event: str, data: dict, provider_ids: tuple[int, ...]) -> None:
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event}")
+    subscriptions = WebhookSubscription.__table__
+    payload = {"id": str(uuid.uuid4()), "event": event, "created": int(time.time()), "data": data}
+    wanted = select(
+        subscriptions.c.id, literal(event), literal(payload, WebhookDelivery.payload.type),
+        literal("pending"), literal(0),
+    ).where(
+        subscriptions.c.is_active,
+        literal(event) == any_(subscriptions.c.events),
+        or_(subscriptions.c.provider_id.is_(None), subscriptions.c.provider_id.in_(provider_ids)),
+    )  # fmt: skip
+    deliveries = WebhookDelivery.__table__
+    ids = Session.scalars(
+        insert(deliveries)
+        .from_select(["subscription_id", "event", "payload", "status", "attempts"], wanted)
+        .returning(deliveries.c.id)
+    ).all()
+    if ids:
+        _enqueue_after_commit(ids)
+
+
+def _enqueue_after_commit(delivery_ids: list[int]) -> None:
+    session = Session()
+    if not sa_event.contains(session, "after_commit", _flush_pending):
+        sa_event.listen(session, "after_commit", _flush_pending)
+        sa_event.listen(session, "after_rollback", _forget_pending)
+    session.info.setdefault(PENDING_KEY, []).extend(delivery_ids)
+
+
+def _forget_pending(session) -> None:
+    if not session.in_nested_transaction():  # the whole transaction, not a savepoint
+        session.info.pop(PENDING_KEY, None)
+
+
+def _flush_pending(session) -> None:
+    if session.in_nested_transaction():  # a savepoint was released: nothing committed yet
+        return
+    delivery_ids = session.info.pop(PENDING_KEY, [])
+    try:
+        for delivery_id in delivery_ids:
+            enqueue_delivery(delivery_id)
+    except Exception as error:  # noqa: BLE001 - replayable from the recorded delivery
+        log.error("webhook deliveries not queued: %s", type(error).__name__)
+
+
+def enqueue_delivery(delivery_id: int) -> None:
+    """Queue one delivery, from a web request (the app's settings and Redis) or from a worker
+    or command (the environment's)."""
+    from flask import current_app, has_app_context
+    from redis import Redis
+    from rq import Retry
+
+    from backend.settings import Settings
+    from workers.queues import enqueue
+
+    if has_app_context():
+        settings, redis = current_app.config["ASKES"], current_app.extensions["redis"]
+    else:
+        settings = Settings.from_env()
+        redis = Redis.from_url(settings.redis_url)
+    backoff = settings.webhook_backoff_seconds
+    enqueue(redis, QUEUE, "backend.webhooks.service.deliver",
+            delivery_id, settings.webhook_disable_after,
+            retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
+
+
+class DeliveryFailed(Exception):
+    """Raised so RQ retries the job after its back-off interval."""
+
+
+def deliver(delivery_id: int, disable_after: int = 5) -> str:
+    """RQ job: POST one delivery, signed; record the attempt. Raises DeliveryFailed on a
+    failure so that RQ retries it; after the last retry the delivery stays `failed`."""
+    from backend.db import import_models
+
+    import_models()  # the worker may not have loaded the tables these rows refer to
+    try:
+        return _deliver(delivery_id, disable_after)
+    finally:
+        Session.remove()
+
+
+def _deliver(delivery_id: int, disable_after: int) -> str:
+    delivery = Session.get(WebhookDelivery, delivery_id)
+    subscription = Session.get(WebhookSubscription, delivery.subscription_id)
+    if delivery.status == "delivered" or not subscription.is_active:
+        return delivery.status
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    status, error = _post(subscription.url, subscription.secret, body, delivery.event)
+    now = datetime.now(UTC)
+    delivery.attempts += 1
+    delivery.last_attempt_at, delivery.last_status_code, delivery.last_error = now, status, error
+    if status is not None and 200 <= status < 300:
+        delivery.status, delivery.delivered_at = "delivered", now
+        subscription.consecutive_failures = 0
+        Session.commit()
+        return "delivered"
+    delivery.status = "failed"
+    subscription.consecutive_failures += 1
+    if subscription.consecutive_failures >= disable_after:
+        subscription.is_active, subscription.disabled_at = False, now
+    Session.commit()
+    if subscription.is_active:
+        raise DeliveryFailed(f"delivery {delivery_id}: {status or error}")
+    return "failed"
+
+
+def _post(url: str, secret: str, body: bytes, event: str) -> tuple[int | None, str | None]:
+    timestamp = int(time.time())
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "askes-webhooks",
+        SIGNATURE_HEADER: sign(secret, timestamp, body), "Askes-Event": event,
+    })  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, None
+    except urllib.error.HTTPError as refused:
+        return refused.code, None
+    except (urllib.error.URLError, OSError) as error:
+        return None, type(error).__name__[:200]
+
+
+def url_problem(url: str, allow_private: bool) -> str | None:
+    """Why a subscriber URL is refused: not http(s), or (unless allowed) an address inside
+    the platform's own network, which would let a subscriber probe it (SSRF)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the url must be http:// or https:// with a host"
+    if allow_private:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except OSError:
+        return f"the host {parts.hostname} does not resolve"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            return f"the host {parts.hostname} is on a private network"
+    return None
+
+
+def claim_providers(claim_id: int) -> tuple[int, ...]:
+    """The claim's billing provider and that provider's organization: whose subscriptions hear."""
+    from backend.claims.models import StagedClaim
+    from backend.providers.models import Provider
+
+    row = Session.execute(
+        select(Provider.id, Provider.organization_id)
+        .join(StagedClaim, StagedClaim.billing_provider_id == Provider.id)
+        .where(StagedClaim.id == claim_id)
+    ).first()
+    return tuple(i for i in (row or ()) if i is not None)
+
+
+def emit_claim_received(claim_id: int, channel: str) -> None:
+    """claim.received (ids and the channel only). Never raises."""
+    try:
+        data = {"claim_id": claim_id, "channel": channel}
+        emit("claim.received", data, claim_providers(claim_id))
+    except Exception as error:  # noqa: BLE001 - never fail the claim's own work
+        log.error("claim event not recorded: %s", type(error).__name__)
+
+
+def emit_claim_decision(claim_id: int) -> None:
+    """claim.adjudicated, or claim.pended, for a claim just adjudicated. Never raises."""
+    from backend.claims.models import AdjudicatedClaim
+
+    try:
+        decision = Session.scalar(
+            select(AdjudicatedClaim.decision).where(AdjudicatedClaim.id == claim_id)
+        )
+        if decision is not None:
+            event = "claim.pended" if decision == "pended" else "claim.adjudicated"
+            emit(event, {"claim_id": claim_id, "decision": decision}, claim_providers(claim_id))
+    except Exception as error:  # noqa: BLE001 - never fail the claim's own work
+        log.error("claim event not recorded: %s", type(error).__name__)
