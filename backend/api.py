@@ -16,12 +16,20 @@ class AskesApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
+class DecimalString(fields.Decimal):
+    """An exact decimal sent as a string ("1.500"), never a float; documented as such."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+
 def create_api(app: Flask) -> Api:
     """One Api per app (flask-smorest keeps its spec on the instance), plus Swagger UI's files."""
     api = AskesApi(
         app, spec_kwargs={"info": {"description": "Claims intake, adjudication, review."}}
     )
     app.extensions["smorest_api"] = api
+    api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "askes_<prefix>_<secret>"}
     )

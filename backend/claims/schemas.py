@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from backend.api import ROW_ID
+from backend.api import ROW_ID, DecimalString
 from backend.claims.models import CHANNELS, CLAIM_TYPES, DECISIONS, STAGING_STATUSES
 
 
@@ -46,7 +46,7 @@ class StagedLineSchema(Schema):
     revenue_code = fields.String(allow_none=True)
     service_from = fields.Date(allow_none=True)
     service_to = fields.Date(allow_none=True)
-    units = fields.Decimal(as_string=True)
+    units = DecimalString()
     unit_basis = fields.String()
     charge_cents = fields.Integer()
     place_of_service = fields.String(allow_none=True)
@@ -76,13 +76,13 @@ class AmountsSchema(Schema):
 class AdjudicatedLineSchema(AmountsSchema):
     line_number = fields.Integer()
     decision = fields.String()
-    work_rvu = fields.Decimal(as_string=True, allow_none=True)
-    pe_rvu = fields.Decimal(as_string=True, allow_none=True)
-    mp_rvu = fields.Decimal(as_string=True, allow_none=True)
-    work_gpci = fields.Decimal(as_string=True, allow_none=True)
-    pe_gpci = fields.Decimal(as_string=True, allow_none=True)
-    mp_gpci = fields.Decimal(as_string=True, allow_none=True)
-    conversion_factor = fields.Decimal(as_string=True, allow_none=True)
+    work_rvu = DecimalString(allow_none=True)
+    pe_rvu = DecimalString(allow_none=True)
+    mp_rvu = DecimalString(allow_none=True)
+    work_gpci = DecimalString(allow_none=True)
+    pe_gpci = DecimalString(allow_none=True)
+    mp_gpci = DecimalString(allow_none=True)
+    conversion_factor = DecimalString(allow_none=True)
     adjustments = fields.List(fields.Nested(AdjustmentSchema))
     rarc_codes = fields.List(fields.String())
     pricing_trace = fields.Dict()

@@ -10,7 +10,7 @@ from flask import abort, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest import abort as api_abort
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import select
 
 from backend.api import CENTS
@@ -101,6 +101,12 @@ class ClaimBody(Schema):
     discharge_status = Code(allow_none=True, validate=validate.Length(max=2))
     statement_from = fields.Date(allow_none=True)
     statement_to = fields.Date(allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def unique_line_numbers(self, data, **_kwargs) -> None:
+        numbers = [line.line_number for line in data["lines"]]
+        if len(set(numbers)) != len(numbers):
+            raise ValidationError({"lines": ["each line needs a line_number of its own"]})
 
     @post_load
     def make(self, data, **_kwargs) -> Claim:

@@ -170,6 +170,7 @@ class Remittances(MethodView):
             statement = statement.where(EdiDocument.payee_provider_id.in_(scope.provider_ids))
         return paginate(statement.order_by(EdiDocument.id.desc()), page, page_size)
 
+    @idempotent
     @blp.response(201, RemittanceListSchema)
     @audited("create", "edi_835")
     @permission_required(PAYMENTS_RUN)

@@ -11,6 +11,7 @@ from backend.audit.service import audited
 from backend.auth.permissions import PAYMENTS_RUN
 from backend.auth.principal import current_principal, permission_required
 from backend.db import Session
+from backend.idempotency.keys import idempotent
 from backend.payments.models import PaymentCycle
 from backend.payments.schemas import (
     PaymentCycleDetailSchema,
@@ -34,6 +35,7 @@ class PaymentCycles(MethodView):
         """List payment cycles with their totals, newest first"""
         return paginate(select(PaymentCycle).order_by(PaymentCycle.id.desc()), page, page_size)
 
+    @idempotent
     @blp.response(201, PaymentCycleDetailSchema)
     @audited("create", "payment_cycle")
     @permission_required(PAYMENTS_RUN)

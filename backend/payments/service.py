@@ -20,6 +20,7 @@ from backend.edi.models import EdiDocument
 from backend.edi.remittances import REMITTED, payments_for_claims, write_remittance
 from backend.payments.models import Payment, PaymentCycle, RemittedClaim
 from backend.providers.models import Provider
+from backend.webhooks.service import emit
 from edi.remittance import Payment as RemittancePayment
 from edi.remittance import ProviderAdjustment
 
@@ -145,6 +146,8 @@ def _pay(session: Session, cycle: PaymentCycle, payee_id: int) -> None:
     )
     session.add(payment)
     session.flush()
+    issued = {"payment_cycle_id": cycle.id, "payment_id": payment.id, "remittance_id": document.id}
+    emit("remittance.issued", issued, [payee_id])  # delivered once the cycle commits
     session.execute(
         update(RemittedClaim)
         .where(RemittedClaim.payment_cycle_id == cycle.id)

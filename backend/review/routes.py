@@ -11,6 +11,7 @@ from backend.auth.permissions import CLAIMS_REVIEW
 from backend.auth.principal import current_principal, permission_required
 from backend.claims.models import AdjudicatedClaim
 from backend.db import Session
+from backend.idempotency.keys import idempotent
 from backend.review import assignments, service
 from backend.review.queue import queue_items, queue_statement
 from backend.review.schemas import (
@@ -23,6 +24,7 @@ from backend.review.schemas import (
     QueueItemSchema,
     QueueQuerySchema,
 )
+from backend.webhooks.service import claim_providers, emit
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/review", description="Review queue")
 decisions_blp = Blueprint(
@@ -71,6 +73,7 @@ class Assignment(MethodView):
 
 @decisions_blp.route("/<int:claim_id>/decision")
 class Decision(MethodView):
+    @idempotent
     @decisions_blp.response(200, DecisionSchema)
     @decisions_blp.alt_response(202, schema=DecisionSchema, description="awaits a second reviewer")
     @audited("decide", "claim", "claim_id")
@@ -82,12 +85,14 @@ class Decision(MethodView):
         threshold = current_app.config["ASKES"].review_second_approval_cents
         decision, status = _call(service.decide, claim_id, principal.user.id, request, threshold)
         _audit_decision(decision)
+        _emit_decided(decision)
         Session.commit()
         return decision, status
 
 
 @decisions_blp.route("/<int:claim_id>/decision/approval")
 class Approval(MethodView):
+    @idempotent
     @decisions_blp.response(200, DecisionSchema)
     @audited("approve_decision", "claim", "claim_id")
     @permission_required(CLAIMS_REVIEW)
@@ -100,12 +105,14 @@ class Approval(MethodView):
             request["note"],
         )  # fmt: skip
         _audit_decision(decision)
+        _emit_decided(decision)
         Session.commit()
         return decision
 
 
 @blp.route("/decisions")
 class BulkDecisions(MethodView):
+    @idempotent
     @blp.response(200, BulkResponseSchema)
     @audited("decide_bulk", "claim")
     @permission_required(CLAIMS_REVIEW)
@@ -138,6 +145,7 @@ def _decide_one(scope, claim_id, reviewer_id, request, threshold) -> dict:
             Session.connection(), claim_id, reviewer_id, request, threshold
         )
         _audit_decision(decision)
+        _emit_decided(decision)
         savepoint.commit()
         return {"claim_id": claim_id, "status": status, "decision": decision, "error": None}
     except service.ReviewError as refused:
@@ -195,3 +203,12 @@ def _audit_decision(decision: dict) -> None:
         },
         connection=Session.connection(),
     )
+
+
+def _emit_decided(decision: dict) -> None:
+    """claim.decided for a decision that took effect (not one awaiting a second reviewer),
+    recorded in the decision's transaction and delivered after its commit."""
+    if decision["status"] == "final":
+        data = {"claim_id": decision["claim_id"], "decision": decision["outcome"],
+                "decision_id": decision["id"]}  # fmt: skip
+        emit("claim.decided", data, claim_providers(decision["claim_id"]))

@@ -144,6 +144,15 @@ def test_claim_numbers_beyond_their_column_are_422(world, as_user, change):
     assert response.status_code == 422, response.json
 
 
+def test_two_lines_with_one_line_number_are_422_not_a_unique_violation(world, as_user):
+    line = {"line_number": 1, "charge_cents": 100, "units": "1", "procedure_code": "99213",
+            "diagnosis_pointers": [1]}  # fmt: skip
+    body = claim_body(world, lines=[line, dict(line)], total_charge_cents=200)
+    response = as_user("provider_a").post("/api/v1/claims", json=body)
+    assert response.status_code == 422, response.json
+    assert "line_number of its own" in json.dumps(response.json)
+
+
 def test_a_user_for_an_unknown_provider_is_422(as_user, world):
     body = {"username": "clerk9", "password": "long enough pw", "role_name": "provider",
             "provider_id": 987_654_321}  # fmt: skip

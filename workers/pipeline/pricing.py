@@ -103,6 +103,8 @@ def price(
 
 
 def _rvu_prices(chunk, reference, fee_row, service_from, place_of_service) -> Pricing:
+    if len(reference.work_rvu) == 0:  # no fee schedule loaded: no line is priced by RVUs
+        return _unpriced(len(fee_row))
     lines = chunk.lines
     row = np.maximum(fee_row, 0)
     facility = reference.pos_facility[np.clip(place_of_service, 0, 99)] & (place_of_service >= 0)
@@ -127,6 +129,14 @@ def _rvu_prices(chunk, reference, fee_row, service_from, place_of_service) -> Pr
         np.where(priced, denominator, 1),
         zero,
     )
+
+
+def _unpriced(count: int) -> Pricing:
+    zero = np.zeros(count, np.int64)
+    return Pricing(
+        np.full(count, NOT_PRICED, np.int8), zero, np.zeros(count, bool),
+        *(zero.copy() for _ in range(8)), np.ones(count, np.int64), zero.copy(),
+    )  # fmt: skip
 
 
 def _fee(rvu_dollars: np.ndarray, units_milli: np.ndarray, numerator, denominator) -> np.ndarray:
