@@ -96,5 +96,6 @@ def downgrade() -> None:
     op.drop_column("generation_run", "generator_version", schema="ground_truth")
     for column in ("risk_shadow_version", "risk_shadow_score", "risk_arm"):
         op.drop_column("claim", column, schema="production")
-    for table in ("claim_risk_reason", "risk_member_history", "risk_provider_history", "risk_model"):
+    tables = ("claim_risk_reason", "risk_member_history", "risk_provider_history", "risk_model")
+    for table in tables:
         op.drop_table(table, schema="production")
