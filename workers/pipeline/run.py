@@ -12,6 +12,7 @@ from workers.pipeline import adjudication, cost_share, duplicates, eligibility, 
 from workers.pipeline.arrays import NO_DATE, NO_POS, ChunkInput, Reference
 from workers.pipeline.categories import service_categories
 from workers.pipeline.lookup import claim_starts, per_claim
+from workers.pipeline.risk_features import RiskHistory
 from workers.pipeline.validation import Findings, LineFacts, validate
 
 STAGES = (
@@ -125,17 +126,7 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
             chunk, covered, allowed, category, rank, facts.service_from, shared
         )
     with _timed(seconds, "risk"):
-        features = risk.RiskFeatures(
-            owner,
-            len(rejected),
-            lines.procedure_code,
-            lines.units_milli,
-            lines.charge,
-            priced.fee,
-            priced.method == pricing.RVU,
-            chunk.claims.billing_provider_id,
-            chunk.claims.member_id,
-        )
+        features = risk_features_of(chunk, facts, priced)
         scores = risk.score_claims(scorer or risk.default_scorer(), features, adjudicated)
     with _timed(seconds, "adjudication"):
         starts = claim_starts(owner, len(rejected))
@@ -164,6 +155,29 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         span_id,
         out,
         seconds,
+    )
+
+
+def risk_features_of(chunk: ChunkInput, facts: LineFacts, priced) -> risk.RiskFeatures:
+    """What stage 7 may look at: the lines as priced, the claims, the history as of the chunk."""
+    claims, lines = chunk.claims, chunk.lines
+    return risk.RiskFeatures(
+        line_claim=lines.line_claim,
+        claim_count=len(claims.claim_id),
+        procedure_code=lines.procedure_code,
+        units_milli=lines.units_milli,
+        charge=lines.charge,
+        fee=priced.fee,
+        priced_by_rvu=priced.method == pricing.RVU,
+        billing_provider_id=claims.billing_provider_id,
+        member_id=claims.member_id,
+        claim_id=claims.claim_id,
+        modifiers=lines.modifiers,
+        place_of_service=facts.place_of_service,
+        service_day=facts.claim_start,
+        birth_day=claims.birth_day,
+        institutional=claims.institutional,
+        history=chunk.risk_history or RiskHistory.empty(),
     )
 
 
