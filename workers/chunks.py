@@ -23,9 +23,9 @@ from backend.batches.metrics import CLAIMS, STAGE_SECONDS
 from workers.fetch import fetch_chunk
 from workers.pipeline import run_pipeline
 from workers.pipeline.codes import DENIED, PAID, PENDED
-from workers.pipeline.risk import default_scorer
 from workers.pipeline.run import ChunkResult
 from workers.reference_cache import reference_arrays
+from workers.risk_plan import plan_for
 from workers.transfer import (
     ConcurrentChange,
     encode,
@@ -63,7 +63,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     reference = reference_arrays(connection, redis)
     chunk = fetch_chunk(connection, claim_ids, today_days())
     fetched = time.perf_counter()
-    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    result = run_pipeline(chunk, reference, scorer or plan_for(connection))
     payload = encode(result)
     ensure_partitions(connection, service_months(result))
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
@@ -162,8 +162,9 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
     with connection.begin():
         reference = reference_arrays(connection, redis)
         chunk = fetch_chunk(connection, lease.claim_ids, today_days())
+        scorer = scorer or plan_for(connection)
     fetched = time.perf_counter()
-    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
     with connection.begin():
         ensure_partitions(connection, service_months(result))

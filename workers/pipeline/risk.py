@@ -50,6 +50,7 @@ class RiskFeatures:
     member_id: np.ndarray  # int64 per claim (C)
     claim_id: np.ndarray | None = None  # int64 (C), for the A/B split
     modifiers: np.ndarray | None = None  # S2 (L, 4)
+    revenue_code: np.ndarray | None = None  # S4 (L), b"" when absent
     place_of_service: np.ndarray | None = None  # int16 (L)
     service_day: np.ndarray | None = None  # int32 date (C), the claim's first service day
     birth_day: np.ndarray | None = None  # int32 date (C)

@@ -10,6 +10,8 @@ claims, so a provider with a handful of claims looks typical.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,8 @@ FEATURES = (
     "charge_ratio_vs_provider",  # ... minus the provider's mean line log ratio
     "charge_ratio_vs_procedure",  # highest line log ratio minus its procedure's mean in chunk
     "charge_ratio_spread",  # highest minus lowest line log ratio of the claim
+    "charge_vs_code_provider",  # highest line's log charge per unit over its code's chunk mean,
+    # minus the provider's mean of the same over its chunk lines (every line, priced or not)
     "em_level",  # highest level of a levelled code (0..1), 0 when none
     "em_top",  # a levelled code at the top of its family
     "provider_em_top_share",  # provider's share of levelled claims at the top (smoothed)
@@ -41,6 +45,9 @@ FEATURES = (
     "member_claims_log",  # log(1 + the member's earlier claims)
     "member_days_since_last",  # days since the member's last service, /365, capped at 1
 )
+# A model records the hash of the feature names it was trained on; a worker refuses a model
+# whose hash differs from this one.
+FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
 PRIOR_CLAIMS = 20.0
 OFFICE, EMERGENCY = 11, 23
 
@@ -231,12 +238,29 @@ def _charge_columns(f, ratio, starts, provider) -> dict:
     counts = np.bincount(which, weights=has.astype(float), minlength=len(codes))
     procedure_mean = (sums / np.maximum(counts, 1))[which]
     over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
+    code = np.where(f.procedure_code != b"", f.procedure_code, f.revenue_code.astype("S5"))
     return {
+        "charge_vs_code_provider": _charge_vs_code(f, code, starts),
         "charge_ratio_log_max": np.nan_to_num(high),
         "charge_ratio_vs_provider": np.nan_to_num(high - provider_mean),
         "charge_ratio_vs_procedure": np.nan_to_num(over_procedure),
         "charge_ratio_spread": np.nan_to_num(high - low),
     }
+
+
+def _charge_vs_code(f, code: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    charged = f.charge > 0
+    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
+    _, which = np.unique(code, return_inverse=True)
+    sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
+    counts = np.bincount(which, weights=charged.astype(float))
+    deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
+    provider = f.billing_provider_id[f.line_claim]
+    ids, mine = np.unique(provider, return_inverse=True)
+    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation), minlength=len(ids))
+    provider_count = np.bincount(mine, weights=charged.astype(float), minlength=len(ids))
+    typical = (provider_sum / np.maximum(provider_count, 1))[mine]
+    return np.nan_to_num(per_claim(np.fmax, deviation - typical, starts, np.nan))
 
 
 def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:

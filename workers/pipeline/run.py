@@ -173,6 +173,7 @@ def risk_features_of(chunk: ChunkInput, facts: LineFacts, priced) -> risk.RiskFe
         member_id=claims.member_id,
         claim_id=claims.claim_id,
         modifiers=lines.modifiers,
+        revenue_code=lines.revenue_code,
         place_of_service=facts.place_of_service,
         service_day=facts.claim_start,
         birth_day=claims.birth_day,

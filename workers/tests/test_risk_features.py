@@ -42,7 +42,9 @@ def random_chunk(seed: int, claims: int = 300) -> tuple[RiskFeatures, RiskHistor
     features = RiskFeatures(
         line_claim=line_claim,
         claim_count=claims,
-        procedure_code=CODES[rng.integers(0, len(CODES), lines)],
+        procedure_code=np.where(
+            rng.random(lines) < 0.1, b"", CODES[rng.integers(0, len(CODES), lines)]
+        ),
         units_milli=rng.integers(1, 4, lines) * 1000,
         charge=(fee * rng.uniform(1.2, 12.0, lines)).astype(np.int64),
         fee=np.where(priced, fee, 0),
@@ -51,6 +53,7 @@ def random_chunk(seed: int, claims: int = 300) -> tuple[RiskFeatures, RiskHistor
         member_id=rng.integers(0, 80, claims),
         claim_id=np.arange(1, claims + 1),
         modifiers=modifiers,
+        revenue_code=np.where(rng.random(lines) < 0.3, b"0450", b"").astype("S4"),
         place_of_service=rng.choice(np.array([11, 23, 22, -1], np.int16), lines),
         service_day=rng.integers(20_000, 20_300, claims).astype(np.int32),
         birth_day=np.where(rng.random(claims) < 0.05, NO_DATE, rng.integers(0, 19_000, claims)),
@@ -130,13 +133,40 @@ def reference_features(f: RiskFeatures, history: RiskHistory, scored: np.ndarray
     peer_pairs = everyone["pairs"] / max(everyone["claims"], 1)
     by_code: dict = {}
     for line in range(len(f.line_claim)):
-        by_code.setdefault(f.procedure_code[line], []).append(ratio(line))
+        by_code.setdefault(f.procedure_code[line], []).append(ratio(line))  # b"" is a code too
     code_mean = {
         code: sum(r for r in rs if r is not None) / max(sum(r is not None for r in rs), 1)
         for code, rs in by_code.items()
     }
+
+    def code_of(line):
+        return f.procedure_code[line] or f.revenue_code[line]
+
+    def per_unit(line):
+        return math.log(f.charge[line] / f.units_milli[line]) if f.charge[line] > 0 else None
+
+    by_billing_code: dict = {}
+    for line in range(len(f.line_claim)):
+        if (value := per_unit(line)) is not None:
+            by_billing_code.setdefault(code_of(line), []).append(value)
+
+    def deviation(line):
+        value = per_unit(line)
+        if value is None:
+            return None
+        values = by_billing_code[code_of(line)]
+        return value - sum(values) / len(values)
+
+    provider_deviation: dict = {}
+    for line in range(len(f.line_claim)):
+        if (value := deviation(line)) is not None:
+            provider = f.billing_provider_id[f.line_claim[line]]
+            provider_deviation.setdefault(provider, []).append(value)
     rows = []
     for c in range(f.claim_count):
+        mine_dev = provider_deviation.get(f.billing_provider_id[c], [])
+        typical = sum(mine_dev) / max(len(mine_dev), 1)
+        devs = [d - typical for line in claims[c] if (d := deviation(line)) is not None]
         mine = providers[f.billing_provider_id[c]]
         ratios = [r for r in map(ratio, claims[c]) if r is not None]
         high = max(ratios) if ratios else None
@@ -151,6 +181,7 @@ def reference_features(f: RiskFeatures, history: RiskHistory, scored: np.ndarray
         over_code = [r - code_mean[f.procedure_code[line]] for line in claims[c]
                      if (r := ratio(line)) is not None]  # fmt: skip
         rows.append({
+            "charge_vs_code_provider": max(devs) if devs else 0.0,
             "charge_ratio_log_max": high or 0.0,
             "charge_ratio_vs_provider": (high - mine["log"] / max(mine["priced"], 1))
             if high is not None else 0.0,
