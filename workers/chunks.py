@@ -25,6 +25,7 @@ from workers.pipeline import run_pipeline
 from workers.pipeline.codes import DENIED, PAID, PENDED
 from workers.pipeline.run import ChunkResult
 from workers.reference_cache import reference_arrays
+from workers.risk_metrics import record_risk_metrics
 from workers.risk_plan import plan_for
 from workers.transfer import (
     ConcurrentChange,
@@ -69,6 +70,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
     record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
+    record_risk_metrics(redis, result)
     return result
 
 
@@ -192,6 +194,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         )
     result.stage_seconds = seconds
     record_metrics(redis, seconds, figures)
+    record_risk_metrics(redis, result)
     return result
 
 

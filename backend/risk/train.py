@@ -70,6 +70,7 @@ def fit(populations: list[Population], spec: TrainingSpec):
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()  # same seeds, same weights on one build
     matrix = np.concatenate([p.matrix for p in populations])
     positive = np.concatenate([p.positive for p in populations]).astype(np.float32)
     preprocessing = preprocessing_of(matrix)

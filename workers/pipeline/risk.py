@@ -70,6 +70,7 @@ class RiskScores:
     arm: np.ndarray | None = None  # S1 per claim: b"A" champion, b"B" challenger, b"" none
     shadow_score: np.ndarray | None = None  # float64, NaN where not scored
     shadow_version: str | None = None
+    shadow_threshold: float = REVIEW_THRESHOLD
     reasons: dict = field(default_factory=dict)  # claim index -> list of reason dicts
     history: HistoryUpdate | None = None
     drift: dict = field(default_factory=dict)  # "model:feature" -> PSI of this chunk
@@ -176,6 +177,7 @@ def _shadow(plan: ScoringPlan, features, matrix, scored, result: RiskScores) -> 
     """The shadow model scores every claim; in the B arm its score decides."""
     shadow, failed, _ = _score_with(plan.shadow, features, matrix)
     result.shadow_score, result.shadow_version = shadow, _name(plan.shadow)
+    result.shadow_threshold = getattr(plan.shadow, "threshold", REVIEW_THRESHOLD)
     if failed or plan.ab_share <= 0 or features.claim_id is None:
         return
     challenger = arm_of(features.claim_id, plan.ab_share) & scored
