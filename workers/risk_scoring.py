@@ -104,7 +104,7 @@ class LiteRTScorer:
                     "score_drop": round(float(drop[r, f]), 4),
                 }
                 for f in top[r]
-                if drop[r, f] > 0
+                if round(float(drop[r, f]), 4) > 0
             ]
             for r in range(count)
         ]

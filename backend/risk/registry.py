@@ -83,8 +83,8 @@ def active(connection) -> list[dict]:
 
 
 def load(connection, model_id: int) -> dict:
-    row = connection.execute(select(RiskModel).where(RiskModel.id == model_id)).scalars().one()
-    return {c.name: getattr(row, c.name) for c in RiskModel.__table__.columns}
+    table = RiskModel.__table__
+    return dict(connection.execute(select(table).where(table.c.id == model_id)).mappings().one())
 
 
 def shipped_models() -> list[tuple[dict, bytes]]:
