@@ -8,6 +8,7 @@ from datetime import date
 
 import click
 
+from backend.benchmarks import bench, emit, record_benchmark
 from backend.cli import Context, pass_context
 
 DEFAULT_TRAIN_SEEDS = (101, 102, 103, 104)
@@ -118,6 +119,42 @@ def _set_status(context: Context, version: str, status: str) -> None:
         except registry.RegistryError as error:
             raise click.ClickException(str(error)) from error
     click.echo(f"{version}: {status}")
+
+
+@bench.command("risk-scoring")
+@click.option("--claims", default=100_000, show_default=True)
+@click.option("--seed", default=901, show_default=True)
+@click.option("--model", "version", help="default: the champion")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--record", is_flag=True, help="write the figures to docs/benchmarks.md")
+@pass_context
+def bench_risk_scoring(context: Context, claims, seed, version, as_json, record) -> None:
+    """What the trained model adds to a batch: stage 7 with the features (over the batch's
+    chunks), the int8 scoring of every claim, and the rule set on the same claims."""
+    from backend.risk.dataset import collect_all
+    from backend.risk.service import scorer_of
+
+    with context.engine.connect() as connection:
+        row, scorer = scorer_of(connection, version)
+    population = collect_all(context.engine, _redis(context), [seed], claims)[0]
+    scorer.score_matrix(population.matrix[:10])  # the interpreter loaded, as in a warm worker
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        scorer.score_matrix(population.matrix)
+        timings.append(time.perf_counter() - started)
+    figures = {
+        "model": row["version"], "claims_scored": int(len(population.matrix)),
+        "risk_stage_with_features_s": round(population.risk_stage_seconds, 4),
+        "int8_scoring_ms_median_of_5": round(1000 * sorted(timings)[2], 1),
+        "int8_scoring_ms_min": round(1000 * min(timings), 1),
+    }  # fmt: skip
+    emit(figures, as_json)
+    if record:
+        with context.engine.connect() as connection:
+            record_benchmark("Risk model scoring", figures,
+                             f"askes bench risk-scoring --claims {claims} --seed {seed}",
+                             connection)  # fmt: skip
 
 
 def _emit(result: dict, as_json: bool) -> None:

@@ -36,6 +36,7 @@ class Population:
     pattern: np.ndarray  # U20 label ("" when clean)
     rules_score: np.ndarray  # float64, the rule set's score
     generator_version: int
+    risk_stage_seconds: float = 0.0  # stage 7 with the features, summed over the chunks
 
     @property
     def positive(self) -> np.ndarray:
@@ -71,10 +72,11 @@ def collect(connection, redis, seed: int, claims: int) -> Population:
     source = f"synthetic-run-{run.run_id}"
     chunks = max(1, -(-run.claims // CLAIMS_PER_CHUNK))
     parts = connection.execute(text(CHUNKS_OF_RUN), {"chunks": chunks, "source": source})
-    ids, rows, rules = [], [], []
+    ids, rows, rules, seconds = [], [], [], 0.0
     for (claim_ids,) in parts.all():
         chunk = fetch_chunk(connection, claim_ids, today_days())
         result = run_pipeline(chunk, reference, _Capture())
+        seconds += result.stage_seconds["risk"]
         features = risk_features_of(result.chunk, result.facts, result.pricing)
         keep = ~result.rejected & (result.claims.decision != DENIED)
         ids.append(chunk.claims.claim_id[keep])
@@ -84,9 +86,8 @@ def collect(connection, redis, seed: int, claims: int) -> Population:
     claim_id = np.concatenate(ids)
     labels = dict(connection.execute(text(LABELS), {"run": run.run_id}).all())
     pattern = np.array([labels.get(int(i), "") for i in claim_id], dtype="U20")
-    return Population(
-        seed, claim_id, np.concatenate(rows), pattern, np.concatenate(rules), GENERATOR_VERSION
-    )
+    return Population(seed, claim_id, np.concatenate(rows), pattern, np.concatenate(rules),
+                      GENERATOR_VERSION, seconds)  # fmt: skip
 
 
 def collect_all(engine, redis, seeds, claims: int) -> list[Population]:
