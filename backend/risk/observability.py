@@ -20,7 +20,9 @@ class RiskCollector:
             labels=["model", "feature"],
         )
         pend = GaugeMetricFamily(
-            "askes_risk_pend_rate", "Share of the last chunk's scored claims pended", ["model"]
+            "askes_risk_pend_rate",
+            "Share of the last chunk's scored claims pended",
+            labels=["model"],
         )
         above = GaugeMetricFamily(
             "askes_risk_share_above_threshold",
