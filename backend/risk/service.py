@@ -88,7 +88,13 @@ def evaluate_model(engine, redis, seeds, claims: int, version: str | None) -> di
         raise ValueError(f"model {row['version']} was trained on seed(s) {sorted(seen)}")
     populations = collect_all(engine, redis, seeds, claims)
     scores = [scorer.score_matrix(p.matrix) for p in populations]
-    result = evaluate.compare(populations, scores)
+    weights = row["preprocessing"].get("float_weights")
+    floating = None
+    if weights:  # models trained since the float weights were recorded
+        weights = [(np.asarray(k), np.asarray(b)) for k, b in weights]
+        floating = [float_forward(weights, standardize(p.matrix, row["preprocessing"]))
+                    for p in populations]  # fmt: skip
+    result = evaluate.compare(populations, scores, floating)
     return {"model": row["version"], "rules": "rules-1", "claims_per_seed": claims, **result}
 
 

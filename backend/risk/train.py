@@ -127,6 +127,8 @@ def train(train: list[Population], spec: TrainingSpec, version: str) -> TrainedM
     artifact = quantize(model, standardized, spec.seed)
     weights = [(layer.get_weights()[0].astype(np.float64), layer.get_weights()[1])
                for layer in model.layers if layer.get_weights()]  # fmt: skip
+    # The float model travels with the int8 one: `askes model evaluate` compares them.
+    preprocessing["float_weights"] = [[k.tolist(), b.tolist()] for k, b in weights]
     score = float_forward(weights, standardized)
     values = np.column_stack([matrix.astype(np.float64), score])
     edges = metrics.decile_edges(values)

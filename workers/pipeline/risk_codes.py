@@ -25,6 +25,16 @@ BUNDLED_PAIRS = (
 )  # fmt: skip
 
 
+def code_key(codes: np.ndarray) -> np.ndarray:
+    """uint64 key of fixed-width byte codes (up to 8 bytes), in the same order as the codes:
+    sorting and searching integers is several times faster than byte strings."""
+    codes = np.ascontiguousarray(codes)
+    width = codes.dtype.itemsize
+    padded = np.zeros((len(codes), 8), np.uint8)
+    padded[:, :width] = codes.view(np.uint8).reshape(len(codes), width)
+    return padded.view(">u8").reshape(-1).astype(np.uint64)
+
+
 def _levels():
     codes, levels = [], []
     for family in LEVEL_FAMILIES:
@@ -35,5 +45,7 @@ def _levels():
 
 
 LEVEL_CODES, LEVEL_OF_CODE = _levels()  # sorted codes, level in [0, 1] (1 = top)
+LEVEL_KEYS = code_key(LEVEL_CODES)
 PAIR_CODES = np.unique(np.array(BUNDLED_PAIRS, "S5"))  # sorted codes of any pair
+PAIR_KEYS = code_key(PAIR_CODES)
 PAIR_INDEX = np.searchsorted(PAIR_CODES, np.array(BUNDLED_PAIRS, "S5"))  # (pairs, 2)

@@ -18,7 +18,7 @@ import numpy as np
 
 from workers.pipeline.arrays import NO_DATE
 from workers.pipeline.lookup import claim_starts, find_code, per_claim
-from workers.pipeline.risk_codes import LEVEL_CODES, LEVEL_OF_CODE, PAIR_CODES, PAIR_INDEX
+from workers.pipeline.risk_codes import LEVEL_KEYS, LEVEL_OF_CODE, PAIR_INDEX, PAIR_KEYS, code_key
 
 FEATURES = (
     "charge_ratio_log_max",  # highest line log(charge / fee schedule amount)
@@ -108,12 +108,12 @@ def line_log_ratio(charge, fee, priced) -> np.ndarray:
     return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
 
 
-def claim_facts(f, ratio: np.ndarray, starts: np.ndarray) -> ClaimFacts:
-    """`f` is a risk.RiskFeatures."""
+def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, key: np.ndarray) -> ClaimFacts:
+    """`f` is a risk.RiskFeatures, `key` its procedure codes' code_key."""
     has_ratio = ~np.isnan(ratio)
     priced = per_claim(np.add, has_ratio.astype(np.int64), starts, 0)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    level = _line_level(f.procedure_code)
+    level = _line_level(key)
     highest = per_claim(np.maximum, level, starts, -1.0)
     return ClaimFacts(
         f.billing_provider_id,
@@ -122,20 +122,20 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray) -> ClaimFacts:
         highest,
         highest >= 0,
         highest >= 1.0,
-        _paired(f, starts),
+        _paired(f, key),
     )
 
 
-def _line_level(codes: np.ndarray) -> np.ndarray:
-    found = find_code(LEVEL_CODES, codes)
+def _line_level(key: np.ndarray) -> np.ndarray:
+    found = find_code(LEVEL_KEYS, key)
     return np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
 
 
-def _paired(f, starts: np.ndarray) -> np.ndarray:
+def _paired(f, key: np.ndarray) -> np.ndarray:
     """Claims billing both codes of any bundled pair."""
-    found = find_code(PAIR_CODES, f.procedure_code)
+    found = find_code(PAIR_KEYS, key)
     rows = found >= 0
-    has = np.zeros((f.claim_count, len(PAIR_CODES)), bool)
+    has = np.zeros((f.claim_count, len(PAIR_KEYS)), bool)
     has[f.line_claim[rows], found[rows]] = True
     return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
 
@@ -175,24 +175,28 @@ class ChunkFacts:
     ratio: np.ndarray
     facts: ClaimFacts
     update: HistoryUpdate
+    code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
+    code_lines: np.ndarray  # int64: lines of each of those codes
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
     starts = claim_starts(f.line_claim, f.claim_count)
     ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
-    facts = claim_facts(f, ratio, starts)
-    return ChunkFacts(starts, ratio, facts, history_update(f, facts, scored, f.service_day))
+    key = code_key(f.procedure_code)
+    facts = claim_facts(f, ratio, starts, key)
+    _, code, code_lines = np.unique(key, return_inverse=True, return_counts=True)
+    update = history_update(f, facts, scored, f.service_day)
+    return ChunkFacts(starts, ratio, facts, update, code.reshape(-1), code_lines)
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     """float32 matrix C x len(FEATURES) of the chunk's claims."""
-    starts, ratio = prepared.starts, prepared.ratio
     provider = _provider_totals(history, prepared.update, prepared.facts.provider)
     columns = {
-        **_charge_columns(f, ratio, starts, provider),
+        **_charge_columns(f, prepared, provider),
         **_habit_columns(prepared.facts, provider),
-        **_claim_columns(f, starts),
+        **_claim_columns(f, prepared),
         **_member_columns(f, history, provider),
     }
     matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
@@ -228,17 +232,18 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], 0).astype(np.float64)
 
 
-def _charge_columns(f, ratio, starts, provider) -> dict:
+def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
+    ratio, starts, which = prepared.ratio, prepared.starts, prepared.code
     has = ~np.isnan(ratio)
     high = per_claim(np.fmax, ratio, starts, np.nan)
     low = per_claim(np.fmin, ratio, starts, np.nan)
     provider_mean = provider["log_ratio"] / np.maximum(provider["priced"], 1)
-    codes, which = np.unique(f.procedure_code, return_inverse=True)
-    sums = np.bincount(which, weights=np.where(has, ratio, 0.0), minlength=len(codes))
-    counts = np.bincount(which, weights=has.astype(float), minlength=len(codes))
+    sums = np.bincount(which, weights=np.where(has, ratio, 0.0))
+    counts = np.bincount(which, weights=has.astype(float))
     procedure_mean = (sums / np.maximum(counts, 1))[which]
     over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
     code = np.where(f.procedure_code != b"", f.procedure_code, f.revenue_code.astype("S5"))
+    code = code_key(code)
     return {
         "charge_vs_code_provider": _charge_vs_code(f, code, starts),
         "charge_ratio_log_max": np.nan_to_num(high),
@@ -279,9 +284,9 @@ def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
     }
 
 
-def _claim_columns(f, starts) -> dict:
-    _, which, counts = np.unique(f.procedure_code, return_inverse=True, return_counts=True)
-    rarity = -np.log(counts[which] / max(len(f.procedure_code), 1))
+def _claim_columns(f, prepared: ChunkFacts) -> dict:
+    starts = prepared.starts
+    rarity = -np.log(prepared.code_lines[prepared.code] / max(len(f.procedure_code), 1))
     lines = np.diff(starts)
     units = per_claim(np.maximum, f.units_milli, starts, 0) / 1000.0
     place = f.place_of_service
