@@ -66,6 +66,17 @@ class LiteRTScorer:
             np.float32
         )
 
+    def quantize(self, matrix: np.ndarray, scale: float, zero: int) -> np.ndarray:
+        """int8 model input: standardize, clip and quantize folded into one multiply-add
+        (three passes over the matrix instead of seven)."""
+        factor = (1.0 / (self.scale * scale)).astype(np.float32)
+        offset = (zero - self.centre * factor).astype(np.float32)
+        low = max(-128.0, zero - self.clip / scale)
+        high = min(127.0, zero + self.clip / scale)
+        values = matrix * factor + offset
+        np.clip(values, low, high, out=values)
+        return np.rint(values, out=values).astype(np.int8)
+
     def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Probability per row (float64), from the int8 model."""
         if not len(matrix):
@@ -77,9 +88,8 @@ class LiteRTScorer:
             interpreter.allocate_tensors()
             source = interpreter.get_input_details()[0]
             target = interpreter.get_output_details()[0]
-            scale, zero = source["quantization"]
-            quantized = np.clip(np.round(self.standardize(matrix) / scale) + zero, -128, 127)
-            interpreter.set_tensor(source["index"], quantized.astype(np.int8))
+            quantized = self.quantize(matrix, *source["quantization"])
+            interpreter.set_tensor(source["index"], quantized)
             interpreter.invoke()
             output = interpreter.get_tensor(target["index"]).reshape(-1).astype(np.float64)
         out_scale, out_zero = target["quantization"]
