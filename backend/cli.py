@@ -238,7 +238,8 @@ from backend.payments.cli import pay  # noqa: E402
 from backend.reference.cli import reference  # noqa: E402
 from backend.reports import bench as _api_bench  # noqa: E402, F401
 from backend.reports.cli import reports  # noqa: E402
+from backend.risk.cli import model  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 
-for command in (reference, generate, process, edi, bench, reports, pay):
+for command in (reference, generate, process, edi, bench, reports, pay, model):
     main.add_command(command)

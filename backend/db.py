@@ -91,5 +91,6 @@ def import_models() -> None:
     from backend.reference import models as _reference  # noqa: F401
     from backend.reports import models as _reports  # noqa: F401
     from backend.review import models as _review  # noqa: F401
+    from backend.risk import models as _risk  # noqa: F401
     from backend.synthetic import models as _synthetic  # noqa: F401
     from backend.webhooks import models as _webhooks  # noqa: F401

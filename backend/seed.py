@@ -22,6 +22,7 @@ def seed_demo(connection: Connection, password: str, redis=None) -> list[str]:
     With `redis`, the run that generates the demo claims also queues the batch that adjudicates
     most of them; the workers run it once the caller's transaction commits."""
     from backend.reference.loaders import load_reference
+    from backend.risk.registry import ensure_shipped_champion
     from backend.synthetic.demo import seed_demo as seed_demo_population
 
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -39,6 +40,7 @@ def seed_demo(connection: Connection, password: str, redis=None) -> list[str]:
     for role_name, binding in bindings.items():
         ensure_demo_user(session, role_name, password, binding)
     session.commit()
+    ensure_shipped_champion(connection)  # before the demo batch: the workers score with it
     if redis is not None and demo.created:
         process_demo_claims(connection, redis, demo.run_id)
     return [f"  {name:<9} password: {password}" for name in bindings]

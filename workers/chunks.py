@@ -24,7 +24,6 @@ from backend.batches.metrics import CLAIMS, STAGE_SECONDS
 from workers.fetch import fetch_chunk
 from workers.pipeline import run_pipeline
 from workers.pipeline.codes import DENIED, PAID, PENDED
-from workers.pipeline.risk import default_scorer
 from workers.pipeline.run import ChunkResult
 from workers.recovery import (
     database_outage,
@@ -34,6 +33,8 @@ from workers.recovery import (
 )
 from workers.reference_cache import reference_arrays
 from workers.reversals import reverse_originals
+from workers.risk_metrics import record_risk_metrics
+from workers.risk_plan import plan_for
 from workers.transfer import (
     ConcurrentChange,
     encode,
@@ -74,12 +75,13 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
     chunk = fetch_chunk(connection, claim_ids, today_days())
     fetched = time.perf_counter()
-    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    result = run_pipeline(chunk, reference, scorer or plan_for(connection))
     payload = encode(result)
     ensure_partitions(connection, service_months(result))
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
     record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
+    record_risk_metrics(redis, result)
     return result
 
 
@@ -215,8 +217,9 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
     with connection.begin():
         reference = reference_arrays(connection, redis)
         chunk = fetch_chunk(connection, lease.claim_ids, today_days())
+        scorer = scorer or plan_for(connection)
     fetched = time.perf_counter()
-    result = run_pipeline(chunk, reference, scorer or default_scorer())
+    result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
     with connection.begin():
         ensure_partitions(connection, service_months(result))
@@ -244,6 +247,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         )
     result.stage_seconds = seconds
     record_metrics(redis, seconds, figures)
+    record_risk_metrics(redis, result)
     return result
 
 

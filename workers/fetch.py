@@ -18,6 +18,7 @@ from workers.binary import array_literal, read_array, read_codes
 from workers.pipeline import arrays as a
 from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
 from workers.reversals import ORIGINAL_ID
+from workers.risk_history import fetch_history
 
 EPOCH = "DATE '1970-01-01'"
 NO_DATE = int(a.NO_DATE)
@@ -273,7 +274,9 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     diagnoses = a.Diagnoses(
         np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
     )
-    return a.ChunkInput(claims, lines, diagnoses, *fetch_context(connection, claims, lines), today)
+    history = fetch_history(connection, claims.billing_provider_id, claims.member_id)
+    context = fetch_context(connection, claims, lines)
+    return a.ChunkInput(claims, lines, diagnoses, *context, today, history)
 
 
 def fetch_context(connection, claims: a.Claims, lines: a.Lines):

@@ -33,6 +33,7 @@ from workers.binary import (
 from workers.pipeline.codes import DECISIONS, RVU
 from workers.pipeline.risk import REVIEW_THRESHOLD
 from workers.pipeline.run import ChunkResult
+from workers.risk_history import write_history, write_reasons
 
 
 class ConcurrentChange(Exception):
@@ -58,7 +59,8 @@ TEMP_TABLES = {
     "service_from date, service_to date, member_id int8, plan_id int8, span_id int8, "
     "billing_provider_id int8, rendering_provider_id int8, out_of_network bool, billed int8, "
     "allowed int8, paid int8, patient int8, deductible int8, coinsurance int8, copay int8, "
-    "contractual int8, noncovered int8, risk_score float8, risk_failed bool",
+    "contractual int8, noncovered int8, risk_score float8, risk_failed bool, risk_version int2, "
+    "risk_arm int2, risk_threshold float8, shadow_score float8",
     "chunk_failure": "claim_id int8, line_number int2, edit int2, detail bytea",
     "chunk_accumulator": "member_id int8, plan_id int8, plan_year int2, out_of_network bool, "
     "existed bool, deductible_before int8, oop_before int8, deductible_after int8, "
@@ -98,7 +100,7 @@ INSERT INTO production.claim (
     adjudicated_at, decision, pend_reason, billed_cents, allowed_cents, paid_cents,
     patient_responsibility_cents, deductible_cents, coinsurance_cents, copay_cents,
     contractual_adjustment_cents, noncovered_cents, risk_score, risk_model_version,
-    risk_scoring_failed)
+    risk_scoring_failed, risk_arm, risk_shadow_score, risk_shadow_version)
 SELECT t.id, t.service_month, s.claim_type, s.channel, s.patient_control_number,
        s.frequency_code, :batch_id, t.member_id, NULLIF(t.plan_id, 0), NULLIF(t.span_id, 0),
        t.billing_provider_id, NULLIF(t.rendering_provider_id, 0),
@@ -106,10 +108,12 @@ SELECT t.id, t.service_month, s.claim_type, s.channel, s.patient_control_number,
        s.place_of_service, s.bill_type, s.diagnosis_codes, s.received_at, now(),
        ({DECISION})[t.decision + 1],
        CASE WHEN t.decision = 2 THEN 'risk score ' || round(t.risk_score::numeric, 3)
-            || ' at or above the review threshold {REVIEW_THRESHOLD}' END,
+            || ' at or above the review threshold ' || round(t.risk_threshold::numeric, 3) END,
        t.billed, t.allowed, t.paid, t.patient, t.deductible, t.coinsurance, t.copay,
-       t.contractual, t.noncovered, CASE WHEN t.risk_failed THEN NULL ELSE t.risk_score END,
-       :model_version, t.risk_failed
+       t.contractual, t.noncovered, NULLIF(t.risk_score, 'NaN'),
+       (CAST(:model_versions AS text[]))[t.risk_version + 1], t.risk_failed,
+       (ARRAY['A', 'B'])[t.risk_arm], NULLIF(t.shadow_score, 'NaN'),
+       CASE WHEN t.shadow_score <> 'NaN' THEN :shadow_version END
 FROM pg_temp.chunk_claim t JOIN marked s ON s.id = t.id
 WHERE t.status = 1
 RETURNING 1)
@@ -219,10 +223,14 @@ def transfer(
     if updated != existed or inserted != new:
         raise ConcurrentChange("accumulators moved since the chunk was read")
     lap("accumulators")
-    params = {"batch_id": batch_id, "model_version": model_version}
+    params = {"batch_id": batch_id}
+    versions = list(result.risk.versions) or [model_version]
+    claim_params = {
+        **params, "model_versions": versions, "shadow_version": result.risk.shadow_version,
+    }  # fmt: skip
     adjudicated, processed = claim_id[~result.rejected], 0
     if len(adjudicated):
-        parameters = {**params, "ids": array_literal(adjudicated)}
+        parameters = {**claim_params, "ids": array_literal(adjudicated)}
         processed, _claims = connection.execute(text(INSERT_CLAIMS), parameters).one()
     if marked + processed != len(claim_id):
         raise ConcurrentChange("some claims are no longer pending")
@@ -235,6 +243,10 @@ def transfer(
         connection.execute(text(INSERT_FAILED), params)
         connection.execute(text(INSERT_REASONS))
     lap("failed_claims")
+    # Last, just before the commit: providers' history rows are shared with other workers.
+    write_reasons(connection, claim_id, result.risk)
+    write_history(connection, result.risk.history)
+    lap("risk_history")
     return seconds
 
 
@@ -270,8 +282,11 @@ def _temp_rows(result: ChunkResult) -> dict:
 def _claim_rows(result: ChunkResult) -> bytes:
     chunk, decided, facts = result.chunk, result.claims, result.facts
     claims = chunk.claims
-    score = np.nan_to_num(result.risk.score, nan=0.0)
-    failed = np.full(len(score), result.risk.failed)
+    risk = result.risk
+    failed = np.full(len(risk.score), risk.failed)
+    arm = np.zeros(len(risk.score), np.int16) if risk.arm is None else (
+        np.where(risk.arm == b"A", 1, np.where(risk.arm == b"B", 2, 0)))  # fmt: skip
+    shadow = risk.shadow_score if risk.shadow_score is not None else np.full(len(arm), np.nan)
     dated = ~result.rejected  # rejected claims may lack dates; their dates are not written
     start, end = np.where(dated, facts.claim_start, 0), np.where(dated, facts.claim_end, 0)
     return copy_rows(
@@ -297,10 +312,20 @@ def _claim_rows(result: ChunkResult) -> bytes:
             (decided.copay, ">i8"),
             (decided.contractual, ">i8"),
             (decided.noncovered, ">i8"),
-            (score, ">f8"),
+            (risk.score, ">f8"),
             (failed, "?"),
+            (risk.claim_version, ">i2"),
+            (arm, ">i2"),
+            (_thresholds(risk), ">f8"),
+            (shadow, ">f8"),
         ]
     )
+
+
+def _thresholds(risk) -> np.ndarray:
+    """Review threshold each claim was held to (the pend reason states it)."""
+    limits = np.array(risk.thresholds or [REVIEW_THRESHOLD] * len(risk.versions), np.float64)
+    return limits[risk.claim_version]
 
 
 def _production_lines(result: ChunkResult) -> bytes:

@@ -220,6 +220,9 @@ class AdjudicatedClaim(AdjudicatedAmounts, Base):
     risk_score: Mapped[float | None] = mapped_column(Float)
     risk_model_version: Mapped[str | None] = mapped_column(String(40))
     risk_scoring_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_arm: Mapped[str | None] = mapped_column(String(1))  # A/B arm (A: champion)
+    risk_shadow_score: Mapped[float | None] = mapped_column(Float)  # a shadow model's, never pends
+    risk_shadow_version: Mapped[str | None] = mapped_column(String(40))
     reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

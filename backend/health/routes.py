@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from backend.batches.metrics import PipelineCollector
 from backend.observability import multiprocess_dir
+from backend.risk.observability import RiskCollector
 from workers.queues import live_workers, queue_depths
 
 blp = Blueprint("health", __name__)
@@ -87,4 +88,5 @@ def metrics():
     queues = CollectorRegistry()
     queues.register(QueueCollector(current_app.extensions["redis"]))
     queues.register(PipelineCollector(current_app.extensions["redis"]))
+    queues.register(RiskCollector(current_app.extensions["redis"]))
     return Response(http + generate_latest(queues), mimetype=CONTENT_TYPE_LATEST)

@@ -23,7 +23,10 @@ from backend.synthetic.run import GenerationSpec, generate
 from backend.synthetic.store import store_or_attach
 
 DEMO_SPEC = GenerationSpec(
-    seed=2026,
+    # Chosen so that the household's own claims show every state (paid, denied, rejected, still
+    # pending) under generator version 2, checked with `make run`; 2026, the seed before, left
+    # the household none denied or rejected (the launcher test caught it).
+    seed=2039,
     claims=5_000,
     members=1_000,
     providers=50,

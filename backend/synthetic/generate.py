@@ -74,7 +74,8 @@ def generate_chunk(ctx: ClaimContext, seed: int, number: int, first_key: int, co
     detail = np.zeros(base, dtype=DETAIL_WIDTH)
     first_line = np.cumsum(counts) - counts
     inject.unbundle(ctx, lines, counts, rule, detail)
-    inject.upcode(ctx, rng, lines, first_line, pattern, detail)
+    inject.unpair(ctx, lines, pattern)
+    inject.upcode(ctx, rng, lines, first_line, pattern, detail, draft["billing"])
     diagnoses = line_draws.draw_diagnoses(ctx, rng, draft, lines)
     inject.make_impossible(ctx, rng, draft, lines, diagnoses, first_line, pattern, detail)
     chunk = _assemble(ctx, rng, draft, lines, diagnoses, pattern, detail, first_key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from backend.synthetic import catalog, rules
+from backend.synthetic import lines as line_draws
 from backend.synthetic.context import ClaimContext
 from backend.synthetic.dates import EPOCH
 from backend.synthetic.patterns import (
@@ -17,8 +18,9 @@ from backend.synthetic.patterns import (
     INVALID,
     UNBUNDLING,
     UPCODING,
+    concentrate,
     dollars,
-    move_to_eligible,
+    habitual_providers,
     say,
 )
 from backend.synthetic.providers import NPI_BLOCK, make_npis
@@ -60,7 +62,8 @@ def plan_unbundling(ctx, rng, draft, pattern) -> tuple[np.ndarray, np.ndarray]:
                 position if rule_of_kind[kind] < 0 or rng.random() < 0.5 else rule_of_kind[kind]
             )
     rule = rule_of_kind[draft["kind"]]
-    move_to_eligible(rng, pattern, UNBUNDLING, (rule >= 0) & ~draft["inpatient"])
+    unbundlers = ctx_habits(ctx)[1][draft["billing"]]
+    concentrate(rng, pattern, UNBUNDLING, (rule >= 0) & ~draft["inpatient"], unbundlers)
     rule = np.where(pattern == UNBUNDLING, rule, -1)
     sizes = np.array([len(c) for _, c, _ in usable] + [0])
     return rule, sizes[rule]
@@ -79,6 +82,23 @@ def unbundle(ctx, lines, counts, rule, detail) -> None:
         )
 
 
+def unpair(ctx, lines, pattern) -> None:
+    """Clean claims never bill a rule's component codes together: where a claim not labelled
+    unbundling drew them all, the later components become the category's usual code (an
+    office visit when that is a component too). In place."""
+    reference, claim = ctx.reference, lines["line_claim"]
+    procedure, count = lines["procedure"], len(pattern)
+    for _, components, _ in unbundling_rules(ctx):
+        has = [np.bincount(claim[procedure == c], minlength=count) > 0 for c in components]
+        paired = np.logical_and.reduce(has) & (pattern != UNBUNDLING)
+        later = np.isin(procedure, components[1:]) & paired[claim]
+        usual = line_draws.fallbacks(ctx)[reference.procedure_category[components[1:]]]
+        office = reference.procedure("99213")
+        swap = np.where(np.isin(usual, components), office, usual)
+        for component, replacement in zip(components[1:], swap, strict=True):
+            procedure[later & (procedure == component)] = replacement
+
+
 def _unbundled(components: np.ndarray, comprehensive: str) -> bytes:
     codes = [c.decode() for c in components]
     if comprehensive in codes:
@@ -87,15 +107,23 @@ def _unbundled(components: np.ndarray, comprehensive: str) -> bytes:
     return f"{' + '.join(codes)} billed separately instead of {comprehensive}".encode()
 
 
-def upcode(ctx, rng, lines, first_line, pattern, detail) -> None:
-    """The first line's E/M or therapy level becomes the top of its family."""
+def ctx_habits(ctx) -> tuple[np.ndarray, np.ndarray]:
+    """(upcoders, unbundlers) of the context's population, bool per provider."""
+    population = ctx.population
+    return habitual_providers(population.spec.seed, len(population.providers.npi))
+
+
+def upcode(ctx, rng, lines, first_line, pattern, detail, billing) -> None:
+    """The first line's E/M or therapy level becomes the top of its family; upcoding is a habit
+    of a few providers (patterns.concentrate)."""
     reference = ctx.reference
     target = np.full(len(reference.procedure_codes), -1)
     for low, high in rules.UPCODE.items():
         if reference.procedure(low) >= 0 and reference.procedure(high) >= 0:
             target[reference.procedure(low)] = reference.procedure(high)
     first_code = lines["procedure"][first_line]
-    move_to_eligible(rng, pattern, UPCODING, (first_code >= 0) & (target[first_code] >= 0))
+    eligible = (first_code >= 0) & (target[first_code] >= 0)
+    concentrate(rng, pattern, UPCODING, eligible, ctx_habits(ctx)[0][billing])
     rows = np.flatnonzero(pattern == UPCODING)
     billed = target[first_code[rows]]
     lines["procedure"][first_line[rows]] = billed

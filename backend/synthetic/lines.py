@@ -68,13 +68,13 @@ def suit_patient(ctx: ClaimContext, procedure, age, sex) -> np.ndarray:
     if not wrong.any():
         return procedure
     procedure = procedure.copy()
-    replacement = _fallbacks(ctx)[reference.procedure_category[procedure[wrong]]]
+    replacement = fallbacks(ctx)[reference.procedure_category[procedure[wrong]]]
     preventive = _preventive_for_age(reference, procedure[wrong], age[wrong])
     procedure[wrong] = np.where(preventive >= 0, preventive, replacement)
     return procedure
 
 
-def _fallbacks(ctx: ClaimContext) -> np.ndarray:
+def fallbacks(ctx: ClaimContext) -> np.ndarray:
     """Per category: its most frequent code without limits (99213 when none)."""
     reference = ctx.reference
     office = reference.procedure("99213")

@@ -29,6 +29,7 @@ class GenerationRun(Base):
     lines: Mapped[int] = mapped_column(BigInteger, default=0)
     rates: Mapped[dict] = mapped_column(JSONB, default=dict)  # pattern -> share of claims
     formats: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    generator_version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

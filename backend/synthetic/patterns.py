@@ -43,6 +43,12 @@ DEFAULT_RATES = {
     "invalid_claim": 0.01,
 }
 MAX_TOTAL_RATE = 0.9
+# Generator version, recorded with each run: 2 made upcoding and unbundling habits of a minority
+# of providers and kept the bundled code pairs out of clean claims (1 drew them per claim).
+GENERATOR_VERSION = 2
+HABIT_STREAM = 2  # SeedSequence spawn key of the providers' habits (0 population, 1 claims)
+HABITUAL_PROVIDER_SHARE = 0.08  # share of providers in the habit of upcoding (or unbundling)
+HABITUAL_CLAIM_SHARE = 0.85  # share of a habit pattern's claims billed by those providers
 
 
 def checked_rates(rates: dict[str, float] | None) -> dict[str, float]:
@@ -76,16 +82,26 @@ def assign(rng, base: int, total: int, rates: dict[str, float]) -> np.ndarray:
     return np.where(drawn == len(PATTERNS), NONE, drawn).astype(np.int8)
 
 
-def move_to_eligible(rng, pattern: np.ndarray, which: int, eligible: np.ndarray) -> None:
-    """Claims carrying `which` that cannot show it swap with clean claims that can; the rest
-    drop it. In place."""
-    unable = np.flatnonzero((pattern == which) & ~eligible)
-    if not unable.size:
-        return
-    able = np.flatnonzero((pattern == NONE) & eligible)
-    taken = rng.choice(able, min(unable.size, able.size), replace=False) if able.size else able
-    pattern[unable] = NONE
-    pattern[taken] = which
+def habitual_providers(population_seed: int, providers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(upcoders, unbundlers): bool per provider, fixed by the population's seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(population_seed, spawn_key=(HABIT_STREAM,)))
+    drawn = rng.random((2, providers))
+    return drawn[0] < HABITUAL_PROVIDER_SHARE, drawn[1] < HABITUAL_PROVIDER_SHARE
+
+
+def concentrate(rng, pattern: np.ndarray, which: int, eligible: np.ndarray, habitual: np.ndarray):
+    """Re-deal the claims carrying `which` among eligible clean claims so that about
+    HABITUAL_CLAIM_SHARE of them are billed by habitual providers (`habitual`, bool per claim),
+    the rest by anyone else. In place; as many claims as before where enough are eligible."""
+    count = int((pattern == which).sum())
+    pattern[pattern == which] = NONE
+    free = (pattern == NONE) & eligible
+    wanted = int(rng.binomial(count, HABITUAL_CLAIM_SHARE)) if count else 0
+    for pool, size in ((free & habitual, wanted), (free & ~habitual, None)):
+        size = count - int((pattern == which).sum()) if size is None else size
+        rows = np.flatnonzero(pool)
+        taken = rng.choice(rows, min(size, rows.size), replace=False) if rows.size else rows
+        pattern[taken] = which
 
 
 def say(*parts) -> np.ndarray:

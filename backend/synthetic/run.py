@@ -23,7 +23,7 @@ from backend.synthetic.context import ClaimContext, prepare
 from backend.synthetic.formats import FILE_FORMATS, OutputTarget, factory_for
 from backend.synthetic.generate import Spotlight, generate_chunk
 from backend.synthetic.models import GenerationRun
-from backend.synthetic.patterns import PATTERNS, checked_rates
+from backend.synthetic.patterns import GENERATOR_VERSION, PATTERNS, checked_rates
 from backend.synthetic.population import Population, PopulationSpec, build_population
 from backend.synthetic.reference import load_reference_arrays
 from backend.synthetic.store import PopulationConflict, store_or_attach
@@ -167,6 +167,7 @@ def _record_run(connection, population: Population, spec: GenerationSpec, rates)
         .values(
             population_key=population.spec.key, population_tag=population.tag, seed=spec.seed,
             claims=0, lines=0, rates=rates, formats=list(spec.formats),
+            generator_version=GENERATOR_VERSION,
         )
         .returning(GenerationRun.id)
     ).scalar_one()  # fmt: skip

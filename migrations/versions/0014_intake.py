@@ -10,7 +10,7 @@ A replacement (frequency 7) or void (8) reverses the adjudicated claim it names:
 row holds the original's amounts negated, once per original (unique), and which 835 carried it.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 03:00:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

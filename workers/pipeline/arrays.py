@@ -156,6 +156,7 @@ class ChunkInput:
     accumulators: Accumulators
     prior_lines: PriorLines
     today: int  # date the chunk is processed (days since 1970): "in the future" is after it
+    risk_history: object = None  # risk_features.RiskHistory as of the chunk; None: empty
 
 
 @dataclass

@@ -12,6 +12,7 @@ from workers.pipeline import adjudication, cost_share, duplicates, eligibility, 
 from workers.pipeline.arrays import NO_DATE, NO_POS, ChunkInput, Reference
 from workers.pipeline.categories import service_categories
 from workers.pipeline.lookup import claim_starts, per_claim
+from workers.pipeline.risk_features import RiskHistory
 from workers.pipeline.validation import Findings, LineFacts, validate
 
 STAGES = (
@@ -119,17 +120,7 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         denial = adjudication.line_denials(covered.edit, duplicate)
         allowed = adjudication.allow(lines.charge, priced.fee, denial)
     with _timed(seconds, "risk"):
-        features = risk.RiskFeatures(
-            owner,
-            len(rejected),
-            lines.procedure_code,
-            lines.units_milli,
-            lines.charge,
-            priced.fee,
-            priced.method == pricing.RVU,
-            chunk.claims.billing_provider_id,
-            chunk.claims.member_id,
-        )
+        features = risk_features_of(chunk, facts, priced)
         scores = risk.score_claims(scorer or risk.default_scorer(), features, adjudicated)
     with _timed(seconds, "cost_share"):
         category = service_categories(chunk, facts.place_of_service)
@@ -185,6 +176,30 @@ def _share_costs(chunk, covered, allowed, category, rank, facts, shared, pended_
             values = getattr(share, name)
             values[held] = getattr(estimate, name)[held]
     return share, change
+
+
+def risk_features_of(chunk: ChunkInput, facts: LineFacts, priced) -> risk.RiskFeatures:
+    """What stage 7 may look at: the lines as priced, the claims, the history as of the chunk."""
+    claims, lines = chunk.claims, chunk.lines
+    return risk.RiskFeatures(
+        line_claim=lines.line_claim,
+        claim_count=len(claims.claim_id),
+        procedure_code=lines.procedure_code,
+        units_milli=lines.units_milli,
+        charge=lines.charge,
+        fee=priced.fee,
+        priced_by_rvu=priced.method == pricing.RVU,
+        billing_provider_id=claims.billing_provider_id,
+        member_id=claims.member_id,
+        claim_id=claims.claim_id,
+        modifiers=lines.modifiers,
+        revenue_code=lines.revenue_code,
+        place_of_service=facts.place_of_service,
+        service_day=facts.claim_start,
+        birth_day=claims.birth_day,
+        institutional=claims.institutional,
+        history=chunk.risk_history or RiskHistory.empty(),
+    )
 
 
 def _claim_coverage(chunk: ChunkInput, covered, starts):

@@ -1,0 +1,103 @@
+"""Populations for training and evaluation: a generator seed's claims staged, chunked by member
+as a batch chunks them, and run through the real pipeline (fetch, stages, history grown chunk
+by chunk as the transfer grows it), capturing each claim's feature matrix row, its rule score
+and whether it reached the risk stage undenied; then its labels. All in a transaction the
+caller rolls back: the database is left as it was.
+
+Features never see labels: the labels are read after the pipeline has run, to be the target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+
+from backend.batches.service import CLAIMS_PER_CHUNK, MEMBER_KEY
+from backend.synthetic.run import GenerationSpec, generate
+
+DENIED = 1  # workers.pipeline.codes DECISIONS index
+CHUNKS_OF_RUN = f"""
+SELECT array_agg(id ORDER BY id) FROM (
+    SELECT id, (hashtext({MEMBER_KEY}) & 2147483647) % :chunks AS part
+    FROM staging.claim WHERE source_request_id = :source AND status = 'pending') p
+GROUP BY part ORDER BY part
+"""
+LABELS = "SELECT claim_id, pattern FROM ground_truth.claim_label WHERE run_id = :run"
+
+
+@dataclass
+class Population:
+    """One generator seed's claims that reached the risk stage and were not denied by an edit."""
+
+    seed: int
+    claim_id: np.ndarray  # int64
+    matrix: np.ndarray  # float32 claims x features
+    pattern: np.ndarray  # U20 label ("" when clean)
+    rules_score: np.ndarray  # float64, the rule set's score
+    generator_version: int
+    risk_stage_seconds: float = 0.0  # stage 7 with the features, summed over the chunks
+
+    @property
+    def positive(self) -> np.ndarray:
+        from backend.risk.metrics import POSITIVE_PATTERNS
+
+        return np.isin(self.pattern, POSITIVE_PATTERNS)
+
+
+class _Capture:
+    """A stage 7 model that asks for the matrix and never pends (the rule set is scored apart)."""
+
+    uses_matrix = True
+    version = "capture"
+    threshold = 2.0
+
+    def score_matrix(self, matrix):
+        return np.zeros(len(matrix))
+
+
+def collect(connection, redis, seed: int, claims: int) -> Population:
+    """Generate seed `seed` (`claims` claims) and run it through the pipeline in `connection`'s
+    transaction; the caller rolls back."""
+    from backend.synthetic.patterns import GENERATOR_VERSION
+    from workers.chunks import today_days
+    from workers.fetch import fetch_chunk
+    from workers.pipeline.risk import ChargeRatioRules
+    from workers.pipeline.run import risk_features_of, run_pipeline
+    from workers.reference_cache import reference_arrays
+    from workers.risk_history import write_history
+
+    run = generate(connection, GenerationSpec(seed=seed, claims=claims, population_name="risk"))
+    reference = reference_arrays(connection, redis)
+    source = f"synthetic-run-{run.run_id}"
+    chunks = max(1, -(-run.claims // CLAIMS_PER_CHUNK))
+    parts = connection.execute(text(CHUNKS_OF_RUN), {"chunks": chunks, "source": source})
+    ids, rows, rules, seconds = [], [], [], 0.0
+    for (claim_ids,) in parts.all():
+        chunk = fetch_chunk(connection, claim_ids, today_days())
+        result = run_pipeline(chunk, reference, _Capture())
+        seconds += result.stage_seconds["risk"]
+        features = risk_features_of(result.chunk, result.facts, result.pricing)
+        keep = ~result.rejected & (result.claims.decision != DENIED)
+        ids.append(chunk.claims.claim_id[keep])
+        rows.append(result.risk.matrix[keep])
+        rules.append(ChargeRatioRules().score(features)[keep])
+        write_history(connection, result.risk.history)  # as the transfer would
+    claim_id = np.concatenate(ids)
+    labels = dict(connection.execute(text(LABELS), {"run": run.run_id}).all())
+    pattern = np.array([labels.get(int(i), "") for i in claim_id], dtype="U20")
+    return Population(seed, claim_id, np.concatenate(rows), pattern, np.concatenate(rules),
+                      GENERATOR_VERSION, seconds)  # fmt: skip
+
+
+def collect_all(engine, redis, seeds, claims: int) -> list[Population]:
+    """One population per seed, each in its own rolled-back transaction (a cold start each)."""
+    populations = []
+    for seed in seeds:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                populations.append(collect(connection, redis, seed, claims))
+            finally:
+                transaction.rollback()
+    return populations

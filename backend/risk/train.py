@@ -1,0 +1,137 @@
+"""Training the risk model with TensorFlow/Keras (the optional `train` dependency group; the web
+and worker runtime never import TensorFlow) and exporting it as a full-int8 LiteRT flatbuffer.
+
+Split by population: the model is fitted on some generator seeds and judged on others it never
+saw, never on rows of a seed it was fitted on. Features are standardized (median, spread) and
+clipped in numpy before the network: a normalization layer inside the model breaks full int8
+quantization. The representative data set of the quantizer is standardized training rows."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.risk import metrics
+from backend.risk.dataset import Population
+
+CLIP = 6.0
+HIDDEN = (32, 16)
+THRESHOLD = 0.5  # a probability: pend when the model says a finding is more likely than not
+REPRESENTATIVE_ROWS = 2_000
+
+
+@dataclass
+class TrainingSpec:
+    train_seeds: tuple[int, ...] = (101, 102, 103, 104)
+    holdout_seeds: tuple[int, ...] = (201,)
+    claims: int = 50_000  # per seed
+    epochs: int = 25
+    batch_size: int = 512
+    learning_rate: float = 3e-3
+    seed: int = 7  # weights and shuffling
+
+
+@dataclass
+class TrainedModel:
+    version: str
+    artifact: bytes  # int8 .tflite
+    preprocessing: dict
+    threshold: float
+    metrics: dict = field(default_factory=dict)
+    float_weights: list = field(default_factory=list)  # [(kernel, bias), ...] of the float model
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.artifact).hexdigest()
+
+
+def preprocessing_of(matrix: np.ndarray) -> dict:
+    """Centre (median) and scale (interquartile range / 1.35, at least a hundredth of the
+    standard deviation, at least 1e-3) per feature, and the typical values shown as reasons."""
+    centre = np.median(matrix, axis=0)
+    spread = np.subtract(*np.quantile(matrix, [0.75, 0.25], axis=0)) / 1.35
+    scale = np.maximum(np.maximum(spread, matrix.std(axis=0)), 1e-3)
+    return {
+        "centre": centre.tolist(), "scale": scale.tolist(), "clip": CLIP,
+        "typical": centre.tolist(),
+    }  # fmt: skip
+
+
+def standardize(matrix: np.ndarray, preprocessing: dict) -> np.ndarray:
+    centre = np.asarray(preprocessing["centre"], np.float32)
+    scale = np.asarray(preprocessing["scale"], np.float32)
+    return np.clip((matrix - centre) / scale, -CLIP, CLIP).astype(np.float32)
+
+
+def fit(populations: list[Population], spec: TrainingSpec):
+    """(keras model, preprocessing) fitted on `populations`."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()  # same seeds, same weights on one build
+    matrix = np.concatenate([p.matrix for p in populations])
+    positive = np.concatenate([p.positive for p in populations]).astype(np.float32)
+    preprocessing = preprocessing_of(matrix)
+    inputs = tf.keras.Input((matrix.shape[1],), name="features")
+    layer = inputs
+    for width in HIDDEN:
+        layer = tf.keras.layers.Dense(width, activation="relu")(layer)
+    # The model ends in the logit: int8 steps of a logit keep the ranking among likely findings
+    # that steps of 1/256 in probability would tie. The sigmoid is applied in numpy.
+    outputs = tf.keras.layers.Dense(1, name="logit")(layer)
+    model = tf.keras.Model(inputs, outputs)
+    loss = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate), loss=loss)
+    model.fit(
+        standardize(matrix, preprocessing), positive, epochs=spec.epochs,
+        batch_size=spec.batch_size, shuffle=True, verbose=0,
+    )  # fmt: skip
+    return model, preprocessing, matrix
+
+
+def quantize(model, standardized: np.ndarray, seed: int) -> bytes:
+    """Full int8 post-training quantization: int8 input, weights, activations and output."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    sample = standardized[rng.choice(len(standardized), min(REPRESENTATIVE_ROWS, len(standardized)),
+                                     replace=False)]  # fmt: skip
+
+    def representative():
+        for row in sample:
+            yield [row[None, :]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def float_forward(weights: list, standardized: np.ndarray) -> np.ndarray:
+    """The float model in numpy: dense layers with ReLU, then the sigmoid of the logit."""
+    layer = standardized.astype(np.float64)
+    for kernel, bias in weights[:-1]:
+        layer = np.maximum(layer @ kernel + bias, 0.0)
+    kernel, bias = weights[-1]
+    return (1.0 / (1.0 + np.exp(-(layer @ kernel + bias)))).reshape(-1)
+
+
+def train(train: list[Population], spec: TrainingSpec, version: str) -> TrainedModel:
+    model, preprocessing, matrix = fit(train, spec)
+    standardized = standardize(matrix, preprocessing)
+    artifact = quantize(model, standardized, spec.seed)
+    weights = [(layer.get_weights()[0].astype(np.float64), layer.get_weights()[1])
+               for layer in model.layers if layer.get_weights()]  # fmt: skip
+    # The float model travels with the int8 one: `askes model evaluate` compares them.
+    preprocessing["float_weights"] = [[k.tolist(), b.tolist()] for k, b in weights]
+    score = float_forward(weights, standardized)
+    values = np.column_stack([matrix.astype(np.float64), score])
+    edges = metrics.decile_edges(values)
+    preprocessing["edges"] = edges.tolist()
+    preprocessing["expected"] = metrics.bin_shares(values, edges).tolist()
+    return TrainedModel(version, artifact, preprocessing, THRESHOLD, float_weights=weights)

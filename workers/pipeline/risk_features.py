@@ -1,0 +1,316 @@
+"""The risk model's features, computed per chunk at adjudication time from what the pipeline
+already holds: lines, fee schedule amounts, and the provider and member history kept as of the
+previous chunks (`RiskHistory`, empty for a new population). Never labels, never the claim's
+own edits. Pure numpy; `workers/tests/test_risk_features.py` holds the per-claim reference.
+
+A provider's figures combine its history with this chunk's claims (the claim included); the
+peers' figures are everyone's. Rates are smoothed towards the peers' with PRIOR_CLAIMS pseudo
+claims, so a provider with a handful of claims looks typical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from workers.pipeline.arrays import NO_DATE
+from workers.pipeline.lookup import claim_starts, find_code, per_claim
+from workers.pipeline.risk_codes import LEVEL_KEYS, LEVEL_OF_CODE, PAIR_INDEX, PAIR_KEYS, code_key
+
+FEATURES = (
+    "charge_ratio_log_max",  # highest line log(charge / fee schedule amount)
+    "charge_ratio_vs_provider",  # ... minus the provider's mean line log ratio
+    "charge_ratio_vs_procedure",  # highest line log ratio minus its procedure's mean in chunk
+    "charge_ratio_spread",  # highest minus lowest line log ratio of the claim
+    "charge_vs_code_provider",  # highest line's log charge per unit over its code's chunk mean,
+    # minus the provider's mean of the same over its chunk lines (every line, priced or not)
+    "em_level",  # highest level of a levelled code (0..1), 0 when none
+    "em_top",  # a levelled code at the top of its family
+    "provider_em_top_share",  # provider's share of levelled claims at the top (smoothed)
+    "provider_em_top_vs_peers",  # ... minus the peers' share
+    "bundled_pair",  # both codes of a bundled pair on the claim
+    "provider_pair_rate",  # provider's share of claims with a bundled pair (smoothed)
+    "procedure_rarity",  # -log share of the claim's rarest procedure among the chunk's lines
+    "lines",
+    "units_max_log",
+    "age_years",
+    "institutional",
+    "place_office",  # any line in an office (11)
+    "place_emergency",  # any line in an emergency department (23)
+    "modifiers_per_line",
+    "provider_claims_log",  # log(1 + claims of the provider seen so far, this chunk included)
+    "member_claims_log",  # log(1 + the member's earlier claims)
+    "member_days_since_last",  # days since the member's last service, /365, capped at 1
+)
+# A model records the hash of the feature names it was trained on; a worker refuses a model
+# whose hash differs from this one.
+FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
+PRIOR_CLAIMS = 20.0
+OFFICE, EMERGENCY = 11, 23
+
+
+@dataclass
+class RiskHistory:
+    """Provider and member history as of the chunk (rows sorted by id)."""
+
+    provider_id: np.ndarray  # int64 (P,)
+    provider_claims: np.ndarray  # int64
+    provider_em: np.ndarray  # int64 claims with a levelled code
+    provider_em_top: np.ndarray  # int64 ... at the top of its family
+    provider_pairs: np.ndarray  # int64 claims with a bundled pair
+    provider_priced: np.ndarray  # int64 priced lines
+    provider_log_ratio: np.ndarray  # float64 sum of priced lines' log charge ratios
+    member_id: np.ndarray  # int64 (M,)
+    member_claims: np.ndarray  # int64
+    member_last_day: np.ndarray  # int32 date
+
+    @classmethod
+    def empty(cls) -> RiskHistory:
+        i, f, d = np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int32)
+        return cls(i, i, i, i, i, i, f, i, i, d)
+
+
+@dataclass
+class ClaimFacts:
+    """Per-claim facts the features and the history update share (C rows)."""
+
+    provider: np.ndarray  # int64 billing provider id
+    priced_lines: np.ndarray  # int64
+    log_ratio_sum: np.ndarray  # float64
+    level: np.ndarray  # float64 highest level of a levelled code (0..1), -1 when none
+    levelled: np.ndarray  # bool
+    top: np.ndarray  # bool
+    paired: np.ndarray  # bool
+
+
+@dataclass
+class HistoryUpdate:
+    """What the chunk adds to the history (only scored claims count)."""
+
+    provider_id: np.ndarray  # int64 sorted unique
+    claims: np.ndarray
+    em: np.ndarray
+    em_top: np.ndarray
+    pairs: np.ndarray
+    priced: np.ndarray
+    log_ratio: np.ndarray  # float64
+    member_id: np.ndarray  # int64 sorted unique
+    member_claims: np.ndarray
+    member_last_day: np.ndarray  # int32 date
+
+
+def line_log_ratio(charge, fee, priced) -> np.ndarray:
+    """log(charge / fee) of priced lines with a fee and a charge, NaN elsewhere (float64)."""
+    usable = priced & (fee > 0) & (charge > 0)
+    return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
+
+
+def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, key: np.ndarray) -> ClaimFacts:
+    """`f` is a risk.RiskFeatures, `key` its procedure codes' code_key."""
+    has_ratio = ~np.isnan(ratio)
+    priced = per_claim(np.add, has_ratio.astype(np.int64), starts, 0)
+    log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
+    level = _line_level(key)
+    highest = per_claim(np.maximum, level, starts, -1.0)
+    return ClaimFacts(
+        f.billing_provider_id,
+        priced,
+        log_sum,
+        highest,
+        highest >= 0,
+        highest >= 1.0,
+        _paired(f, key),
+    )
+
+
+def _line_level(key: np.ndarray) -> np.ndarray:
+    found = find_code(LEVEL_KEYS, key)
+    return np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
+
+
+def _paired(f, key: np.ndarray) -> np.ndarray:
+    """Claims billing both codes of any bundled pair."""
+    found = find_code(PAIR_KEYS, key)
+    rows = found >= 0
+    has = np.zeros((f.claim_count, len(PAIR_KEYS)), bool)
+    has[f.line_claim[rows], found[rows]] = True
+    return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
+
+
+def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day) -> HistoryUpdate:
+    """The chunk's scored claims summed per billing provider and per member."""
+    counted = scored & (facts.provider > 0)
+    ids, which = np.unique(facts.provider[counted], return_inverse=True)
+
+    def total(values):
+        return np.bincount(which, weights=values[counted], minlength=len(ids))
+
+    members = scored & (f.member_id > 0)
+    member_ids, member_of = np.unique(f.member_id[members], return_inverse=True)
+    last = np.full(len(member_ids), NO_DATE, np.int32)
+    np.maximum.at(last, member_of, service_day[members])
+    return HistoryUpdate(
+        ids,
+        total(np.ones(len(counted))).astype(np.int64),
+        total(facts.levelled.astype(float)).astype(np.int64),
+        total(facts.top.astype(float)).astype(np.int64),
+        total(facts.paired.astype(float)).astype(np.int64),
+        total(facts.priced_lines.astype(float)).astype(np.int64),
+        total(facts.log_ratio_sum),
+        member_ids,
+        np.bincount(member_of, minlength=len(member_ids)).astype(np.int64),
+        last,
+    )
+
+
+@dataclass
+class ChunkFacts:
+    """Line ratios, claim facts and the history update: computed for every chunk (the history
+    grows whatever scores the claims); the matrix only when a model needs it."""
+
+    starts: np.ndarray
+    ratio: np.ndarray
+    facts: ClaimFacts
+    update: HistoryUpdate
+    code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
+    code_lines: np.ndarray  # int64: lines of each of those codes
+
+
+def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
+    """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
+    starts = claim_starts(f.line_claim, f.claim_count)
+    ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
+    key = code_key(f.procedure_code)
+    facts = claim_facts(f, ratio, starts, key)
+    _, code, code_lines = np.unique(key, return_inverse=True, return_counts=True)
+    update = history_update(f, facts, scored, f.service_day)
+    return ChunkFacts(starts, ratio, facts, update, code.reshape(-1), code_lines)
+
+
+def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
+    """float32 matrix C x len(FEATURES) of the chunk's claims."""
+    provider = _provider_totals(history, prepared.update, prepared.facts.provider)
+    columns = {
+        **_charge_columns(f, prepared, provider),
+        **_habit_columns(prepared.facts, provider),
+        **_claim_columns(f, prepared),
+        **_member_columns(f, history, provider),
+    }
+    matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
+    for position, name in enumerate(FEATURES):
+        matrix[:, position] = columns[name]
+    return matrix
+
+
+def _provider_totals(history: RiskHistory, update: HistoryUpdate, provider: np.ndarray) -> dict:
+    """History plus this chunk, per claim's provider (float64); peers' rates over everyone."""
+    before = find_code(history.provider_id, provider)
+    now = find_code(update.provider_id, provider)
+    past = {
+        "claims": history.provider_claims, "em": history.provider_em,
+        "em_top": history.provider_em_top, "pairs": history.provider_pairs,
+        "priced": history.provider_priced, "log_ratio": history.provider_log_ratio,
+    }  # fmt: skip
+    present = {
+        "claims": update.claims, "em": update.em, "em_top": update.em_top,
+        "pairs": update.pairs, "priced": update.priced, "log_ratio": update.log_ratio,
+    }  # fmt: skip
+    totals = {name: _at(past[name], before) + _at(present[name], now) for name in past}
+    peers = {name: float(past[name].sum()) + float(present[name].sum()) for name in past}
+    totals["peer_top_share"] = peers["em_top"] / max(peers["em"], 1.0)
+    totals["peer_pair_rate"] = peers["pairs"] / max(peers["claims"], 1.0)
+    return totals
+
+
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[index] as float64, 0 where index is -1."""
+    if not len(values):
+        return np.zeros(len(index))
+    return np.where(index >= 0, values[np.maximum(index, 0)], 0).astype(np.float64)
+
+
+def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
+    ratio, starts, which = prepared.ratio, prepared.starts, prepared.code
+    has = ~np.isnan(ratio)
+    high = per_claim(np.fmax, ratio, starts, np.nan)
+    low = per_claim(np.fmin, ratio, starts, np.nan)
+    provider_mean = provider["log_ratio"] / np.maximum(provider["priced"], 1)
+    sums = np.bincount(which, weights=np.where(has, ratio, 0.0))
+    counts = np.bincount(which, weights=has.astype(float))
+    procedure_mean = (sums / np.maximum(counts, 1))[which]
+    over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
+    code = np.where(f.procedure_code != b"", f.procedure_code, f.revenue_code.astype("S5"))
+    code = code_key(code)
+    return {
+        "charge_vs_code_provider": _charge_vs_code(f, code, starts),
+        "charge_ratio_log_max": np.nan_to_num(high),
+        "charge_ratio_vs_provider": np.nan_to_num(high - provider_mean),
+        "charge_ratio_vs_procedure": np.nan_to_num(over_procedure),
+        "charge_ratio_spread": np.nan_to_num(high - low),
+    }
+
+
+def _charge_vs_code(f, code: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    charged = f.charge > 0
+    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
+    _, which = np.unique(code, return_inverse=True)
+    sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
+    counts = np.bincount(which, weights=charged.astype(float))
+    deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
+    provider = f.billing_provider_id[f.line_claim]
+    ids, mine = np.unique(provider, return_inverse=True)
+    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation), minlength=len(ids))
+    provider_count = np.bincount(mine, weights=charged.astype(float), minlength=len(ids))
+    typical = (provider_sum / np.maximum(provider_count, 1))[mine]
+    return np.nan_to_num(per_claim(np.fmax, deviation - typical, starts, np.nan))
+
+
+def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
+    peer_top, peer_pairs = provider["peer_top_share"], provider["peer_pair_rate"]
+    top_share = (provider["em_top"] + PRIOR_CLAIMS * peer_top) / (provider["em"] + PRIOR_CLAIMS)
+    pair_rate = (provider["pairs"] + PRIOR_CLAIMS * peer_pairs) / (
+        provider["claims"] + PRIOR_CLAIMS
+    )
+    return {
+        "em_level": np.maximum(facts.level, 0.0),
+        "em_top": facts.top,
+        "provider_em_top_share": top_share,
+        "provider_em_top_vs_peers": top_share - peer_top,
+        "bundled_pair": facts.paired,
+        "provider_pair_rate": pair_rate,
+    }
+
+
+def _claim_columns(f, prepared: ChunkFacts) -> dict:
+    starts = prepared.starts
+    rarity = -np.log(prepared.code_lines[prepared.code] / max(len(f.procedure_code), 1))
+    lines = np.diff(starts)
+    units = per_claim(np.maximum, f.units_milli, starts, 0) / 1000.0
+    place = f.place_of_service
+    modifiers = per_claim(np.add, (f.modifiers != b"").sum(axis=1), starts, 0)
+    age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
+    return {
+        "procedure_rarity": per_claim(np.fmax, rarity, starts, 0.0),
+        "lines": lines,
+        "units_max_log": np.log1p(units),
+        "age_years": age,
+        "institutional": f.institutional,
+        "place_office": per_claim(np.logical_or, place == OFFICE, starts, False),
+        "place_emergency": per_claim(np.logical_or, place == EMERGENCY, starts, False),
+        "modifiers_per_line": modifiers / np.maximum(lines, 1),
+    }
+
+
+def _member_columns(f, history: RiskHistory, provider: dict) -> dict:
+    found = find_code(history.member_id, f.member_id)
+    claims = _at(history.member_claims, found)
+    last = _at(history.member_last_day, found)
+    days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
+    return {
+        "provider_claims_log": np.log1p(provider["claims"]),
+        "member_claims_log": np.log1p(claims),
+        "member_days_since_last": days,
+    }

@@ -1,0 +1,125 @@
+"""The risk features' history in the database: read for a chunk's providers and members before
+the pipeline runs, added to in the chunk's transfer transaction (so history is as of each chunk
+and never counts a claim twice), and the reasons of each pended claim written beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+from sqlalchemy import text
+
+from workers.binary import array_literal, read_array
+from workers.pipeline.arrays import NO_DATE
+from workers.pipeline.risk_features import HistoryUpdate, RiskHistory
+
+PROVIDER_COUNTS = ("claims", "em_claims", "em_top_claims", "pair_claims", "priced_lines")
+EPOCH = "DATE '1970-01-01'"
+HISTORY_SQL = f"""
+SELECT (SELECT array_send(coalesce(array_agg(provider_id ORDER BY provider_id), '{{}}'))
+        FROM production.risk_provider_history WHERE provider_id = ANY(CAST(:providers AS int8[])))
+       AS provider_id,
+{
+    ", ".join(
+        f"(SELECT array_send(coalesce(array_agg({c} ORDER BY provider_id), '{{}}')) "
+        "FROM production.risk_provider_history "
+        f"WHERE provider_id = ANY(CAST(:providers AS int8[]))) AS {c}"
+        for c in (*PROVIDER_COUNTS, "log_ratio_sum")
+    )
+},
+       (SELECT array_send(coalesce(array_agg(member_id ORDER BY member_id), '{{}}'))
+        FROM production.risk_member_history WHERE member_id = ANY(CAST(:members AS int8[])))
+       AS member_id,
+       (SELECT array_send(coalesce(array_agg(claims ORDER BY member_id), '{{}}'))
+        FROM production.risk_member_history WHERE member_id = ANY(CAST(:members AS int8[])))
+       AS member_claims,
+       (SELECT array_send(coalesce(array_agg((last_service_day - {EPOCH})::int4
+                                             ORDER BY member_id), '{{}}'))
+        FROM production.risk_member_history WHERE member_id = ANY(CAST(:members AS int8[])))
+       AS member_last_day
+"""
+UPSERT_PROVIDERS = f"""
+INSERT INTO production.risk_provider_history AS h (provider_id, {", ".join(PROVIDER_COUNTS)},
+    log_ratio_sum)
+SELECT * FROM unnest(CAST(:ids AS int8[]), {
+    ", ".join(f"CAST(:{c} AS int8[])" for c in PROVIDER_COUNTS)
+}, CAST(:log_ratio AS float8[]))
+ORDER BY 1
+ON CONFLICT (provider_id) DO UPDATE SET
+{", ".join(f"{c} = h.{c} + excluded.{c}" for c in PROVIDER_COUNTS)},
+    log_ratio_sum = h.log_ratio_sum + excluded.log_ratio_sum, updated_at = now()
+"""
+UPSERT_MEMBERS = f"""
+INSERT INTO production.risk_member_history AS h (member_id, claims, last_service_day)
+SELECT id, claims, {EPOCH} + day
+FROM unnest(CAST(:ids AS int8[]), CAST(:claims AS int8[]), CAST(:days AS int4[]))
+     AS u(id, claims, day)
+ORDER BY 1
+ON CONFLICT (member_id) DO UPDATE SET claims = h.claims + excluded.claims,
+    last_service_day = greatest(h.last_service_day, excluded.last_service_day), updated_at = now()
+"""
+INSERT_REASONS = """
+INSERT INTO production.claim_risk_reason (claim_id, model_version, reasons)
+SELECT id, :version, CAST(reasons AS jsonb)
+FROM unnest(CAST(:ids AS int8[]), CAST(:reasons AS text[])) AS u(id, reasons)
+ON CONFLICT (claim_id) DO UPDATE SET model_version = excluded.model_version,
+    reasons = excluded.reasons
+"""
+
+
+def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> RiskHistory:
+    """History rows of these providers and members (ids > 0), sorted by id."""
+    parameters = {
+        "providers": array_literal(np.unique(providers[providers > 0])),
+        "members": array_literal(np.unique(members[members > 0])),
+    }
+    row = connection.execute(text(HISTORY_SQL), parameters).mappings().one()
+    return RiskHistory(
+        read_array(row["provider_id"], ">i8"),
+        *(read_array(row[c], ">i8") for c in PROVIDER_COUNTS),
+        read_array(row["log_ratio_sum"], ">f8"),
+        read_array(row["member_id"], ">i8"),
+        read_array(row["member_claims"], ">i8"),
+        read_array(row["member_last_day"], ">i4"),
+    )
+
+
+def write_history(connection, update: HistoryUpdate | None) -> None:
+    """Add the chunk's figures, providers then members each in id order (two workers upserting
+    the same providers wait for each other rather than deadlock)."""
+    if update is None:
+        return
+    if len(update.provider_id):
+        counts = (update.claims, update.em, update.em_top, update.pairs, update.priced)
+        connection.execute(
+            text(UPSERT_PROVIDERS),
+            {
+                "ids": array_literal(update.provider_id),
+                **{c: array_literal(v) for c, v in zip(PROVIDER_COUNTS, counts, strict=True)},
+                "log_ratio": "{" + ",".join(np.char.mod("%.17g", update.log_ratio)) + "}",
+            },
+        )
+    dated = update.member_last_day != NO_DATE
+    if dated.any():
+        connection.execute(
+            text(UPSERT_MEMBERS),
+            {
+                "ids": array_literal(update.member_id[dated]),
+                "claims": array_literal(update.member_claims[dated]),
+                "days": array_literal(update.member_last_day[dated]),
+            },
+        )
+
+
+def write_reasons(connection, claim_id: np.ndarray, risk) -> None:
+    """Reasons of the pended claims the champion explained (production.claim_risk_reason)."""
+    if not risk.reasons:
+        return
+    rows = list(risk.reasons)
+    connection.execute(
+        text(INSERT_REASONS),
+        {
+            "ids": array_literal(claim_id[rows]),
+            "reasons": [orjson.dumps(risk.reasons[r]).decode() for r in rows],
+            "version": risk.version,
+        },
+    )

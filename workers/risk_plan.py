@@ -1,0 +1,72 @@
+"""Which models score a chunk: the registry's champion and shadow, loaded once per process and
+looked up again every CHECK_SECONDS (a promotion reaches running workers without a restart).
+
+No champion: the rule set. A model this worker cannot use (its feature schema differs, its
+artifact does not load) is refused: the chunk is scored by the rule set and its claims are
+marked risk_scoring_failed, so the refusal shows on every claim until the registry is fixed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from backend.risk import registry
+from workers.pipeline.risk import ChargeRatioRules, ScoringPlan, default_scorer
+
+log = logging.getLogger("askes.risk")
+CHECK_SECONDS = 5.0
+_cache: dict = {"checked": -1e9, "key": None, "plan": None}
+
+
+class RefusedModel:
+    """Stands for a registered model this worker will not run; scoring with it fails."""
+
+    uses_matrix = True
+
+    def __init__(self, version: str, reason: str):
+        self.version, self.reason = version, reason
+
+    def score_matrix(self, matrix):
+        raise RuntimeError(f"model {self.version} refused: {self.reason}")
+
+
+def ab_share() -> float:
+    """Share of claims the shadow model decides (ASKES_RISK_AB_SHARE, 0..1; default 0)."""
+    return min(max(float(os.environ.get("ASKES_RISK_AB_SHARE", "0") or 0), 0.0), 1.0)
+
+
+def forget_plan() -> None:
+    _cache.update(checked=-1e9, key=None, plan=None)
+
+
+def plan_for(connection):
+    """The process's ScoringPlan (or the ASKES_RISK_SCORER override)."""
+    if os.environ.get("ASKES_RISK_SCORER"):
+        return default_scorer()
+    now = time.monotonic()
+    if _cache["plan"] is not None and now - _cache["checked"] < CHECK_SECONDS:
+        return _cache["plan"]
+    rows = {row["status"]: row for row in registry.active(connection)}
+    key = (tuple(sorted((s, r["sha256"], r["version"]) for s, r in rows.items())), ab_share())
+    if key != _cache["key"]:
+        champion = _scorer(connection, rows["champion"]) if "champion" in rows else None
+        shadow = _scorer(connection, rows["shadow"]) if "shadow" in rows else None
+        plan = ScoringPlan(champion or ChargeRatioRules(), shadow, ab_share())
+        _cache.update(key=key, plan=plan)
+    _cache["checked"] = now
+    return _cache["plan"]
+
+
+def _scorer(connection, row: dict):
+    from workers.risk_scoring import LiteRTScorer, load_interpreter
+
+    try:
+        model = registry.load(connection, row["id"])
+        scorer = LiteRTScorer(model["version"], model["artifact"], model["preprocessing"],
+                              model["threshold"], model["feature_schema_hash"])  # fmt: skip
+        load_interpreter(scorer.artifact, scorer.sha256)
+        return scorer
+    except Exception as error:  # refused, loudly, and the claims will say so
+        log.error("risk model %s refused: %s", row["version"], error)
+        return RefusedModel(row["version"], str(error)[:200])

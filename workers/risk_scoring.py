@@ -1,0 +1,127 @@
+"""The trained risk model in the workers: an int8 LiteRT flatbuffer run by `ai-edge-litert`
+(imported on first use, one interpreter per model per process), behind the stage 7 scorer
+interface (workers/pipeline/risk.py). TensorFlow is never imported here.
+
+Features are standardized and clipped in numpy (`preprocessing`: centre, scale, clip), then
+quantized with the model's input scale and zero point; the model's int8 output is the logit,
+turned into a probability here.
+A model whose feature schema differs from this code's is refused (SchemaMismatch)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import numpy as np
+
+from backend.risk import metrics
+from workers.pipeline.risk_features import FEATURE_SCHEMA_HASH, FEATURES
+
+REASONS_PER_CLAIM = 3
+_interpreters: dict[str, object] = {}  # sha256 -> Interpreter, per process
+_lock = threading.Lock()
+
+
+class SchemaMismatch(Exception):
+    """The model was trained on other features than the ones this worker computes."""
+
+
+def load_interpreter(artifact: bytes, sha256: str):
+    """The process's interpreter of this artifact (created once)."""
+    with _lock:
+        interpreter = _interpreters.get(sha256)
+        if interpreter is None:
+            from ai_edge_litert.interpreter import Interpreter  # lazily: web never loads it
+
+            interpreter = Interpreter(model_content=bytes(artifact), num_threads=1)
+            interpreter.allocate_tensors()
+            _interpreters[sha256] = interpreter
+        return interpreter
+
+
+class LiteRTScorer:
+    """A registered model as a stage 7 scorer."""
+
+    uses_matrix = True
+
+    def __init__(self, version: str, artifact: bytes, preprocessing: dict, threshold: float,
+                 feature_schema_hash: str):  # fmt: skip
+        if feature_schema_hash != FEATURE_SCHEMA_HASH:
+            raise SchemaMismatch(
+                f"model {version} has feature schema {feature_schema_hash[:12]}, "
+                f"this worker computes {FEATURE_SCHEMA_HASH[:12]}"
+            )
+        self.version, self.threshold = version, float(threshold)
+        self.artifact = bytes(artifact)
+        self.sha256 = hashlib.sha256(self.artifact).hexdigest()
+        self.centre = np.asarray(preprocessing["centre"], np.float32)
+        self.scale = np.asarray(preprocessing["scale"], np.float32)
+        self.clip = float(preprocessing["clip"])
+        self.typical = np.asarray(preprocessing["typical"], np.float32)
+        self.edges = np.asarray(preprocessing["edges"], np.float64)  # (features + 1) x 9
+        self.expected = np.asarray(preprocessing["expected"], np.float64)  # (features + 1) x 10
+
+    def standardize(self, matrix: np.ndarray) -> np.ndarray:
+        return np.clip((matrix - self.centre) / self.scale, -self.clip, self.clip).astype(
+            np.float32
+        )
+
+    def quantize(self, matrix: np.ndarray, scale: float, zero: int) -> np.ndarray:
+        """int8 model input: standardize, clip and quantize folded into one multiply-add
+        (three passes over the matrix instead of seven)."""
+        factor = (1.0 / (self.scale * scale)).astype(np.float32)
+        offset = (zero - self.centre * factor).astype(np.float32)
+        low = max(-128.0, zero - self.clip / scale)
+        high = min(127.0, zero + self.clip / scale)
+        values = matrix * factor + offset
+        np.clip(values, low, high, out=values)
+        return np.rint(values, out=values).astype(np.int8)
+
+    def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probability per row (float64), from the int8 model."""
+        if not len(matrix):
+            return np.zeros(0)
+        interpreter = load_interpreter(self.artifact, self.sha256)
+        with _lock:
+            source, target = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+            interpreter.resize_tensor_input(source["index"], [len(matrix), len(FEATURES)])
+            interpreter.allocate_tensors()
+            source = interpreter.get_input_details()[0]
+            target = interpreter.get_output_details()[0]
+            quantized = self.quantize(matrix, *source["quantization"])
+            interpreter.set_tensor(source["index"], quantized)
+            interpreter.invoke()
+            output = interpreter.get_tensor(target["index"]).reshape(-1).astype(np.float64)
+        out_scale, out_zero = target["quantization"]
+        return 1.0 / (1.0 + np.exp(-(output - out_zero) * out_scale))
+
+    def explain(self, rows: np.ndarray) -> list[list[dict]]:
+        """Per row, the REASONS_PER_CLAIM features whose replacement by their typical value
+        lowers the score most: name, the claim's value, the typical value, the score drop."""
+        count, width = rows.shape
+        base = self.score_matrix(rows)
+        varied = np.repeat(rows, width, axis=0)
+        column = np.tile(np.arange(width), count)
+        varied[np.arange(len(varied)), column] = self.typical[column]
+        drop = base[:, None] - self.score_matrix(varied).reshape(count, width)
+        top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
+        return [
+            [
+                {
+                    "feature": FEATURES[f],
+                    "value": round(float(rows[r, f]), 4),
+                    "typical": round(float(self.typical[f]), 4),
+                    "score_drop": round(float(drop[r, f]), 4),
+                }
+                for f in top[r]
+                if round(float(drop[r, f]), 4) > 0
+            ]
+            for r in range(count)
+        ]
+
+    def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
+        """PSI of each feature and of the score against the training deciles."""
+        values = np.column_stack([matrix.astype(np.float64), score])
+        actual = metrics.bin_shares(values, self.edges)
+        value = metrics.psi(self.expected, actual)
+        return dict(zip([*FEATURES, "score"], np.round(value, 5).tolist(), strict=True))
