@@ -92,7 +92,7 @@ def test_835_statements_do_not_grow_with_the_batch(world, db, statements):
         return statements[first:]
 
     small, large = remit(900, 1), remit(901, 12)
-    assert len(large) == len(small)  # once: the staged lines of each claim, a query each
+    assert len(large) <= len(small)  # not a query per claim (the first cycle warms a cache)
     assert max(large) == max(small) < 12  # once: an IN list of the batch's claim ids
 
 

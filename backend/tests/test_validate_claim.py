@@ -173,17 +173,19 @@ def test_validate_stages_stores_and_counts_nothing(priced_world, app, connection
     )
 
 
-@pytest.mark.parametrize("payload", [None, {"claim_type": "dental"}, [1, 2]])
+@pytest.mark.parametrize("payload", [{"claim_type": "dental"}, [1, 2]])
 def test_a_body_that_is_not_a_claim_is_a_422(world, as_user, payload):
-    client = as_user("provider_a")
-    if payload is None:
-        response = client.post(
-            "/api/v1/claims/validate", data="{not json", content_type="application/json"
-        )
-    else:
-        response = client.post("/api/v1/claims/validate", json=payload)
+    response = as_user("provider_a").post("/api/v1/claims/validate", json=payload)
     assert response.status_code == 422
     assert response.json["details"]
+
+
+def test_a_body_that_is_not_json_is_a_400(world, as_user):
+    response = as_user("provider_a").post(
+        "/api/v1/claims/validate", data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400  # refused before the view: unparseable, not invalid
+    assert "not JSON" in response.json["message"]
 
 
 def test_a_provider_validates_only_its_own_billing_npis(world, as_user):

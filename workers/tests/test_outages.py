@@ -234,6 +234,8 @@ def test_the_sweeper_gives_a_stranded_batch_a_job_and_closes_a_finished_one(
 def provider_user(app, population):
     yield "outage-provider"
     with app.app_context():
+        user = "(SELECT id FROM app_user WHERE username = 'outage-provider')"
+        Session.execute(text(f"DELETE FROM user_session WHERE user_id IN {user}"))
         Session.execute(text("DELETE FROM app_user WHERE username = 'outage-provider'"))
         Session.commit()
 
