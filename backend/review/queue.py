@@ -198,10 +198,13 @@ EXPLAINERS = {"rules-1": explain_rules_1}
 
 
 def risk_reasons(claims: list) -> dict[int, list[dict]]:
-    """Reasons by claim id for the claims of one page (one query for their lines)."""
-    explained = [c for c in claims if c.risk_model_version in EXPLAINERS]
+    """Reasons by claim id for the claims of one page: those a trained model stored when it
+    pended the claim (production.claim_risk_reason), else the rule set's, read from the lines
+    (one query each)."""
+    reasons = _stored_reasons([c.id for c in claims])
+    explained = [c for c in claims if c.id not in reasons and c.risk_model_version in EXPLAINERS]
     if not explained:
-        return {}
+        return reasons
     keys = [(c.id, c.service_month) for c in explained]
     lines = Session.scalars(
         select(ClaimLine)
@@ -211,4 +214,29 @@ def risk_reasons(claims: list) -> dict[int, list[dict]]:
     by_claim: dict[int, list] = {}
     for line in lines:
         by_claim.setdefault(line.claim_id, []).append(line)
-    return {c.id: EXPLAINERS[c.risk_model_version](by_claim.get(c.id, [])) for c in explained}
+    for c in explained:
+        reasons[c.id] = EXPLAINERS[c.risk_model_version](by_claim.get(c.id, []))
+    return reasons
+
+
+def _stored_reasons(claim_ids: list[int]) -> dict[int, list[dict]]:
+    """The features that drove a model's score, as the model stored them (the claim's value
+    against the typical one, and how much the score drops with the typical value)."""
+    from backend.risk.models import ClaimRiskReason
+
+    if not claim_ids:
+        return {}
+    rows = Session.scalars(select(ClaimRiskReason).where(ClaimRiskReason.claim_id.in_(claim_ids)))
+    return {
+        row.claim_id: [
+            {
+                "line_number": None,
+                "rule": reason["feature"],
+                "score": reason["score_drop"],
+                "detail": f"{reason['feature']}: {reason['value']:.3g} "
+                f"(typical {reason['typical']:.3g})",
+            }
+            for reason in row.reasons
+        ]
+        for row in rows
+    }

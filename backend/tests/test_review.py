@@ -80,6 +80,24 @@ def test_the_queue_lists_pended_claims_with_why_and_their_money(review, as_user)
     assert item["assignment"] is None
 
 
+def test_the_queue_shows_the_reasons_a_model_stored(review, as_user, db):
+    from backend.risk.models import ClaimRiskReason
+
+    claim_id = review["pend"]()
+    stored = {"feature": "charge_to_fee", "value": 4.5, "typical": 1.4, "score_drop": 0.61}
+    db.add(ClaimRiskReason(claim_id=claim_id, model_version="risk-mlp-1", reasons=[stored]))
+    db.flush()
+    (item,) = as_user("insurer").get("/api/v1/review/claims").json["items"]
+    assert item["risk_reasons"] == [
+        {
+            "line_number": None,
+            "rule": "charge_to_fee",
+            "score": 0.61,
+            "detail": "charge_to_fee: 4.5 (typical 1.4)",
+        }
+    ]
+
+
 def test_queue_filters_sort_and_assignee(review, as_user):
     small = review["pend"]()
     big = review["pend"]((PENDING_CHARGE, PENDING_CHARGE))
