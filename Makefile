@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench bench-fhir bench-submit wrk
+.PHONY: run test lint install frontend api-types chromium clean bench bench-fhir bench-submit wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ frontend:
 	@if [ -f frontend/package.json ]; then \
 		cd frontend && npm ci --no-audit --no-fund && npm run build; \
 	fi
+
+# The portal's typed API client: the OpenAPI spec from the app, then its TypeScript types. Run it
+# after adding or changing an endpoint; a test fails while the committed files lag the app.
+api-types: install
+	$(BIN)/python -m backend.openapi_dump frontend/openapi.json
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run api-types
 
 run: install frontend
 	$(BIN)/askes run
