@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from backend.members.routes import blp as members_blp
     from backend.portal import blp as portal_blp
     from backend.providers.routes import blp as providers_blp
+    from backend.review.routes import blp as review_blp
+    from backend.review.routes import decisions_blp
 
     api = app.extensions["smorest_api"]
     for blueprint in (
@@ -84,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
         user_blp, token_blp, audit_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
+    api.register_blueprint(review_blp)
+    api.register_blueprint(decisions_blp)
     app.register_blueprint(health_blp)
     app.register_blueprint(fhir_blp)  # FHIR R4 at /fhir: OperationOutcome errors, own metadata
     app.register_blueprint(portal_blp)  # last: its catch-all route must not shadow the others

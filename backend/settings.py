@@ -31,6 +31,8 @@ class Settings:
     login_lockout_seconds: int = 900
     session_cookie_secure: bool = False
     log_level: str = "INFO"
+    review_assignment_minutes: int = 30  # a reviewer's hold on a pended claim
+    review_second_approval_cents: int = 500_000  # decisions paying more need a second reviewer
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -52,6 +54,8 @@ class Settings:
             login_lockout_seconds=_int("ASKES_LOGIN_LOCKOUT_SECONDS", 900),
             session_cookie_secure=env.get("ASKES_SECURE_COOKIES", "0") == "1",
             log_level=env.get("ASKES_LOG_LEVEL", "INFO"),
+            review_assignment_minutes=_int("ASKES_REVIEW_ASSIGNMENT_MINUTES", 30),
+            review_second_approval_cents=_int("ASKES_REVIEW_SECOND_APPROVAL_CENTS", 500_000),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

@@ -78,6 +78,7 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
     detail.update(claim_summary(staged, adjudicated))
     detail["lines"] = [_staged_line(line) for line in staged.lines]
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
+    detail["decisions"] = _decisions(claim_id) if adjudicated and adjudicated.pend_reason else []
     detail["failure_reasons"] = []
     if staged.status == "rejected":  # the pipeline writes reasons for rejected claims only
         detail["failure_reasons"] = Session.scalars(
@@ -86,6 +87,13 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
             .order_by(FailedClaimReason.id)
         ).all()
     return detail
+
+
+def _decisions(claim_id: int) -> list[dict]:
+    """Review decisions on a claim that pended (the others have none: no query for them)."""
+    from backend.review.service import decision_history
+
+    return decision_history(Session.connection(), claim_id)
 
 
 def _staged_line(line) -> dict:

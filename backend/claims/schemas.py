@@ -96,7 +96,27 @@ class AdjudicationSchema(AmountsSchema):
     risk_score = fields.Float(allow_none=True)
     risk_model_version = fields.String(allow_none=True)
     risk_scoring_failed = fields.Boolean()
+    reviewed_by_id = fields.Integer(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(AdjudicatedLineSchema))
+
+
+class ReviewEntrySchema(Schema):
+    """One review decision on the claim (the claim timeline); money in cents."""
+
+    id = fields.Integer()
+    action = fields.String(metadata={"description": "approve, deny or adjust"})
+    status = fields.String(metadata={"description": "awaiting_approval, final or rejected"})
+    outcome = fields.String(allow_none=True, metadata={"description": "paid or denied"})
+    note = fields.String()
+    decided_by_id = fields.Integer()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime()
+    approved_by_id = fields.Integer(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    approval_note = fields.String(allow_none=True)
+    paid_cents = fields.Integer()
 
 
 class FailureReasonSchema(Schema):
@@ -137,3 +157,4 @@ class ClaimDetailSchema(ClaimSummarySchema):
     lines = fields.List(fields.Nested(StagedLineSchema))
     adjudication = fields.Nested(AdjudicationSchema, allow_none=True)
     failure_reasons = fields.List(fields.Nested(FailureReasonSchema))
+    decisions = fields.List(fields.Nested(ReviewEntrySchema))

@@ -55,6 +55,15 @@ MATRIX = [
     ("/api/v1/tokens", "post", (201, 403, 403, 403)),
     ("token:insurer", "delete", (204, 403, 403, 403)),
     ("/api/v1/audit", "get", (200, 403, 403, 403)),
+    ("/api/v1/review/claims", "get", (200, 200, 403, 403)),
+    ("/api/v1/review/decisions", "post", (422, 422, 403, 403)),  # 422: allowed, empty refused
+    (f"/api/v1/review/claims/{MISSING}/assign", "post", (404, 404, 403, 403)),
+    (f"/api/v1/review/claims/{MISSING}/assign", "delete", (404, 404, 403, 403)),
+    (f"/api/v1/claims/{MISSING}/decision", "post", (404, 404, 403, 403)),
+    (f"/api/v1/claims/{MISSING}/decision/approval", "post", (404, 404, 403, 403)),
+    # a claim that is not pended: the reviewer's scope sees it, the decision is refused (409)
+    ("decision:a_subscriber", "post", (409, 409, 403, 403)),
+    ("assign:a_subscriber", "post", (409, 409, 403, 403)),
 ]
 
 
@@ -82,6 +91,10 @@ def resolve(objects, target: str) -> str:
     if target.startswith("/"):
         return target
     kind, name = target.split(":")
+    if kind == "decision":
+        return f"/api/v1/claims/{objects['claim'][name].id}/decision"
+    if kind == "assign":
+        return f"/api/v1/review/claims/{objects['claim'][name].id}/assign"
     found = objects[kind][name]
     plural = "batches" if kind == "batch" else f"{kind}s"
     return f"/api/v1/{plural}/{getattr(found, 'id', found)}"
@@ -97,6 +110,12 @@ def body_for(world, objects, url: str, method: str):
     if method == "post" and url.endswith("/remittances"):
         return {"batch_id": objects["batch"]["empty"]}
     if method == "post" and url.endswith(("/claims", "/logout")):
+        return {}
+    if method == "post" and url.endswith("/decision"):
+        return {"action": "approve", "note": "rbac"}
+    if method == "post" and url.endswith("/approval"):
+        return {"approve": True, "note": "rbac"}
+    if method == "post" and url.endswith("/review/decisions"):
         return {}
     if method == "patch":
         return {"display_name": "Renamed"}

@@ -19,8 +19,8 @@ STAGES = (
     "eligibility",
     "duplicates",
     "pricing",
-    "cost_share",
     "risk",
+    "cost_share",
     "adjudication",
 )
 LATEST = np.int32(2**31 - 2)
@@ -118,12 +118,6 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         )
         denial = adjudication.line_denials(covered.edit, duplicate)
         allowed = adjudication.allow(lines.charge, priced.fee, denial)
-    with _timed(seconds, "cost_share"):
-        category = service_categories(chunk, facts.place_of_service)
-        shared = adjudicated[owner] & (denial == adjudication.NO_EDIT)
-        share, change = cost_share.share_costs(
-            chunk, covered, allowed, category, rank, facts.service_from, shared
-        )
     with _timed(seconds, "risk"):
         features = risk.RiskFeatures(
             owner,
@@ -137,6 +131,12 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
             chunk.claims.member_id,
         )
         scores = risk.score_claims(scorer or risk.default_scorer(), features, adjudicated)
+    with _timed(seconds, "cost_share"):
+        category = service_categories(chunk, facts.place_of_service)
+        shared = adjudicated[owner] & (denial == adjudication.NO_EDIT)
+        share, change = _share_costs(
+            chunk, covered, allowed, category, rank, facts, shared, scores.pended[owner]
+        )
     with _timed(seconds, "adjudication"):
         starts = claim_starts(owner, len(rejected))
         line_decisions = adjudication.decide_lines(
@@ -165,6 +165,26 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         out,
         seconds,
     )
+
+
+def _share_costs(chunk, covered, allowed, category, rank, facts, shared, pended_line):
+    """Cost share of the finalized claims' lines, moving the accumulators; a pended claim's
+    cost share is held from the accumulators until a reviewer decides it (docs/pipeline.md,
+    "Pended claims and the accumulators"): its lines get an estimate computed from the
+    accumulators as they were before the chunk, and no accumulator moves for them."""
+    final = shared & ~pended_line
+    share, change = cost_share.share_costs(
+        chunk, covered, allowed, category, rank, facts.service_from, final
+    )
+    held = shared & pended_line
+    if held.any():
+        estimate, _held_change = cost_share.share_costs(
+            chunk, covered, allowed, category, rank, facts.service_from, held
+        )
+        for name in vars(share):
+            values = getattr(share, name)
+            values[held] = getattr(estimate, name)[held]
+    return share, change
 
 
 def _claim_coverage(chunk: ChunkInput, covered, starts):

@@ -141,6 +141,7 @@ class ClaimOutcome:
 def adjudicate(world: World, risk_threshold: float = 0.5) -> tuple[dict, dict]:
     """Outcomes by claim id, and the accumulators after the run."""
     accumulators = dict(world.accumulators)
+    held = dict(world.accumulators)  # where the pended claims' estimates run (then dropped)
     seen = set(world.prior_lines)
     outcomes = {}
     for claim in sorted(
@@ -173,9 +174,11 @@ def adjudicate(world: World, risk_threshold: float = 0.5) -> tuple[dict, dict]:
             result.plan, result.out, result.day = plan, out, day
             outcome.lines[line.line_number] = result
         seen.update(keys.values())
-        share_claim_costs(world, claim, outcome, accumulators)
         outcome.risk_score = risk_score(world, claim, outcome)
         pended = outcome.risk_score >= risk_threshold
+        # A pended claim's cost share is held from the accumulators until it is decided: its
+        # lines show an estimate from the accumulators as they were before the run.
+        share_claim_costs(world, claim, outcome, held if pended else accumulators)
         for result in outcome.lines.values():
             if pended and result.decision != "denied":
                 result.decision = "pended"

@@ -1,0 +1,189 @@
+"""The review queue: pended claims with why they pended, their money, who works them.
+
+Reads production.claim through its partial index ix_production_claim_pended (decision =
+'pended'), so the page and its total touch the pended claims only, never the whole book.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, func, select, tuple_
+
+from backend.auth.models import User
+from backend.claims.models import AdjudicatedClaim as Claim
+from backend.claims.models import AdjudicatedClaimLine as ClaimLine
+from backend.db import Session
+from backend.members.models import Member
+from backend.providers.models import Provider
+from backend.review.models import ReviewAssignment, ReviewDecision
+from workers.pipeline.risk import ChargeRatioRules
+
+SORTS = {
+    "age": Claim.adjudicated_at.asc(),
+    "billed": Claim.billed_cents.asc(),
+    "allowed": Claim.allowed_cents.asc(),
+    "risk_score": Claim.risk_score.asc(),
+    "received_at": Claim.received_at.asc(),
+}
+DESCENDING = {
+    "-age": Claim.adjudicated_at.desc(),
+    "-billed": Claim.billed_cents.desc(),
+    "-allowed": Claim.allowed_cents.desc(),
+    "-risk_score": Claim.risk_score.desc().nulls_last(),
+    "-received_at": Claim.received_at.desc(),
+}
+RANGES = {
+    "min_billed_cents": Claim.billed_cents.__ge__,
+    "max_billed_cents": Claim.billed_cents.__le__,
+    "min_allowed_cents": Claim.allowed_cents.__ge__,
+    "max_allowed_cents": Claim.allowed_cents.__le__,
+    "min_risk_score": Claim.risk_score.__ge__,
+    "billing_provider_id": Claim.billing_provider_id.__eq__,
+    "member_id": Claim.member_id.__eq__,
+}
+
+
+def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
+    """The pended claims in `scope` matching `query`, one row per claim (see QueueItemSchema)."""
+    holder = User.__table__.alias("holder")
+    assignment = and_(
+        ReviewAssignment.claim_id == Claim.id, ReviewAssignment.expires_at > func.now()
+    )
+    awaiting = and_(
+        ReviewDecision.claim_id == Claim.id, ReviewDecision.status == "awaiting_approval"
+    )
+    statement = (
+        select(
+            Claim,
+            Provider,
+            Member,
+            ReviewAssignment,
+            holder.c.display_name.label("reviewer"),
+            ReviewDecision,
+        )
+        .outerjoin(Provider, Provider.id == Claim.billing_provider_id)
+        .outerjoin(Member, Member.id == Claim.member_id)
+        .outerjoin(ReviewAssignment, assignment)
+        .outerjoin(holder, holder.c.id == ReviewAssignment.reviewer_id)
+        .outerjoin(ReviewDecision, awaiting)
+        .where(Claim.decision == "pended")
+        .where(scope.rows(Claim.member_id, Claim.billing_provider_id))
+    )
+    for name, compare in RANGES.items():
+        if name in query:
+            statement = statement.where(compare(query[name]))
+    if "pend_reason" in query:
+        statement = statement.where(Claim.pend_reason.ilike(f"%{_escaped(query['pend_reason'])}%"))
+    if "min_days" in query:
+        statement = statement.where(Claim.adjudicated_at <= _days_ago(query["min_days"]))
+    if "max_days" in query:
+        statement = statement.where(Claim.adjudicated_at > _days_ago(query["max_days"] + 1))
+    if "assignee" in query:
+        statement = statement.where(_assignee(query["assignee"], reviewer_id))
+    if "awaiting_approval" in query:
+        present = ReviewDecision.id.is_not(None)
+        statement = statement.where(present if query["awaiting_approval"] else ~present)
+    order = SORTS[query["sort"]] if query["sort"] in SORTS else DESCENDING[query["sort"]]
+    return statement.order_by(order, Claim.id)
+
+
+def _days_ago(days: int):
+    return func.now() - func.make_interval(0, 0, 0, days)
+
+
+def _escaped(words: str) -> str:
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _assignee(value: str, reviewer_id: int):
+    if value == "unassigned":
+        return ReviewAssignment.claim_id.is_(None)
+    holder = reviewer_id if value == "mine" else int(value)
+    return ReviewAssignment.reviewer_id == holder
+
+
+def queue_items(rows) -> list[dict]:
+    rows = list(rows)
+    reasons = risk_reasons([row[0] for row in rows])
+    now = Session.scalar(select(func.now()))
+    return [_item(now, *row, reasons.get(row[0].id, [])) for row in rows]
+
+
+def _item(now, claim, provider, member, assignment, reviewer, awaiting, reasons) -> dict:
+    return {
+        "id": claim.id,
+        **{name: getattr(claim, name) for name in (
+            "patient_control_number", "claim_type", "channel", "service_from", "service_to",
+            "received_at", "pend_reason", "risk_score", "risk_model_version",
+            "risk_scoring_failed", "billed_cents", "allowed_cents", "paid_cents")},
+        "pended_at": claim.adjudicated_at,
+        "days_in_queue": max(0, (now - claim.adjudicated_at).days),
+        "risk_reasons": reasons,
+        "provider": provider and {"id": provider.id, "name": provider.display_name,
+                                  "npi": provider.npi},
+        "member": member and {"id": member.id, "member_number": member.member_number,
+                              "name": f"{member.first_name} {member.last_name}"},
+        "assignment": assignment and {
+            "claim_id": assignment.claim_id, "reviewer_id": assignment.reviewer_id,
+            "reviewer": reviewer, "assigned_at": assignment.assigned_at,
+            "expires_at": assignment.expires_at},
+        "awaiting_approval": awaiting and {
+            "id": awaiting.id, "action": awaiting.action,
+            "decided_by_id": awaiting.decided_by_id, "decided_at": awaiting.decided_at,
+            "paid_cents": awaiting.paid_cents, "decided_by": None},
+    }  # fmt: skip
+
+
+# Why a claim pended ----------------------------------------------------------------------------
+
+
+def explain_rules_1(lines: list) -> list[dict]:
+    """The lines that gave a "rules-1" score (workers/pipeline/risk.py, ChargeRatioRules): the
+    charge-to-fee ratio of RVU-priced lines and office E/M codes billed with several units."""
+    reasons = []
+    for line in lines:
+        code = line.procedure_code or ""
+        if "99202" <= code <= "99215" and line.units > 1:
+            reasons.append(
+                {
+                    "line_number": line.line_number,
+                    "rule": "em_units",
+                    "score": 1.0,
+                    "detail": f"office visit {code} billed with {line.units:g} units",
+                }
+            )
+        if line.pricing_method == "rvu" and (line.fee_cents or 0) > 0:
+            ratio = line.billed_cents / line.fee_cents
+            score = min(ratio / ChargeRatioRules.ratio_cap, 1.0)
+            reasons.append(
+                {
+                    "line_number": line.line_number,
+                    "rule": "charge_ratio",
+                    "score": round(score, 3),
+                    "detail": f"{code} billed at {ratio:.1f} times its fee schedule "
+                    f"amount ({line.billed_cents} vs {line.fee_cents} cents)",
+                }
+            )
+    return sorted(reasons, key=lambda r: -r["score"])  # fmt: skip
+
+
+# Model version -> a function of the claim's lines giving its reasons. A trained model that
+# records its own reasons (features and their contributions) adds its version here, reading
+# them from where it stores them; versions not listed show no reasons.
+EXPLAINERS = {"rules-1": explain_rules_1}
+
+
+def risk_reasons(claims: list) -> dict[int, list[dict]]:
+    """Reasons by claim id for the claims of one page (one query for their lines)."""
+    explained = [c for c in claims if c.risk_model_version in EXPLAINERS]
+    if not explained:
+        return {}
+    keys = [(c.id, c.service_month) for c in explained]
+    lines = Session.scalars(
+        select(ClaimLine)
+        .where(tuple_(ClaimLine.claim_id, ClaimLine.service_month).in_(keys))
+        .order_by(ClaimLine.claim_id, ClaimLine.line_number)
+    ).all()
+    by_claim: dict[int, list] = {}
+    for line in lines:
+        by_claim.setdefault(line.claim_id, []).append(line)
+    return {c.id: EXPLAINERS[c.risk_model_version](by_claim.get(c.id, [])) for c in explained}
