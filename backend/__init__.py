@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from backend.fhir_api.routes import blp as fhir_blp
     from backend.health.routes import blp as health_blp
     from backend.members.routes import blp as members_blp
+    from backend.members.routes import eob_blp
+    from backend.payments.routes import blp as payments_blp
     from backend.portal import blp as portal_blp
     from backend.providers.routes import blp as providers_blp
     from backend.review.routes import blp as review_blp
@@ -83,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     api = app.extensions["smorest_api"]
     for blueprint in (
         auth_blp, claims_blp, submit_blp, members_blp, providers_blp, batches_blp, edi_blp,
-        user_blp, token_blp, audit_blp,
+        user_blp, token_blp, audit_blp, payments_blp, eob_blp,
     ):  # fmt: skip
         api.register_blueprint(blueprint)
     api.register_blueprint(review_blp)

@@ -227,8 +227,9 @@ from backend.benchmarks import bench  # noqa: E402
 from backend.claims import bench as _submit_bench  # noqa: E402, F401
 from backend.edi.cli import edi  # noqa: E402
 from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
+from backend.payments.cli import pay  # noqa: E402
 from backend.reference.cli import reference  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 
-for command in (reference, generate, process, edi, bench):
+for command in (reference, generate, process, edi, bench, pay):
     main.add_command(command)

@@ -81,6 +81,7 @@ def import_models() -> None:
     from backend.edi import models as _edi  # noqa: F401
     from backend.intake import models as _intake  # noqa: F401
     from backend.members import models as _members  # noqa: F401
+    from backend.payments import models as _payments  # noqa: F401
     from backend.plans import models as _plans  # noqa: F401
     from backend.providers import models as _providers  # noqa: F401
     from backend.reference import models as _reference  # noqa: F401

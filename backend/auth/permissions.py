@@ -13,6 +13,7 @@ PROVIDERS_READ = "providers:read"
 EOB_READ = "eob:read"
 REPORTS_READ = "reports:read"
 BATCHES_RUN = "batches:run"
+PAYMENTS_RUN = "payments:run"  # close payment cycles (835s); read them
 EDI_SUBMIT = "edi:submit"
 USERS_MANAGE = "users:manage"
 TOKENS_MANAGE = "tokens:manage"
@@ -29,6 +30,7 @@ ALL = (
     EOB_READ,
     REPORTS_READ,
     BATCHES_RUN,
+    PAYMENTS_RUN,
     EDI_SUBMIT,
     USERS_MANAGE,
     TOKENS_MANAGE,

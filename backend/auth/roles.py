@@ -14,6 +14,7 @@ BUILT_IN_ROLES = {
         (
             p.CLAIMS_READ, p.CLAIMS_REVIEW, p.MEMBERS_READ, p.PROVIDERS_READ, p.EOB_READ,
             p.REPORTS_READ, p.BATCHES_RUN, p.EDI_SUBMIT, p.DATA_ALL,
+            p.PAYMENTS_RUN,
         ),
     ),
     "provider": (

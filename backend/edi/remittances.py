@@ -1,14 +1,17 @@
-"""835s from adjudicated claims: one per payment cycle (a processing batch) and payee (the billing
-provider). CAS come from each line's `adjustments` JSON as the pipeline wrote them; a line
-without them gets the adjustments its amount columns imply (CO-45 contractual, PR-1/2/3 cost
-share, CO-96 non-covered), and a claim without lines is remitted at the claim level."""
+"""835s from adjudicated claims: one per payment cycle and payee (the billing provider); which
+claims a cycle remits, and that each is remitted once, is backend/payments' business.
+
+CAS come from each line's `adjustments` as the pipeline wrote them; a line without them gets
+the adjustments its amount columns imply (CO-45 contractual, PR-1/2/3 cost share, CO-96
+non-covered), and a claim without lines is remitted at the claim level."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from backend.claims.models import (
@@ -23,7 +26,7 @@ from backend.providers.models import Provider
 from edi.interchange import Parties
 from edi.remittance import Adjustment, Payment, RemittanceClaim, RemittanceLine, write_835
 
-REMITTED = ("paid", "denied")
+REMITTED = ("paid", "denied")  # finalized decisions: what a payment cycle remits
 
 
 def derived_adjustments(row) -> list[Adjustment]:
@@ -93,19 +96,17 @@ def _claim(claim: AdjudicatedClaim, staged, lines, control_numbers: dict) -> Rem
     return record
 
 
-def payments_for_batch(session: Session, batch_id: int | None, payment_date: date) -> list[Payment]:
-    """The batch's paid and denied claims by payee. Every query selects the batch's claims by
-    a subquery, never by a list of their ids (a batch can hold more claims than a statement
-    can carry parameters)."""
-    in_batch = (
-        AdjudicatedClaim.batch_id.is_(None) if batch_id is None
-        else AdjudicatedClaim.batch_id == batch_id,
-        AdjudicatedClaim.decision.in_(REMITTED),
-    )  # fmt: skip
-    claim_ids = select(AdjudicatedClaim.id).where(*in_batch)
+def payments_for_claims(
+    session: Session, claim_ids: Select, payment_date: date, trace_number: Callable[[int], str]
+) -> list[tuple[int, Payment]]:
+    """The claims `claim_ids` selects (a subquery of production claim ids) as one Payment per
+    payee (billing provider), with the payee's provider id, by payee id;
+    `trace_number(provider_id)` gives each its TRN02. Every query selects the claims by that
+    subquery, never by a list of their ids (a cycle can hold more claims than a statement can
+    carry parameters)."""
     claims = session.scalars(
         select(AdjudicatedClaim)
-        .where(*in_batch)
+        .where(AdjudicatedClaim.id.in_(claim_ids))
         .order_by(AdjudicatedClaim.billing_provider_id, AdjudicatedClaim.id)
     ).all()
     staged = {
@@ -143,32 +144,25 @@ def payments_for_batch(session: Session, batch_id: int | None, payment_date: dat
             _claim(claim, staged[claim.id], lines.get(claim.id, []), control_numbers)
             for claim in group
         ]
-        payments.append(
-            Payment(
-                provider.display_name or "PAYEE",
-                provider.npi,
-                provider.tax_id,
-                payment_date,
-                f"{batch_id or 0}-{provider_id}",
-                records,
-            )
+        payment = Payment(
+            provider.display_name or "PAYEE",
+            provider.npi,
+            provider.tax_id,
+            payment_date,
+            trace_number(provider_id),
+            records,
         )
+        payments.append((provider_id, payment))
     return payments
 
 
-def create_remittances(
-    session: Session, batch_id: int | None, payment_date: date | None = None
-) -> list[EdiDocument]:
-    """Write (and store) one 835 per payee for the claims of `batch_id`."""
-    documents = []
-    for payment in payments_for_batch(session, batch_id, payment_date or date.today()):
-        number = outbound.next_control_number(session)
-        provider_id = session.scalar(select(Provider.id).where(Provider.npi == payment.payee_npi))
-        parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
-        body = write_835([payment], parties, number)
-        documents.append(
-            outbound.save(
-                session, "835", body, number, None, payee_provider_id=provider_id, batch_id=batch_id
-            )
-        )
-    return documents
+def write_remittance(
+    session: Session, payment: Payment, payee_provider_id: int, batch_id: int | None = None
+) -> EdiDocument:
+    """Write (and store, and drop in the outbound folder) the 835 of one payment."""
+    number = outbound.next_control_number(session)
+    parties = Parties(receiver_id=payment.payee_npi, receiver_name=payment.payee_name[:60])
+    body = write_835([payment], parties, number)
+    return outbound.save(
+        session, "835", body, number, None, payee_provider_id=payee_provider_id, batch_id=batch_id
+    )

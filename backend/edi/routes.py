@@ -7,20 +7,21 @@ from sqlalchemy import select
 
 from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
-from backend.auth.permissions import BATCHES_RUN, CLAIMS_READ, EDI_SUBMIT
+from backend.auth.permissions import CLAIMS_READ, EDI_SUBMIT, PAYMENTS_RUN
 from backend.auth.principal import current_principal, permission_required
 from backend.db import Session
 from backend.edi import service
 from backend.edi.intake import reject_unread
 from backend.edi.models import EdiDocument
 from backend.edi.outbound import EdiFolders
-from backend.edi.remittances import create_remittances
 from backend.edi.schemas import (
     EdiFileSchema,
     RemittanceListSchema,
     RemittanceRequestSchema,
     RemittanceSchema,
 )
+from backend.payments.models import Payment
+from backend.payments.service import close_cycle
 
 blp = Blueprint("edi", __name__, url_prefix="/api/v1/edi", description="X12 EDI gateway")
 X12 = "application/edi-x12"
@@ -164,14 +165,25 @@ class Remittances(MethodView):
 
     @blp.response(201, RemittanceListSchema)
     @audited("create", "edi_835")
-    @permission_required(BATCHES_RUN)
+    @permission_required(PAYMENTS_RUN)
     @blp.arguments(RemittanceRequestSchema)
     def post(self, request_body):
-        """Write the 835s of a payment cycle (a batch): one per payee"""
-        documents = create_remittances(
-            Session(), request_body["batch_id"], request_body["payment_date"]
+        """Close a payment cycle scoped to one batch (every batch without `batch_id`): the 835s
+        of its claims not yet remitted, one per payee (see /api/v1/payment-cycles)"""
+        session = Session()
+        cycle = close_cycle(
+            session,
+            request_body["payment_date"],
+            request_body["batch_id"],
+            current_principal().user.id,
         )
-        Session.commit()
+        documents = session.scalars(
+            select(EdiDocument)
+            .join(Payment, Payment.edi_document_id == EdiDocument.id)
+            .where(Payment.payment_cycle_id == cycle.id)
+            .order_by(EdiDocument.id)
+        ).all()
+        session.commit()
         return {"items": documents}, 201
 
 

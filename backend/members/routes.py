@@ -1,4 +1,5 @@
-"""Members: list, search and read with coverage and accumulators, scoped."""
+"""Members: list, search and read with coverage and accumulators, scoped; the member views:
+accumulators with their limits, and each claim's explanation of benefits."""
 
 from flask import abort
 from flask.views import MethodView
@@ -7,13 +8,25 @@ from sqlalchemy import Select, select
 
 from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
-from backend.auth.permissions import MEMBERS_READ
+from backend.auth.permissions import EOB_READ, MEMBERS_READ
 from backend.auth.principal import DataScope, current_principal, permission_required
 from backend.db import Session
+from backend.members.accumulators import member_accumulators
+from backend.members.eob import claim_eob
 from backend.members.models import Accumulator, Member
-from backend.members.schemas import MemberDetailSchema, MemberQuerySchema, MemberSchema
+from backend.members.schemas import (
+    AccumulatorQuerySchema,
+    EobSchema,
+    MemberAccumulatorsSchema,
+    MemberDetailSchema,
+    MemberQuerySchema,
+    MemberSchema,
+)
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1/members", description="Members")
+eob_blp = Blueprint(
+    "eob", __name__, url_prefix="/api/v1/claims", description="Explanation of benefits"
+)
 
 
 def members_in_scope(scope: DataScope, query: dict) -> Select:
@@ -63,3 +76,29 @@ class MemberById(MethodView):
         """Read a member with coverage spans and accumulators"""
         principal = current_principal()
         return member_detail(principal.scope(Session()), member_id) or abort(404, "no such member")
+
+
+@blp.route("/<int:member_id>/accumulators")
+class MemberAccumulators(MethodView):
+    @blp.response(200, MemberAccumulatorsSchema)
+    @audited("read", "member_accumulators", "member_id")
+    @permission_required(MEMBERS_READ)
+    @blp.arguments(AccumulatorQuerySchema, location="query")
+    def get(self, query, member_id):
+        """Deductible and out-of-pocket met of the plan's limits, for the member and the family"""
+        scope = current_principal().scope(Session())
+        member = Session.scalar(members_in_scope(scope, {}).where(Member.id == member_id))
+        if member is None:
+            abort(404, "no such member")
+        return member_accumulators(member, query.get("plan_year"))
+
+
+@eob_blp.route("/<int:claim_id>/eob")
+class ClaimEob(MethodView):
+    @eob_blp.response(200, EobSchema)
+    @audited("read", "eob", "claim_id")
+    @permission_required(EOB_READ)
+    def get(self, claim_id):
+        """The member's explanation of benefits of a claim, in plain terms"""
+        scope = current_principal().scope(Session())
+        return claim_eob(scope, claim_id) or abort(404, "no such claim")

@@ -11,7 +11,8 @@ from backend.claims.models import FailedClaim, FailedClaimReason, StagedClaim
 from backend.edi import service
 from backend.edi.jobs import EVERYONE
 from backend.edi.models import EdiDocument
-from backend.edi.remittances import create_remittances
+from backend.payments.models import Payment
+from backend.payments.service import close_cycle
 from backend.tests import factories as f
 from edi import claim_status, pyx12_check
 from edi.claims_out import write_837
@@ -81,7 +82,12 @@ def test_835_statements_do_not_grow_with_the_batch(world, db, statements):
             claim = f.make_staged_claim(db, world.subscriber, world.provider_a)
             f.make_adjudicated(db, claim, batch_id=batch_id)
         first = len(statements)
-        (document,) = create_remittances(db, batch_id, date(2026, 4, 1))
+        cycle = close_cycle(db, date(2026, 4, 1), batch_id)
+        (document,) = db.scalars(
+            select(EdiDocument)
+            .join(Payment, Payment.edi_document_id == EdiDocument.id)
+            .where(Payment.payment_cycle_id == cycle.id)
+        ).all()
         assert document.body.count("CLP*") == count
         return statements[first:]
 

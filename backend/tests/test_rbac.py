@@ -47,6 +47,18 @@ MATRIX = [
     ("/api/v1/edi/remittances", "get", (200, 200, 200, 200)),
     ("/api/v1/edi/remittances", "post", (201, 201, 403, 403)),
     (f"/api/v1/edi/remittances/{MISSING}", "get", (404, 404, 404, 404)),
+    ("/api/v1/payment-cycles", "get", (200, 200, 403, 403)),
+    ("/api/v1/payment-cycles", "post", (201, 201, 403, 403)),
+    (f"/api/v1/payment-cycles/{MISSING}", "get", (404, 404, 403, 403)),
+    ("eob:a_subscriber", "get", (200, 200, 403, 200)),
+    ("eob:a_child", "get", (200, 200, 403, 200)),  # the subscriber's minor child
+    ("eob:b_spouse", "get", (200, 200, 403, 404)),  # adult dependent: not the subscriber's
+    ("eob:b_other", "get", (200, 200, 403, 404)),
+    (f"/api/v1/claims/{MISSING}/eob", "get", (404, 404, 403, 404)),
+    ("accumulators:subscriber", "get", (200, 200, 403, 200)),
+    ("accumulators:child", "get", (200, 200, 403, 200)),
+    ("accumulators:spouse", "get", (200, 200, 403, 404)),
+    ("accumulators:other_member", "get", (200, 200, 403, 404)),
     ("/api/v1/users", "get", (200, 403, 403, 403)),
     ("/api/v1/users", "post", (201, 403, 403, 403)),
     ("user:insurer", "get", (200, 403, 403, 403)),
@@ -95,6 +107,10 @@ def resolve(objects, target: str) -> str:
         return f"/api/v1/claims/{objects['claim'][name].id}/decision"
     if kind == "assign":
         return f"/api/v1/review/claims/{objects['claim'][name].id}/assign"
+    if kind == "eob":
+        return f"/api/v1/claims/{objects['claim'][name].id}/eob"
+    if kind == "accumulators":
+        return f"/api/v1/members/{objects['member'][name].id}/accumulators"
     found = objects[kind][name]
     plural = "batches" if kind == "batch" else f"{kind}s"
     return f"/api/v1/{plural}/{getattr(found, 'id', found)}"
@@ -109,7 +125,7 @@ def body_for(world, objects, url: str, method: str):
         return {"claim_ids": [-1]}  # matches no claim: nothing is queued
     if method == "post" and url.endswith("/remittances"):
         return {"batch_id": objects["batch"]["empty"]}
-    if method == "post" and url.endswith(("/claims", "/logout")):
+    if method == "post" and url.endswith(("/claims", "/logout", "/payment-cycles")):
         return {}
     if method == "post" and url.endswith("/decision"):
         return {"action": "approve", "note": "rbac"}
