@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from backend.batches.routes import blp as batches_blp
     from backend.claims.routes import blp as claims_blp
     from backend.claims.submit import blp as submit_blp
+    from backend.claims.validate import blp as validate_blp
     from backend.edi.routes import blp as edi_blp
     from backend.fhir_api.routes import blp as fhir_blp
     from backend.health.routes import blp as health_blp
@@ -79,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from backend.payments.routes import blp as payments_blp
     from backend.portal import blp as portal_blp
     from backend.providers.routes import blp as providers_blp
+    from backend.reference.routes import blp as reference_blp
+    from backend.reports.routes import blp as reports_blp
     from backend.review.routes import blp as review_blp
     from backend.review.routes import decisions_blp
 
@@ -90,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     api.register_blueprint(review_blp)
     api.register_blueprint(decisions_blp)
+    for blueprint in (reports_blp, reference_blp, validate_blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
     app.register_blueprint(fhir_blp)  # FHIR R4 at /fhir: OperationOutcome errors, own metadata
     app.register_blueprint(portal_blp)  # last: its catch-all route must not shadow the others

@@ -45,11 +45,13 @@ class PageArgs(Schema):
 
 
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
-    """A response schema {items, total, page, page_size} for lists of `item_schema`."""
+    """A response schema {items, total, total_is_estimate, page, page_size} for lists of
+    `item_schema`."""
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema)),
             "total": fields.Integer(),
+            "total_is_estimate": fields.Boolean(),
             "page": fields.Integer(),
             "page_size": fields.Integer(),
         },
@@ -57,9 +59,38 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
-def paginate(statement: Select, page: int, page_size: int, scalars: bool = True) -> dict:
-    """Run `statement` for one page; total counts every row the statement matches."""
-    total = Session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+# Totals are counted exactly up to this many rows; beyond it a list's total is the planner's
+# estimate (`total_is_estimate`): counting a million matching rows per page is the usual trap.
+COUNT_CAP = 10_000
+
+
+def paginate(
+    statement: Select, page: int, page_size: int, scalars: bool = True,
+    count_statement: Select | None = None,
+) -> dict:  # fmt: skip
+    """Run `statement` for one page, with `total`: every row the statement (or the cheaper
+    `count_statement` matching the same rows) matches, counted exactly up to COUNT_CAP rows,
+    else estimated by the planner (never below COUNT_CAP + 1), and `total_is_estimate`."""
+    counted = (count_statement if count_statement is not None else statement).order_by(None)
+    total = Session.scalar(
+        select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
+    )
+    estimated = total > COUNT_CAP
+    if estimated:
+        total = max(COUNT_CAP + 1, planner_rows(counted))
     paged = statement.limit(page_size).offset((page - 1) * page_size)
     result = Session.scalars(paged) if scalars else Session.execute(paged)
-    return {"items": list(result.all()), "total": total, "page": page, "page_size": page_size}
+    return {
+        "items": list(result.all()), "total": total, "total_is_estimate": estimated,
+        "page": page, "page_size": page_size,
+    }  # fmt: skip
+
+
+def planner_rows(statement: Select) -> int:
+    """The planner's estimate of the rows `statement` returns (EXPLAIN, nothing is run)."""
+    connection = Session.connection()
+    compiled = statement.compile(connection)
+    plan = connection.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params
+    ).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -85,5 +85,6 @@ def import_models() -> None:
     from backend.plans import models as _plans  # noqa: F401
     from backend.providers import models as _providers  # noqa: F401
     from backend.reference import models as _reference  # noqa: F401
+    from backend.reports import models as _reports  # noqa: F401
     from backend.review import models as _review  # noqa: F401
     from backend.synthetic import models as _synthetic  # noqa: F401

@@ -66,6 +66,8 @@ class StagedClaim(Base):
             "source_file_id",
             postgresql_where=text("source_file_id IS NOT NULL"),
         ),
+        # The claims list, newest first, without sorting every claim (migration 0012).
+        Index("ix_staging_claim_received", "received_at", "id"),
         {"schema": STAGING, "postgresql_with": {"fillfactor": 50}},  # migration 0009
     )
 

@@ -39,6 +39,22 @@ def search_claims(scope: DataScope, query: dict, service_month: date | None = No
         .where(scope.rows(StagedClaim.member_id, StagedClaim.billing_provider_id))
         .order_by(StagedClaim.received_at.desc(), StagedClaim.id.desc())
     )
+    return _filtered(statement, query)
+
+
+def count_claims(scope: DataScope, query: dict) -> Select:
+    """The rows of `search_claims` for counting: staging ids only, joined to the adjudication
+    only when a filter reads it (the outer join cannot drop or repeat a staged claim: a claim
+    has one adjudication)."""
+    statement = select(StagedClaim.id).where(
+        scope.rows(StagedClaim.member_id, StagedClaim.billing_provider_id)
+    )
+    if "decision" in query:
+        statement = statement.join(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
+    return _filtered(statement, query)
+
+
+def _filtered(statement: Select, query: dict) -> Select:
     for name in EXACT_FILTERS:
         if name in query:
             statement = statement.where(getattr(StagedClaim, name) == query[name])

@@ -8,7 +8,7 @@ from backend.api import PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_READ
 from backend.auth.principal import current_principal, permission_required
-from backend.claims.read import claim_detail, claim_summary, search_claims
+from backend.claims.read import claim_detail, claim_summary, count_claims, search_claims
 from backend.claims.schemas import ClaimDetailSchema, ClaimQuerySchema, ClaimSummarySchema
 from backend.db import Session
 
@@ -25,8 +25,10 @@ class Claims(MethodView):
     def get(self, query, page, page_size):
         """List and search claims, newest first"""
         principal = current_principal()
-        statement = search_claims(principal.scope(Session()), query)
-        result = paginate(statement, page, page_size, scalars=False)
+        scope = principal.scope(Session())
+        statement = search_claims(scope, query)
+        counted = count_claims(scope, query)
+        result = paginate(statement, page, page_size, scalars=False, count_statement=counted)
         result["items"] = [
             claim_summary(staged, adjudicated) for staged, adjudicated in result["items"]
         ]
