@@ -8,7 +8,7 @@ import { useLogout } from '@/features/auth/api/login';
 import { QueryState } from '@/components/query-state';
 import { Center, Loader } from '@mantine/core';
 
-import { installSessionExpiry } from './provider';
+import { takeSessionExpired } from './provider';
 
 type NavItem = { to: string; label: string; show: (me: Me) => boolean };
 
@@ -38,19 +38,16 @@ export const NAV_ITEMS: NavItem[] = [
 export function ProtectedLayout() {
   const me = useMe();
   const location = useLocation();
-  const navigate = useNavigate();
-
-  useEffect(() => {
-    installSessionExpiry(() => navigate('/login?expired=1', { replace: true }));
-  }, [navigate]);
-
   return (
     <QueryState query={me} label="your session">
       {(user) =>
         user ? (
           <Shell me={user} />
         ) : (
-          <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />
+          <Navigate
+            to={`/login?${takeSessionExpired() ? 'expired=1&' : ''}next=${encodeURIComponent(location.pathname)}`}
+            replace
+          />
         )
       }
     </QueryState>

@@ -33,11 +33,19 @@ export function AppProviders({ children }: { children: ReactNode }) {
   );
 }
 
-/** A 401 on any call after login: the session expired; forget the user and go to the login page. */
-export function installSessionExpiry(goToLogin: () => void) {
-  setSessionExpiredHandler(() => {
-    queryClient.setQueryData(['me'], null);
-    queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'me' });
-    goToLogin();
-  });
+let expired = false;
+
+/** A 401 on any call after login: the session expired; forget the user (the layout then sends
+ * them to the login page, which says why). */
+setSessionExpiredHandler(() => {
+  expired = true;
+  queryClient.setQueryData(['me'], null);
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'me' });
+});
+
+/** Whether the session ended under the user (once: the flag is cleared when read). */
+export function takeSessionExpired(): boolean {
+  const was = expired;
+  expired = false;
+  return was;
 }

@@ -53,8 +53,13 @@ export function ErrorMessage({ error }: { error: unknown }) {
 
 export function EmptyState({ children }: { children: ReactNode }) {
   return (
-    <Text c="dimmed" py="md">
+    <Text c="gray.7" py="md">
       {children}
     </Text>
   );
+}
+
+/** The server refused or hid the resource: show only the refusal, not an empty screen. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 403 || error.status === 404);
 }

@@ -344,6 +344,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/claims/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a claim as the pipeline would, without submitting it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ClaimBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ValidationResult"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/claims/{claim_id}": {
         parameters: {
             query?: never;
@@ -372,6 +413,148 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["ClaimDetail"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide a pended claim: approve, deny (CARC/RARC, whole claim or lines) or adjust */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DecisionRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Decision"];
+                    };
+                };
+                /** @description awaits a second reviewer */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Decision"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/decision/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second reviewer: approve (apply) or reject a decision awaiting approval */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApprovalRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Decision"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/eob": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        /** The member's explanation of benefits of a claim, in plain terms */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Eob"];
                     };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -635,7 +818,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Write the 835s of a payment cycle (a batch): one per payee */
+        /**
+         * Close a payment cycle scoped to one batch (every batch without `batch_id`): the 835s
+         *     of its claims not yet remitted, one per payee (see /api/v1/payment-cycles)
+         */
         post: {
             parameters: {
                 query?: never;
@@ -794,6 +980,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/members/{member_id}/accumulators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        /** Deductible and out-of-pocket met of the plan's limits, for the member and the family */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description calendar year; default: the latest with accumulators */
+                    plan_year?: number;
+                };
+                header?: never;
+                path: {
+                    member_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberAccumulators"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payment cycles with their totals, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PaymentCyclePage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Close a payment cycle: remit every finalized claim not yet remitted, one 835 per payee */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PaymentCycleRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PaymentCycleDetail"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-cycles/{cycle_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        /** Read a payment cycle: its totals and its 835s with payee, amount and trace number */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    cycle_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PaymentCycleDetail"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/providers": {
         parameters: {
             query?: never;
@@ -876,6 +1215,741 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/carc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claim adjustment reason codes (CARC) */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/diagnoses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billable ICD-10-CM codes */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/modifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Procedure modifiers the pricing recognises */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/places-of-service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Place-of-service codes */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/procedures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** HCPCS/CPT codes of the loaded fee schedule */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reference/rarc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Remittance advice remark codes (RARC) */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodeList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/auto-adjudication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Share of finalized claims decided without a human, per day and overall */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AutoAdjudicationReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/batch-throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims per second of the batches started in the range, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchThroughputReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/claims-received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims received per day, by channel */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReceivedReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/days-to-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Days from receipt to payment of the claims paid in the range: median, p90 */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DaysToPaymentReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims per decision day: paid, denied, pended, rejected */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DecisionsReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/denials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Denial rate and the top CARCs of denied lines, with descriptions */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DenialsReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/paid-by-provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The billing providers paid most in the range */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PaidByProviderReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/pend-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pend queue now: size, billed money, claims by days in the queue */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PendQueueReport"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List pended claims: why they pended, their money, who works them */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    page_size?: number;
+                    /** @description words the pend reason contains */
+                    pend_reason?: string;
+                    billing_provider_id?: number;
+                    member_id?: number;
+                    min_billed_cents?: number;
+                    max_billed_cents?: number;
+                    min_allowed_cents?: number;
+                    max_allowed_cents?: number;
+                    /** @description in queue */
+                    min_days?: number;
+                    max_days?: number;
+                    min_risk_score?: number;
+                    /** @description "unassigned", "mine", or a user id */
+                    assignee?: string;
+                    /** @description only claims whose decision waits for a second reviewer */
+                    awaiting_approval?: boolean;
+                    sort?: "age" | "-age" | "billed" | "-billed" | "allowed" | "-allowed" | "risk_score" | "-risk_score" | "received_at" | "-received_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QueueItemPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/claims/{claim_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a pended claim (or renew your hold on it); 409 if another reviewer holds it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Assignment"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Give a claim you hold back to the queue */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or deny many pended claims, each decided on its own (per-claim results) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkDecisionRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkResponse"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1181,6 +2255,9 @@ export interface components {
             patient_responsibility_cents?: number;
             pend_reason?: string | null;
             plan_id?: number | null;
+            /** Format: date-time */
+            reviewed_at?: string | null;
+            reviewed_by_id?: number | null;
             risk_model_version?: string | null;
             risk_score?: number | null;
             risk_scoring_failed?: boolean;
@@ -1189,6 +2266,19 @@ export interface components {
             amount_cents?: number;
             carc?: string;
             group?: string;
+        };
+        ApprovalRequest: {
+            approve: boolean;
+            note: string;
+        };
+        Assignment: {
+            /** Format: date-time */
+            assigned_at?: string;
+            claim_id?: number;
+            /** Format: date-time */
+            expires_at?: string;
+            reviewer?: string | null;
+            reviewer_id?: number;
         };
         AuditEvent: {
             action?: string;
@@ -1212,6 +2302,21 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
+        };
+        AutoAdjudicationReport: {
+            data?: {
+                [key: string]: unknown;
+            }[];
+            /** Format: date */
+            from?: string;
+            rate?: number | null;
+            series?: string[];
+            /** Format: date */
+            to?: string;
+            totals?: {
+                [key: string]: number;
+            };
         };
         Batch: {
             chunks_done?: number;
@@ -1256,6 +2361,53 @@ export interface components {
             received_from?: string;
             /** Format: date-time */
             received_to?: string;
+        };
+        BatchThroughput: {
+            batch_id?: number;
+            claims?: number;
+            claims_per_second?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            seconds?: number | null;
+            status?: string;
+        };
+        BatchThroughputReport: {
+            batches?: components["schemas"]["BatchThroughput"][];
+            /** Format: date */
+            from?: string;
+            /** Format: date */
+            to?: string;
+        };
+        BulkDecisionRequest: {
+            /** @enum {string} */
+            action: "approve" | "deny";
+            carc?: string;
+            claim_ids: number[];
+            note: string;
+            rarc?: string[];
+        };
+        BulkResponse: {
+            awaiting_approval?: number;
+            decided?: number;
+            failed?: number;
+            results?: components["schemas"]["BulkResult"][];
+        };
+        BulkResult: {
+            claim_id?: number;
+            decision?: (Record<string, never> | null) | components["schemas"]["Decision"];
+            /** @description {code, message} on failure */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description HTTP status this claim alone would get */
+            status?: number;
+        };
+        CarcCount: {
+            carc?: string;
+            description?: string | null;
+            lines?: number;
         };
         ClaimBody: {
             /** Format: date */
@@ -1312,6 +2464,7 @@ export interface components {
             channel?: string;
             claim_type?: string;
             decision?: string | null;
+            decisions?: components["schemas"]["ReviewEntry"][];
             diagnosis_codes?: string[];
             discharge_status?: string | null;
             failure_reasons?: components["schemas"]["FailureReason"][];
@@ -1397,6 +2550,18 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
+        };
+        CodeItem: {
+            code?: string;
+            description?: string | null;
+            formatted?: string;
+            is_facility?: boolean;
+            pricing_rule?: string;
+        };
+        CodeList: {
+            items?: components["schemas"]["CodeItem"][];
+            truncated?: boolean;
         };
         CoverageSpan: {
             /** Format: date */
@@ -1406,6 +2571,106 @@ export interface components {
             plan_id?: number;
             /** Format: date */
             termination_date?: string | null;
+        };
+        DaysToPaymentReport: {
+            basis?: string;
+            /** Format: date */
+            from?: string;
+            histogram?: components["schemas"]["LagCount"][];
+            median_days?: number | null;
+            p90_days?: number | null;
+            paid_claims?: number;
+            /** Format: date */
+            to?: string;
+        };
+        DecidedLine: {
+            adjustments?: {
+                [key: string]: unknown;
+            }[];
+            allowed_cents?: number;
+            billed_cents?: number;
+            coinsurance_cents?: number;
+            contractual_adjustment_cents?: number;
+            copay_cents?: number;
+            decision?: string;
+            deductible_cents?: number;
+            denial_carc?: string | null;
+            line_number?: number;
+            noncovered_cents?: number;
+            paid_cents?: number;
+            patient_responsibility_cents?: number;
+            rarc_codes?: string[];
+        };
+        DecidedMoney: {
+            allowed_cents?: number;
+            billed_cents?: number;
+            coinsurance_cents?: number;
+            contractual_adjustment_cents?: number;
+            copay_cents?: number;
+            decision?: string;
+            deductible_cents?: number;
+            lines?: components["schemas"]["DecidedLine"][];
+            noncovered_cents?: number;
+            paid_cents?: number;
+            patient_responsibility_cents?: number;
+        };
+        Decision: {
+            action?: string;
+            after?: components["schemas"]["DecidedMoney"];
+            approval_note?: string | null;
+            /** Format: date-time */
+            approved_at?: string | null;
+            approved_by?: string | null;
+            approved_by_id?: number | null;
+            before?: components["schemas"]["DecidedMoney"];
+            claim_id?: number;
+            /** Format: date-time */
+            decided_at?: string;
+            decided_by?: string | null;
+            decided_by_id?: number;
+            id?: number;
+            note?: string;
+            /** @description paid or denied */
+            outcome?: string | null;
+            paid_cents?: number;
+            request?: {
+                [key: string]: unknown;
+            };
+            /** @description awaiting_approval, final or rejected */
+            status?: string;
+        };
+        DecisionRequest: {
+            /** @enum {string} */
+            action: "approve" | "deny" | "adjust";
+            /** @description deny: the CARC for the whole claim */
+            carc?: string;
+            /** @description deny: lines to deny (the rest are paid); adjust: new amounts */
+            lines?: components["schemas"]["LineDecision"][];
+            note: string;
+            rarc?: string[];
+        };
+        DecisionsReport: {
+            data?: {
+                [key: string]: unknown;
+            }[];
+            /** Format: date */
+            from?: string;
+            series?: string[];
+            /** Format: date */
+            to?: string;
+            totals?: {
+                [key: string]: number;
+            };
+        };
+        DenialsReport: {
+            denied?: number;
+            finalized?: number;
+            /** Format: date */
+            from?: string;
+            rate?: number | null;
+            /** Format: date */
+            to?: string;
+            top_carc?: components["schemas"]["CarcCount"][];
         };
         EdiDocumentRef: {
             filename?: string;
@@ -1433,6 +2698,97 @@ export interface components {
             transaction_sets?: number;
             transaction_sets_accepted?: number;
         };
+        Eob: {
+            billed_cents?: number;
+            /** @description for a claim adjudicated without line detail */
+            claim_adjustments?: components["schemas"]["EobAdjustment"][];
+            claim_id?: number;
+            /** @description paid, denied, pended */
+            decision?: string | null;
+            /** @description paid or denied: the amounts are final */
+            final?: boolean;
+            lines?: components["schemas"]["EobLine"][];
+            message?: string;
+            patient?: (Record<string, never> | null) | components["schemas"]["EobPatient"];
+            provider?: components["schemas"]["EobProvider"];
+            /** Format: date-time */
+            received_at?: string;
+            /**
+             * Format: date-time
+             * @description when the provider's 835 included the claim
+             */
+            remitted_at?: string | null;
+            /** Format: date */
+            service_from?: string | null;
+            /** Format: date */
+            service_to?: string | null;
+            totals?: (Record<string, never> | null) | components["schemas"]["EobAmounts"];
+            you_owe_reasons?: components["schemas"]["YouOweReason"][];
+        };
+        EobAdjustment: {
+            amount_cents?: number;
+            carc?: string;
+            /** @description the CARC's text */
+            description?: string | null;
+            /** @description CAS group: CO, PR, OA, PI */
+            group?: string;
+            group_description?: string | null;
+            /** @description patient responsibility (group PR) */
+            you_owe?: boolean;
+        };
+        EobAmounts: {
+            allowed_cents?: number;
+            billed_cents?: number;
+            coinsurance_cents?: number;
+            copay_cents?: number;
+            deductible_cents?: number;
+            not_covered_cents?: number;
+            /** @description contractual adjustment */
+            plan_discount_cents?: number;
+            plan_paid_cents?: number;
+            /** @description deductible + coinsurance + copay */
+            you_owe_cents?: number;
+        };
+        EobLine: {
+            adjustments?: components["schemas"]["EobAdjustment"][];
+            allowed_cents?: number;
+            billed_cents?: number;
+            coinsurance_cents?: number;
+            copay_cents?: number;
+            decision?: string;
+            deductible_cents?: number;
+            line_number?: number;
+            not_covered_cents?: number;
+            /** @description contractual adjustment */
+            plan_discount_cents?: number;
+            plan_paid_cents?: number;
+            procedure_code?: string | null;
+            procedure_description?: string | null;
+            remarks?: components["schemas"]["EobRemark"][];
+            revenue_code?: string | null;
+            /** Format: date */
+            service_from?: string;
+            /** Format: date */
+            service_to?: string;
+            /** @description deductible + coinsurance + copay */
+            you_owe_cents?: number;
+            you_owe_reasons?: components["schemas"]["YouOweReason"][];
+        };
+        EobPatient: {
+            first_name?: string;
+            last_name?: string;
+            member_id?: number;
+        };
+        EobProvider: {
+            name?: string | null;
+            npi?: string;
+            provider_id?: number | null;
+        };
+        EobRemark: {
+            /** @description RARC */
+            code?: string;
+            description?: string | null;
+        };
         Error: {
             /** @example not_found */
             code?: string;
@@ -1441,6 +2797,18 @@ export interface components {
             request_id?: string | null;
         };
         FailureReason: {
+            edit_code?: string;
+            field?: string | null;
+            line_number?: number | null;
+            message?: string;
+        };
+        FamilyLimits: {
+            deductible?: components["schemas"]["Progress"];
+            /** @description family members the plan covers */
+            members?: number;
+            out_of_pocket?: components["schemas"]["Progress"];
+        };
+        Finding: {
             edit_code?: string;
             field?: string | null;
             line_number?: number | null;
@@ -1466,6 +2834,21 @@ export interface components {
             /** @description the bearer token; shown this once only */
             readonly token?: string;
             user_id: number;
+        };
+        LagCount: {
+            claims?: number;
+            days?: number;
+        };
+        Limits: {
+            deductible?: components["schemas"]["Progress"];
+            out_of_pocket?: components["schemas"]["Progress"];
+        };
+        LineDecision: {
+            /** @description adjust: the new allowed amount */
+            allowed_cents?: number;
+            carc?: string;
+            line_number: number;
+            rarc?: string[];
         };
         Login: {
             password: string;
@@ -1494,6 +2877,11 @@ export interface components {
             sex?: string;
             subscriber_id?: number | null;
         };
+        MemberAccumulators: {
+            member_id?: number;
+            plan_year?: number;
+            plans?: components["schemas"]["PlanAccumulators"][];
+        };
         MemberDetail: {
             accumulators?: components["schemas"]["Accumulator"][];
             address_line1?: string | null;
@@ -1518,6 +2906,14 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
+        };
+        NetworkAccumulators: {
+            /** @description the family's totals, where the plan has family limits */
+            family?: components["schemas"]["FamilyLimits"] | (Record<string, never> | null);
+            individual?: components["schemas"]["Limits"];
+            /** @description in or out (of network) */
+            network?: string;
         };
         PaginationMetadata: {
             /** @description First available page number. */
@@ -1534,6 +2930,112 @@ export interface components {
             total?: number;
             /** @description Total number of pages. */
             total_pages?: number;
+        };
+        PaidByProviderReport: {
+            /** Format: date */
+            from?: string;
+            providers?: components["schemas"]["ProviderPaid"][];
+            /** Format: date */
+            to?: string;
+            total_paid_cents?: number;
+        };
+        Party: {
+            id?: number | null;
+            member_number?: string | null;
+            name?: string | null;
+            npi?: string | null;
+        };
+        PaymentCycle: {
+            batch_id?: number | null;
+            billed_cents?: number;
+            /** @description claims remitted by this cycle */
+            claim_count?: number;
+            /** Format: date-time */
+            created_at?: string;
+            id?: number;
+            /** @description sum of the 835s' BPR02 */
+            paid_cents?: number;
+            /** @description payees paid: one 835 each */
+            payee_count?: number;
+            /** Format: date */
+            payment_date?: string;
+            started_by_id?: number | null;
+            /** @description closed, or empty (nothing to remit) */
+            status?: string;
+        };
+        PaymentCycleDetail: {
+            batch_id?: number | null;
+            billed_cents?: number;
+            /** @description claims remitted by this cycle */
+            claim_count?: number;
+            /** Format: date-time */
+            created_at?: string;
+            files?: components["schemas"]["RemittanceFile"][];
+            id?: number;
+            /** @description sum of the 835s' BPR02 */
+            paid_cents?: number;
+            /** @description payees paid: one 835 each */
+            payee_count?: number;
+            /** Format: date */
+            payment_date?: string;
+            started_by_id?: number | null;
+            /** @description closed, or empty (nothing to remit) */
+            status?: string;
+        };
+        PaymentCyclePage: {
+            items?: components["schemas"]["PaymentCycle"][];
+            page?: number;
+            page_size?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        PaymentCycleRequest: {
+            /**
+             * @description remit only this batch's claims (default: every channel)
+             * @default null
+             */
+            batch_id: number | null;
+            /**
+             * Format: date
+             * @description BPR16 and DTM*405; today by default
+             * @default null
+             */
+            payment_date: string | null;
+        };
+        PendAgeBucket: {
+            claims?: number;
+            label?: string;
+            max_days?: number | null;
+            min_days?: number;
+        };
+        PendQueueReport: {
+            /** Format: date-time */
+            as_of?: string;
+            billed_cents?: number;
+            buckets?: components["schemas"]["PendAgeBucket"][];
+            oldest_days?: number | null;
+            size?: number;
+        };
+        PendingDecision: {
+            action?: string;
+            /** Format: date-time */
+            decided_at?: string;
+            decided_by?: string | null;
+            decided_by_id?: number;
+            id?: number;
+            paid_cents?: number;
+        };
+        PlanAccumulators: {
+            networks?: components["schemas"]["NetworkAccumulators"][];
+            plan_code?: string;
+            plan_id?: number;
+            plan_name?: string;
+            plan_type?: string;
+        };
+        Progress: {
+            limit_cents?: number;
+            met_cents?: number;
+            remaining_cents?: number;
         };
         Provider: {
             city?: string | null;
@@ -1556,6 +3058,62 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
+        };
+        ProviderPaid: {
+            billing_provider_id?: number;
+            claims?: number;
+            name?: string | null;
+            npi?: string | null;
+            paid_cents?: number;
+        };
+        QueueItem: {
+            allowed_cents?: number;
+            assignment?: (Record<string, never> | null) | components["schemas"]["Assignment"];
+            awaiting_approval?: (Record<string, never> | null) | components["schemas"]["PendingDecision"];
+            billed_cents?: number;
+            channel?: string;
+            claim_type?: string;
+            days_in_queue?: number;
+            id?: number;
+            member?: components["schemas"]["Party"];
+            /** @description estimate; cost share is set at decision */
+            paid_cents?: number;
+            patient_control_number?: string;
+            pend_reason?: string | null;
+            /** Format: date-time */
+            pended_at?: string;
+            provider?: components["schemas"]["Party"];
+            /** Format: date-time */
+            received_at?: string;
+            risk_model_version?: string | null;
+            risk_reasons?: components["schemas"]["RiskReason"][];
+            risk_score?: number | null;
+            risk_scoring_failed?: boolean;
+            /** Format: date */
+            service_from?: string;
+            /** Format: date */
+            service_to?: string;
+        };
+        QueueItemPage: {
+            items?: components["schemas"]["QueueItem"][];
+            page?: number;
+            page_size?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        ReceivedReport: {
+            data?: {
+                [key: string]: unknown;
+            }[];
+            /** Format: date */
+            from?: string;
+            series?: string[];
+            /** Format: date */
+            to?: string;
+            totals?: {
+                [key: string]: number;
+            };
         };
         Reconciliation: {
             allowed_balance?: boolean;
@@ -1588,6 +3146,21 @@ export interface components {
             id?: number;
             payee_provider_id?: number | null;
         };
+        RemittanceFile: {
+            claim_count?: number;
+            /** @description download at GET /api/v1/edi/remittances/{edi_document_id} */
+            edi_document_id?: number;
+            filename?: string;
+            paid_cents?: number;
+            payee_name?: string;
+            payee_npi?: string;
+            payee_provider_id?: number;
+            payment_id?: number;
+            /** @description BPR04: CHK, or NON for zero */
+            payment_method?: string;
+            /** @description TRN02, unique per 835 */
+            trace_number?: string;
+        };
         RemittanceList: {
             items?: components["schemas"]["Remittance"][];
         };
@@ -1596,6 +3169,7 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
         };
         RemittanceRequest: {
             /** @default null */
@@ -1605,6 +3179,33 @@ export interface components {
              * @default null
              */
             payment_date: string | null;
+        };
+        ReviewEntry: {
+            /** @description approve, deny or adjust */
+            action?: string;
+            approval_note?: string | null;
+            /** Format: date-time */
+            approved_at?: string | null;
+            approved_by?: string | null;
+            approved_by_id?: number | null;
+            /** Format: date-time */
+            decided_at?: string;
+            decided_by?: string | null;
+            decided_by_id?: number;
+            id?: number;
+            note?: string;
+            /** @description paid or denied */
+            outcome?: string | null;
+            paid_cents?: number;
+            /** @description awaiting_approval, final or rejected */
+            status?: string;
+        };
+        RiskReason: {
+            detail?: string;
+            line_number?: number | null;
+            /** @description charge_ratio, em_units, or a model's feature */
+            rule?: string;
+            score?: number;
         };
         StagedLine: {
             charge_cents?: number;
@@ -1648,6 +3249,7 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
         };
         User: {
             /** Format: date-time */
@@ -1673,6 +3275,7 @@ export interface components {
             page?: number;
             page_size?: number;
             total?: number;
+            total_is_estimate?: boolean;
         };
         UserUpdate: {
             display_name?: string;
@@ -1681,6 +3284,16 @@ export interface components {
             role_name?: string;
             /** @description clear a login lockout */
             unlock?: boolean;
+        };
+        ValidationResult: {
+            findings?: components["schemas"]["Finding"][];
+            valid?: boolean;
+        };
+        YouOweReason: {
+            amount_cents?: number;
+            explanation?: string;
+            /** @description deductible, coinsurance or copay */
+            reason?: string;
         };
     };
     responses: {

@@ -5,7 +5,7 @@ import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 
 import { Page } from '@/components/page';
-import { ErrorMessage } from '@/components/query-state';
+import { ErrorMessage, isRefusal } from '@/components/query-state';
 import { formatDateTime } from '@/lib/format';
 
 import { useAuditEvents, type AuditQuery } from '../api/audit';
@@ -27,6 +27,13 @@ export default function AuditPage() {
     const filters = Object.fromEntries(Object.entries(draft).filter(([, value]) => value));
     setQuery({ ...filters, page: 1, page_size: 50 } as AuditQuery);
   };
+  if (isRefusal(events.error)) {
+    return (
+      <Page title="Audit log">
+        <ErrorMessage error={events.error} />
+      </Page>
+    );
+  }
   return (
     <Page title="Audit log">
       <Paper withBorder p="sm" component="form" onSubmit={apply} aria-label="Search the audit log">

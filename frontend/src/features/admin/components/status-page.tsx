@@ -22,7 +22,7 @@ export default function StatusPage() {
                     <Table.Tr key={name}>
                       <Table.Th scope="row">{name}</Table.Th>
                       <Table.Td>
-                        <Badge color={check.ok ? 'green.9' : 'red.9'}>{check.ok ? 'ok' : 'failing'}</Badge>
+                        <Badge color={check.ok ? '#1e6b30' : '#a61e1e'}>{check.ok ? 'ok' : 'failing'}</Badge>
                       </Table.Td>
                       <Table.Td>{check.error ?? (check.live != null ? `${check.live} live` : '')}</Table.Td>
                     </Table.Tr>

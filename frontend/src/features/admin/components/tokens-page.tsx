@@ -9,7 +9,7 @@ import { Controller, useForm } from 'react-hook-form';
 import { z } from 'zod';
 
 import { Page } from '@/components/page';
-import { ErrorMessage } from '@/components/query-state';
+import { ErrorMessage, isRefusal } from '@/components/query-state';
 import { useMe } from '@/features/auth/api/get-me';
 import { formatDateTime } from '@/lib/format';
 
@@ -34,10 +34,17 @@ export default function TokensPage() {
       title: `Revoke the token "${name}"?`,
       children: <Text size="sm">Integrations using it will be refused from now on. This cannot be undone.</Text>,
       labels: { confirm: 'Revoke', cancel: 'Keep it' },
-      confirmProps: { color: 'red.9' },
+      confirmProps: { color: '#a61e1e' },
       onConfirm: () => revoke.mutate(tokenId),
     });
 
+  if (isRefusal(tokens.error)) {
+    return (
+      <Page title="API tokens">
+        <ErrorMessage error={tokens.error} />
+      </Page>
+    );
+  }
   return (
     <Page title="API tokens">
       <NewTokenForm users={users.data?.items ?? []} />
@@ -65,7 +72,7 @@ export default function TokensPage() {
               token.revoked_at ? (
                 `revoked ${formatDateTime(token.revoked_at)}`
               ) : (
-                <Button size="xs" color="red.9" variant="outline" onClick={() => confirmRevoke(token.id!, token.name ?? '')} aria-label={`Revoke ${token.name}`}>
+                <Button size="xs" color="#a61e1e" variant="outline" onClick={() => confirmRevoke(token.id!, token.name ?? '')} aria-label={`Revoke ${token.name}`}>
                   Revoke
                 </Button>
               ),

@@ -8,7 +8,7 @@ import { Controller, useForm } from 'react-hook-form';
 import { z } from 'zod';
 
 import { Page } from '@/components/page';
-import { ErrorMessage } from '@/components/query-state';
+import { ErrorMessage, isRefusal } from '@/components/query-state';
 import { formatDateTime } from '@/lib/format';
 
 import { useCreateUser, useUpdateUser, useUsers } from '../api/users';
@@ -28,6 +28,13 @@ export default function UsersPage() {
   const [page, setPage] = useState(1);
   const users = useUsers(page);
   const update = useUpdateUser();
+  if (isRefusal(users.error)) {
+    return (
+      <Page title="Users">
+        <ErrorMessage error={users.error} />
+      </Page>
+    );
+  }
   return (
     <Page title="Users">
       <NewUserForm />

@@ -37,14 +37,14 @@ function BatchView({ batch }: { batch: Batch }) {
   return (
     <Stack>
       <Group>
-        <Badge color={batch.status === 'failed' ? 'red.9' : batch.status === 'done' ? 'green.9' : 'indigo.8'}>{batch.status}</Badge>
+        <Badge color={batch.status === 'failed' ? '#a61e1e' : batch.status === 'done' ? '#1e6b30' : '#364fc7'}>{batch.status}</Badge>
         <Text>
           {done.toLocaleString()} of {total.toLocaleString()} claims · {batch.elapsed_seconds?.toFixed(1)} s
           {batch.claims_per_second ? ` · ${Math.round(batch.claims_per_second).toLocaleString()} claims/s` : ''}
         </Text>
       </Group>
       <Progress value={percent} size="lg" aria-label="Batch progress" aria-valuetext={`${done} of ${total} claims`} animated={batch.status === 'running'} />
-      {batch.error ? <Text c="red.9">{batch.error}</Text> : null}
+      {batch.error ? <Text c="#a61e1e">{batch.error}</Text> : null}
       <SimpleGrid cols={{ base: 2, sm: 6 }} component="dl" m={0}>
         {counts.map(([label, value]) => (
           <Paper withBorder p="sm" key={label}>

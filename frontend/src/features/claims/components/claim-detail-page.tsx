@@ -24,6 +24,14 @@ export default function ClaimDetailPage() {
   );
 }
 
+/** The header's dates, or the span of the lines' dates when the header carries none. */
+function serviceDates(claim: ClaimDetail): string {
+  const days = (claim.lines ?? []).flatMap((line) => [line.service_from, line.service_to]).filter(Boolean) as string[];
+  const from = claim.service_from ?? days.sort()[0];
+  const to = claim.service_to ?? days.sort().at(-1);
+  return from === to ? formatDate(from) : `${formatDate(from)} – ${formatDate(to)}`;
+}
+
 export function ClaimDetailView({ claim }: { claim: ClaimDetail }) {
   const me = useMe().data;
   const adjudication = adjudicationOf(claim);
@@ -32,7 +40,7 @@ export function ClaimDetailView({ claim }: { claim: ClaimDetail }) {
     ['Type', claim.claim_type],
     ['Patient', [claim.patient_first_name, claim.patient_last_name].filter(Boolean).join(' ') || null],
     ['Billing NPI', claim.billing_provider_npi],
-    ['Service dates', `${formatDate(claim.service_from)} – ${formatDate(claim.service_to)}`],
+    ['Service dates', serviceDates(claim)],
     ['Diagnoses', (claim.diagnosis_codes ?? []).join(', ')],
     ['Billed', formatMoney(claim.total_charge_cents)],
     ['Network', adjudication?.network],

@@ -1,6 +1,6 @@
 import { Badge } from '@mantine/core';
 
-const DECISION_COLORS: Record<string, string> = { paid: 'green.9', denied: 'red.9', pended: 'orange.9' };
+const DECISION_COLORS: Record<string, string> = { paid: '#1e6b30', denied: '#a61e1e', pended: '#8a4b00' };
 const STATUS_LABELS: Record<string, string> = {
   pending: 'received, not yet adjudicated',
   processing: 'being adjudicated',
@@ -12,13 +12,13 @@ const STATUS_LABELS: Record<string, string> = {
 export function ClaimStatus({ status, decision }: { status?: string; decision?: string | null }) {
   if (decision) {
     return (
-      <Badge color={DECISION_COLORS[decision] ?? 'gray.8'} variant="filled">
+      <Badge color={DECISION_COLORS[decision] ?? '#495057'} variant="filled">
         {decision}
       </Badge>
     );
   }
   return (
-    <Badge color={status === 'rejected' ? 'red.9' : 'gray.8'} variant="filled">
+    <Badge color={status === 'rejected' ? '#a61e1e' : '#495057'} variant="filled">
       {STATUS_LABELS[status ?? ''] ?? status}
     </Badge>
   );

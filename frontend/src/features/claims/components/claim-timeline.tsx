@@ -48,7 +48,7 @@ export function ClaimTimeline({ claim, linkFiles }: { claim: ClaimDetail; linkFi
       {events.map((event, index) => (
         <Timeline.Item key={index} title={event.title}>
           {event.when ? (
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="gray.7">
               {formatDateTime(event.when)}
             </Text>
           ) : null}

@@ -56,7 +56,7 @@ export default function MyClaimsPage() {
             ),
           },
           { accessor: 'member_id', title: 'Patient', render: (claim) => names.get(claim.member_id ?? -1) ?? '—' },
-          { accessor: 'decision', title: 'Status', render: (claim) => <Badge color="gray.8">{claim.decision ?? 'in process'}</Badge> },
+          { accessor: 'decision', title: 'Status', render: (claim) => <Badge color="#495057">{claim.decision ?? 'in process'}</Badge> },
           { accessor: 'total_charge_cents', title: 'Billed', textAlign: 'right', render: (claim) => formatMoney(claim.total_charge_cents) },
           { accessor: 'paid_cents', title: 'Plan paid', textAlign: 'right', render: (claim) => formatMoney(claim.paid_cents) },
           { accessor: 'patient_responsibility_cents', title: 'You owe', textAlign: 'right', render: (claim) => formatMoney(claim.patient_responsibility_cents) },
