@@ -33,8 +33,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install
+# Unit tests of the portal (vitest), then every pytest suite, the browser tests in e2e/ included
+# (they run the built portal in Debian's chromium against `askes run`).
+test: install frontend chromium
 	$(BIN)/ruff check .
+	cd frontend && npm test
 	$(BIN)/pytest
 
 # Claims pipeline benchmark: 100,000 generated claims through two warm workers, recorded in
@@ -71,6 +74,13 @@ wrk:
 		command -v apt-get >/dev/null || { echo "install wrk with your package manager"; exit 1; }; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+
+# The browser of the e2e tests, from the distribution's packages (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		command -v apt-get >/dev/null || { echo "install chromium with your package manager"; exit 1; }; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(VENV) var

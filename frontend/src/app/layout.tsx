@@ -3,7 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { Suspense, useEffect } from 'react';
 import { NavLink as RouterLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 
-import { can, useMe, type Me } from '@/features/auth/api/get-me';
+import { can, useMe, type Me } from '@/lib/auth';
 import { useLogout } from '@/features/auth/api/login';
 import { QueryState } from '@/components/query-state';
 import { Center, Loader } from '@mantine/core';
@@ -24,11 +24,10 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/remittances', label: 'Remittances', show: isStaff },
   { to: '/review', label: 'Review queue', show: (me) => can(me, 'claims:review') },
   { to: '/batches', label: 'Batches', show: (me) => can(me, 'batches:run') },
-  { to: '/payment-cycles', label: 'Payment cycles', show: (me) => can(me, 'batches:run') },
+  { to: '/payment-cycles', label: 'Payment cycles', show: (me) => can(me, 'payments:run') },
   { to: '/reports', label: 'Dashboards', show: (me) => can(me, 'reports:read') },
   { to: '/my/claims', label: 'My claims', show: isMember },
   { to: '/my/coverage', label: 'Coverage', show: isMember },
-  { to: '/my/access', label: 'Who viewed my records', show: isMember },
   { to: '/admin/users', label: 'Users', show: (me) => can(me, 'users:manage') },
   { to: '/admin/tokens', label: 'API tokens', show: (me) => can(me, 'tokens:manage') },
   { to: '/admin/audit', label: 'Audit log', show: (me) => can(me, 'audit:read') },

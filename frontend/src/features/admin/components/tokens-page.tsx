@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { Page } from '@/components/page';
 import { ErrorMessage, isRefusal } from '@/components/query-state';
-import { useMe } from '@/features/auth/api/get-me';
+import { useMe } from '@/lib/auth';
 import { formatDateTime } from '@/lib/format';
 
 import { useCreateToken, useRevokeToken, useTokens } from '../api/tokens';

@@ -5,7 +5,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { z } from 'zod';
 
 import { useLogin } from '../api/login';
-import { useMe } from '../api/get-me';
+import { useMe } from '@/lib/auth';
 
 const loginSchema = z.object({
   username: z.string().min(1, 'Enter your username'),

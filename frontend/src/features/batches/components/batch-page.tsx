@@ -1,6 +1,7 @@
-import { Badge, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useParams } from 'react-router';
 
+import { LabelledProgress } from '@/components/labelled-progress';
 import { Page } from '@/components/page';
 import { QueryState } from '@/components/query-state';
 import { formatMoney } from '@/lib/format';
@@ -24,7 +25,6 @@ export default function BatchPage() {
 function BatchView({ batch }: { batch: Batch }) {
   const total = batch.claims_total ?? 0;
   const done = batch.claims_done ?? 0;
-  const percent = total ? (100 * done) / total : batch.status === 'done' ? 100 : 0;
   const counts: [string, number | undefined][] = [
     ['Paid', batch.claims_paid],
     ['Denied', batch.claims_denied],
@@ -43,7 +43,7 @@ function BatchView({ batch }: { batch: Batch }) {
           {batch.claims_per_second ? ` · ${Math.round(batch.claims_per_second).toLocaleString()} claims/s` : ''}
         </Text>
       </Group>
-      <Progress value={percent} size="lg" aria-label="Batch progress" aria-valuetext={`${done} of ${total} claims`} animated={batch.status === 'running'} />
+      <LabelledProgress label="Batch progress" value={done} max={total} text={`${done} of ${total} claims`} animated={batch.status === 'running'} />
       {batch.error ? <Text c="#a61e1e">{batch.error}</Text> : null}
       <SimpleGrid cols={{ base: 2, sm: 6 }} component="dl" m={0}>
         {counts.map(([label, value]) => (

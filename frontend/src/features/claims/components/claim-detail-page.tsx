@@ -3,7 +3,8 @@ import { useParams } from 'react-router';
 
 import { Page } from '@/components/page';
 import { QueryState } from '@/components/query-state';
-import { can, useMe } from '@/features/auth/api/get-me';
+import { can, useMe } from '@/lib/auth';
+import { useCodeDescriptions } from '@/lib/code-lists';
 import { formatDate, formatMoney } from '@/lib/format';
 
 import { adjudicationOf, useClaim, type ClaimDetail } from '../api/get-claim';
@@ -35,6 +36,8 @@ function serviceDates(claim: ClaimDetail): string {
 export function ClaimDetailView({ claim }: { claim: ClaimDetail }) {
   const me = useMe().data;
   const adjudication = adjudicationOf(claim);
+  const carcs = useCodeDescriptions('carc');
+  const rarcs = useCodeDescriptions('rarc');
   const facts: [string, string | null | undefined][] = [
     ['Patient control number', claim.patient_control_number],
     ['Type', claim.claim_type],
@@ -99,7 +102,7 @@ export function ClaimDetailView({ claim }: { claim: ClaimDetail }) {
       <Title order={2} size="h4">
         Service lines
       </Title>
-      <ClaimLines claim={claim} />
+      <ClaimLines claim={claim} carcs={carcs} rarcs={rarcs} />
     </Stack>
   );
 }

@@ -2,7 +2,7 @@ import { Anchor, Paper, SimpleGrid, Text } from '@mantine/core';
 import { Link, Navigate } from 'react-router';
 
 import { Page } from '@/components/page';
-import { useMe } from '@/features/auth/api/get-me';
+import { useMe } from '@/lib/auth';
 
 import { useClaimCounts, type ClaimCount } from '../api/get-claims';
 

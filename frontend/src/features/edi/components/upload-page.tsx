@@ -1,9 +1,10 @@
 import '@mantine/dropzone/styles.css';
 
-import { Button, Group, Paper, Progress, Stack, Text } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text } from '@mantine/core';
 import { Dropzone } from '@mantine/dropzone';
 import { Link } from 'react-router';
 
+import { LabelledProgress } from '@/components/labelled-progress';
 import { Page } from '@/components/page';
 import { ErrorMessage } from '@/components/query-state';
 
@@ -27,7 +28,7 @@ export default function UploadPage() {
         </Stack>
       </Dropzone>
       {upload.isPending ? (
-        <Progress value={upload.progress * 100} aria-label="Upload progress" animated />
+        <LabelledProgress label="Upload progress" value={Math.round(upload.progress * 100)} max={100} text={`${Math.round(upload.progress * 100)}% sent`} animated />
       ) : null}
       {upload.error ? <ErrorMessage error={upload.error} /> : null}
       {upload.data ? (

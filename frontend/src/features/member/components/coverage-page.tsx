@@ -2,10 +2,11 @@ import { Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 
 import { Page } from '@/components/page';
 import { QueryState } from '@/components/query-state';
-import { useMe } from '@/features/auth/api/get-me';
+import { useMe } from '@/lib/auth';
 import { formatDate, formatMoney } from '@/lib/format';
 
 import { useMember } from '../api/get-household';
+import { AccumulatorBars } from './accumulator-bars';
 
 type Member = NonNullable<ReturnType<typeof useMember>['data']>;
 
@@ -67,8 +68,9 @@ function Coverage({ member }: { member: Member }) {
           ))}
         </Table.Tbody>
       </Table>
+      <AccumulatorBars memberId={member.id!} />
       <Title order={2} size="h4">
-        Spent this plan year
+        Spent by plan year
       </Title>
       <Table withTableBorder aria-label="Deductible and out-of-pocket spent">
         <Table.Thead>

@@ -5,80 +5,73 @@ import { Page } from '@/components/page';
 import { QueryState } from '@/components/query-state';
 import { formatDate, formatMoney } from '@/lib/format';
 
-import { useMyClaim, type Adjudication } from '../api/get-my-claims';
-
-type Claim = NonNullable<ReturnType<typeof useMyClaim>['data']>;
+import { useEob, type Eob, type EobAmounts } from '../api/get-eob';
 
 export default function EobPage() {
   const claimId = Number(useParams().claimId);
-  const claim = useMyClaim(claimId);
+  const eob = useEob(claimId);
   return (
     <Page title="Explanation of benefits">
       <Text>This is not a bill. It explains what your plan did with claim #{claimId}.</Text>
-      <QueryState query={claim} label="the explanation of benefits">
-        {(data) => <Eob claim={data} />}
+      <QueryState query={eob} label="the explanation of benefits">
+        {(data) => <EobView eob={data} />}
       </QueryState>
     </Page>
   );
 }
 
-function Eob({ claim }: { claim: Claim }) {
-  const money = claim.adjudication as Adjudication | null | undefined;
-  if (!money) {
-    return <Alert color="blue">Your plan has not finished processing this claim yet.</Alert>;
-  }
-  if (money.decision === 'pended') {
-    return <Alert color="yellow">This claim is being reviewed by your plan. We will update this page when it is decided.</Alert>;
-  }
-  const summary: [string, number | undefined, string][] = [
-    ['Billed by the provider', money.billed_cents, 'what the provider charged'],
-    ['Plan discount', money.contractual_adjustment_cents, 'the network rate saves you this; the provider may not bill you for it'],
-    ['Not covered', money.noncovered_cents, 'services your plan does not cover'],
-    ['Plan paid', money.paid_cents, 'paid to the provider'],
-    ['You owe', money.patient_responsibility_cents, 'the provider may bill you this'],
-  ];
-  const why: [string, number | undefined][] = [
-    ['toward your deductible', money.deductible_cents],
-    ['coinsurance (your share after the deductible)', money.coinsurance_cents],
-    ['copay', money.copay_cents],
-  ];
+const SUMMARY: [keyof EobAmounts, string, string][] = [
+  ['billed_cents', 'Billed', 'what the provider charged'],
+  ['plan_discount_cents', 'Plan discount', 'the network rate: the provider may not bill you for it'],
+  ['not_covered_cents', 'Not covered', 'services your plan does not cover'],
+  ['plan_paid_cents', 'Plan paid', 'paid to the provider'],
+  ['you_owe_cents', 'You owe', 'the provider may bill you this'],
+];
+
+function EobView({ eob }: { eob: Eob }) {
+  const totals = eob.totals as EobAmounts | null | undefined;
+  const patient = eob.patient as { first_name?: string; last_name?: string } | null | undefined;
   return (
     <Stack>
       <Text>
-        Service on {formatDate(claim.service_from)} · {money.network === 'in' ? 'in network' : `network: ${money.network}`} · decision: {money.decision}
+        {patient ? `${patient.first_name} ${patient.last_name} · ` : ''}
+        {eob.provider?.name} · service on {formatDate(eob.service_from)} · {eob.decision}
       </Text>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} component="dl" m={0}>
-        {summary.map(([label, cents, explanation]) => (
-          <Paper key={label} withBorder p="sm">
-            <Text component="dt" fw={600}>
-              {label}
-            </Text>
-            <Text component="dd" m={0} size="xl" fw={700} data-testid={`eob-${label}`}>
-              {formatMoney(cents)}
-            </Text>
-            <Text size="sm">{explanation}</Text>
-          </Paper>
-        ))}
-      </SimpleGrid>
-      <Paper withBorder p="md">
-        <Title order={2} size="h4">
-          Why you owe {formatMoney(money.patient_responsibility_cents)}
-        </Title>
-        <List>
-          {why
-            .filter(([, cents]) => (cents ?? 0) > 0)
-            .map(([label, cents]) => (
-              <List.Item key={label}>
-                {formatMoney(cents)} {label}
+      {eob.message ? <Alert color={eob.final ? 'blue' : 'yellow'}>{eob.message}</Alert> : null}
+      {totals ? (
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} component="dl" m={0}>
+          {SUMMARY.map(([field, label, explanation]) => (
+            <Paper key={field} withBorder p="sm">
+              <Text component="dt" fw={600} id={`eob-${field}`}>
+                {label}
+              </Text>
+              <Text component="dd" m={0} size="xl" fw={700} aria-labelledby={`eob-${field}`} data-amount={field}>
+                {formatMoney(totals[field] as number)}
+              </Text>
+              <Text size="sm">{explanation}</Text>
+            </Paper>
+          ))}
+        </SimpleGrid>
+      ) : null}
+      {totals ? (
+        <Paper withBorder p="md">
+          <Title order={2} size="h4">
+            Why you owe {formatMoney(totals.you_owe_cents)}
+          </Title>
+          <List>
+            {(eob.you_owe_reasons ?? []).map((reason, index) => (
+              <List.Item key={index}>
+                {formatMoney(reason.amount_cents)}: {reason.explanation}
               </List.Item>
             ))}
-          {(money.patient_responsibility_cents ?? 0) === 0 ? <List.Item>Nothing: your plan covered it in full.</List.Item> : null}
-        </List>
-      </Paper>
+            {!eob.you_owe_reasons?.length ? <List.Item>Nothing: your plan covered it in full.</List.Item> : null}
+          </List>
+        </Paper>
+      ) : null}
       <Title order={2} size="h4">
         Each service
       </Title>
-      <Table.ScrollContainer minWidth={560}>
+      <Table.ScrollContainer minWidth={600}>
         <Table striped withTableBorder aria-label="Services on this claim">
           <Table.Thead>
             <Table.Tr>
@@ -86,22 +79,23 @@ function Eob({ claim }: { claim: Claim }) {
               <Table.Th ta="right">Billed</Table.Th>
               <Table.Th ta="right">Plan paid</Table.Th>
               <Table.Th ta="right">You owe</Table.Th>
-              <Table.Th>Notes</Table.Th>
+              <Table.Th>Why</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {(money.lines ?? []).map((line) => {
-              const billed = claim.lines?.find((item) => item.line_number === line.line_number);
-              return (
-                <Table.Tr key={line.line_number}>
-                  <Table.Td>{billed?.procedure_code ?? billed?.revenue_code}</Table.Td>
-                  <Table.Td ta="right">{formatMoney(line.billed_cents)}</Table.Td>
-                  <Table.Td ta="right">{formatMoney(line.paid_cents)}</Table.Td>
-                  <Table.Td ta="right">{formatMoney(line.patient_responsibility_cents)}</Table.Td>
-                  <Table.Td>{(line.adjustments ?? []).map((adjustment) => `${adjustment.group}-${adjustment.carc}`).join(', ') || '—'}</Table.Td>
-                </Table.Tr>
-              );
-            })}
+            {(eob.lines ?? []).map((line) => (
+              <Table.Tr key={line.line_number}>
+                <Table.Td>
+                  {line.procedure_code ?? line.revenue_code} {line.procedure_description}
+                </Table.Td>
+                <Table.Td ta="right">{formatMoney(line.billed_cents)}</Table.Td>
+                <Table.Td ta="right">{formatMoney(line.plan_paid_cents)}</Table.Td>
+                <Table.Td ta="right">{formatMoney(line.you_owe_cents)}</Table.Td>
+                <Table.Td>
+                  {[...(line.adjustments ?? []).map((item) => `${item.description} (${item.group}-${item.carc})`), ...(line.remarks ?? []).map((item) => `${item.description} (${item.code})`)].join('; ') || '—'}
+                </Table.Td>
+              </Table.Tr>
+            ))}
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
