@@ -58,7 +58,8 @@ def _wait_for_health(base_url: str, process: subprocess.Popen, log: Path) -> Non
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"askes run exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            tail = log.read_text()[-3000:]
+            raise RuntimeError(f"askes run exited with {process.returncode}:\n{tail}")
         try:
             urllib.request.urlopen(f"{base_url}/ready", timeout=2).close()
             return

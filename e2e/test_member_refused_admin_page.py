@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 def test_member_typing_an_admin_url_is_refused(page_as, visit):
     page = page_as("member")
     page.goto("/")
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Users")).to_have_count(0)
+    menu = page.get_by_role("navigation", name="Main")
+    expect(menu.get_by_role("link", name="Users")).to_have_count(0)
 
     with page.expect_response(lambda response: "/api/v1/users" in response.url) as answer:
         page.goto("/admin/users")

@@ -1,4 +1,4 @@
-"""A provider logs in, finds claims, enters a professional claim in the form and sees its decision."""
+"""A provider finds claims, enters a professional claim in the form and sees its decision."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def test_provider_submits_a_claim_and_sees_its_decision(page_as, api_as, visit):
     page.goto("/claims?decision=paid")
     expect(page.get_by_role("link", name=re.compile(r"^#\d+$")).first).to_be_visible()
     record_measure(page, "navigation to claims list rendered", "claims-list-rendered")
-    assert page.get_by_role("combobox", name="Decision").input_value() == "paid"  # the filter came from the URL
+    # the filter came from the URL
+    assert page.get_by_role("combobox", name="Decision").input_value() == "paid"
     visit(page, "provider-claims-list")
 
     page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()

@@ -1,6 +1,7 @@
 // The claim workbench composes two features: the claim as the claims feature shows it, the
 // decision panel from the review feature, and the member's and provider's recent claims.
 import { Anchor, Grid, Paper, Stack, Table, Title } from '@mantine/core';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { Page } from '@/components/page';
@@ -14,6 +15,7 @@ import { formatDate, formatMoney } from '@/lib/format';
 export default function ReviewWorkbench() {
   const claimId = Number(useParams().claimId);
   const claim = useClaim(claimId);
+  const [decidedHere, setDecidedHere] = useState(false); // keep the outcome on screen after the refetch
   return (
     <Page title={`Review claim #${claimId}`}>
       <Anchor component={Link} to="/review">
@@ -27,9 +29,10 @@ export default function ReviewWorkbench() {
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 4 }}>
               <Stack>
-                {data.decision === 'pended' ? (
+                {data.decision === 'pended' || decidedHere ? (
                   <DecisionPanel
                     claimId={claimId}
+                    onDecided={() => setDecidedHere(true)}
                     lines={(adjudicationOf(data)?.lines ?? []).map((line) => ({
                       line_number: line.line_number,
                       allowed_cents: line.allowed_cents,

@@ -48,6 +48,7 @@ export default function AuditPage() {
       {events.error ? <ErrorMessage error={events.error} /> : null}
       <DataTable
         aria-label="Audit events"
+        scrollAreaProps={{ viewportProps: { tabIndex: 0, 'aria-label': 'Audit events, scrollable' } }}
         withTableBorder
         striped
         minHeight={160}
@@ -65,7 +66,7 @@ export default function AuditPage() {
           { accessor: 'resource_type', title: 'Resource', render: (event) => `${event.resource_type} ${event.resource_id ?? ''}` },
           { accessor: 'outcome', title: 'Outcome' },
           { accessor: 'client_ip', title: 'Address' },
-          { accessor: 'details', title: 'Details', render: (event) => (event.details ? <Code>{JSON.stringify(event.details)}</Code> : '—') },
+          { accessor: 'details', title: 'Details', render: (event) => (event.details ? <Code>{JSON.stringify(event.details).slice(0, 80)}</Code> : '—') },
         ]}
       />
     </Page>

@@ -42,13 +42,15 @@ function EobView({ eob }: { eob: Eob }) {
         <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} component="dl" m={0}>
           {SUMMARY.map(([field, label, explanation]) => (
             <Paper key={field} withBorder p="sm">
-              <Text component="dt" fw={600} id={`eob-${field}`}>
+              <Text component="dt" fw={600}>
                 {label}
               </Text>
-              <Text component="dd" m={0} size="xl" fw={700} aria-labelledby={`eob-${field}`} data-amount={field}>
+              <Text component="dd" m={0} size="xl" fw={700} data-amount={field}>
                 {formatMoney(totals[field] as number)}
               </Text>
-              <Text size="sm">{explanation}</Text>
+              <Text component="dd" m={0} size="sm">
+                {explanation}
+              </Text>
             </Paper>
           ))}
         </SimpleGrid>

@@ -11,6 +11,9 @@ import { formatMoney, formatPercent } from '@/lib/format';
 import { useReport, type DateRange } from '../api/get-report';
 import { ChartWithTable } from './chart-with-table';
 
+// The charts are drawn for the eye; the Table tab beside each is the keyboard and screen reader
+// version, so the SVG is kept out of the tab order.
+const QUIET = { accessibilityLayer: false };
 const COLORS = ['indigo.7', 'teal.8', 'orange.8', 'grape.7', 'red.8', 'cyan.8'];
 type DayRow = Record<string, string | number> & { day: string };
 
@@ -63,7 +66,7 @@ function PerDay({ name, title, range }: { name: 'claims-received' | 'decisions';
           return (
             <ChartWithTable
               title={title}
-              chart={<BarChart h={220} data={rows} dataKey="day" type="stacked" series={series.map((item, index) => ({ name: item, color: COLORS[index % COLORS.length] }))} withLegend />}
+              chart={<BarChart barChartProps={QUIET} h={220} data={rows} dataKey="day" type="stacked" series={series.map((item, index) => ({ name: item, color: COLORS[index % COLORS.length] }))} withLegend />}
               columns={['Day', ...series]}
               rows={rows.filter((row) => series.some((item) => Number(row[item]) > 0)).map((row) => [row.day, ...series.map((item) => row[item] ?? 0)])}
             />
@@ -89,7 +92,7 @@ function AutoAdjudication({ range }: { range: DateRange }) {
               </Text>
               <ChartWithTable
                 title={title}
-                chart={<LineChart h={200} data={rows.map((row) => ({ day: row.day, percent: Number(row.rate) * 100 }))} dataKey="day" series={[{ name: 'percent', color: 'indigo.7' }]} />}
+                chart={<LineChart lineChartProps={QUIET} h={200} data={rows.map((row) => ({ day: row.day, percent: Number(row.rate) * 100 }))} dataKey="day" series={[{ name: 'percent', color: 'indigo.7' }]} />}
                 columns={['Day', 'Rate']}
                 rows={rows.map((row) => [row.day, formatPercent(Number(row.rate))])}
               />
@@ -149,7 +152,7 @@ function PendQueue({ range }: { range: DateRange }) {
             </Text>
             <ChartWithTable
               title={title}
-              chart={<BarChart h={200} data={(data.buckets ?? []).map((bucket) => ({ label: bucket.label ?? '', claims: bucket.claims ?? 0 }))} dataKey="label" series={[{ name: 'claims', color: 'orange.8' }]} />}
+              chart={<BarChart barChartProps={QUIET} h={200} data={(data.buckets ?? []).map((bucket) => ({ label: bucket.label ?? '', claims: bucket.claims ?? 0 }))} dataKey="label" series={[{ name: 'claims', color: 'orange.8' }]} />}
               columns={['Days waiting', 'Claims']}
               rows={(data.buckets ?? []).map((bucket) => [bucket.label ?? '', bucket.claims ?? 0])}
             />
@@ -173,7 +176,7 @@ function DaysToPayment({ range }: { range: DateRange }) {
             </Text>
             <ChartWithTable
               title={title}
-              chart={<BarChart h={200} data={(data.histogram ?? []).map((row) => ({ days: String(row.days), claims: row.claims ?? 0 }))} dataKey="days" series={[{ name: 'claims', color: 'teal.8' }]} />}
+              chart={<BarChart barChartProps={QUIET} h={200} data={(data.histogram ?? []).map((row) => ({ days: String(row.days), claims: row.claims ?? 0 }))} dataKey="days" series={[{ name: 'claims', color: 'teal.8' }]} />}
               columns={['Days', 'Claims']}
               rows={(data.histogram ?? []).map((row) => [row.days ?? 0, row.claims ?? 0])}
             />
