@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from e2e.measure import MEASURES, record_bundle_size
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -106,7 +108,16 @@ def portal_server():
 
 @pytest.fixture(scope="session")
 def base_url(portal_server):
+    record_bundle_size(ROOT / "frontend" / "dist")
     return portal_server
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The browser timings and bundle size this run measured (recorded, never asserted)."""
+    if MEASURES.exists():
+        terminalreporter.write_sep("-", "portal measures (docs/benchmarks.md)")
+        for label, values in json.loads(MEASURES.read_text()).items():
+            terminalreporter.write_line(f"{label}: {values}")
 
 
 @pytest.fixture(scope="session")

@@ -26,3 +26,18 @@ def record_measure(page, label: str, mark: str, start: str | None = None) -> flo
     MEASURES.write_text(json.dumps(found, indent=1))
     print(f"{label}: {milliseconds:.0f} ms")
     return milliseconds
+
+
+def record_bundle_size(dist: Path) -> int:
+    """Bytes of the JavaScript index.html loads before any route's chunk, gzipped (level 9)."""
+    import gzip
+    import re
+
+    html = (dist / "index.html").read_text()
+    scripts = re.findall(r'(?:src|href)="/(assets/[^"]+\.js)"', html)
+    size = sum(len(gzip.compress((dist / script).read_bytes(), 9)) for script in scripts)
+    MEASURES.parent.mkdir(parents=True, exist_ok=True)
+    found = json.loads(MEASURES.read_text()) if MEASURES.exists() else {}
+    found["initial JS gzip bytes"] = [size]
+    MEASURES.write_text(json.dumps(found, indent=1))
+    return size
