@@ -9,12 +9,14 @@ import { formatMoney, parseMoneyToCents } from '@/lib/format';
 
 import { useProviders } from '../api/get-providers';
 import { useSubmitClaim } from '../api/submit-claim';
+import { useValidateClaim } from '../api/validate-claim';
 import { ClaimDetailView } from './claim-detail-page';
 import { claimFormSchema, emptyLine, toClaimBody, type ClaimFormValues } from './claim-form-schema';
 
 export default function NewClaimPage() {
   const providers = useProviders();
   const submit = useSubmitClaim();
+  const validate = useValidateClaim();
   const decisionRef = useRef<HTMLDivElement>(null);
   const form = useForm<ClaimFormValues>({
     resolver: zodResolver(claimFormSchema),
@@ -96,7 +98,21 @@ export default function NewClaimPage() {
           </Group>
           <ServiceLines form={form} />
           {submit.error ? <ErrorMessage error={submit.error} /> : null}
+          {validate.error ? <ErrorMessage error={validate.error} /> : null}
+          {validate.data ? (
+            <Alert color={validate.data.valid ? 'green' : 'red'} role="status" title={validate.data.valid ? 'The server finds nothing wrong' : 'The server found problems'}>
+              {(validate.data.findings ?? []).map((finding, index) => (
+                <Text key={index} size="sm">
+                  {finding.line_number ? `Line ${finding.line_number}: ` : ''}
+                  {finding.edit_code} {finding.field ? `(${finding.field})` : ''}: {finding.message}
+                </Text>
+              ))}
+            </Alert>
+          ) : null}
           <Group>
+            <Button variant="default" loading={validate.isPending} onClick={form.handleSubmit((values) => validate.mutate(toClaimBody(values)))}>
+              Check with the server
+            </Button>
             <Button type="submit" loading={submit.isPending}>
               Submit claim
             </Button>
