@@ -40,6 +40,10 @@ class ReconciliationSchema(Schema):
     billed_balance = fields.Boolean()
     allowed_balance = fields.Boolean()
     balanced = fields.Boolean()
+    after_review = fields.Dict(
+        allow_none=True,
+        metadata={"description": "the same figures with reviewers' later decisions counted"},
+    )
 
 
 class BatchSchema(Schema):

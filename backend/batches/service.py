@@ -196,6 +196,30 @@ def reconcile(claims_in: int, f: dict) -> dict:
     }
 
 
+def after_review(connection, batch_id: int, claims_in: int, f: dict) -> dict:
+    """The reconciliation once reviewers' decisions on the batch's pended claims are counted:
+    each decided claim moves from pended to paid or denied, and its money from the amounts it
+    pended with to the decided ones (review_decision keeps both)."""
+    deltas = ", ".join(
+        f"coalesce(sum((after->>'{name}')::int8 - (before->>'{name}')::int8), 0) AS {name}"
+        for name in CHUNK_MONEY
+    )
+    row = connection.execute(
+        text(f"""
+        SELECT count(*) FILTER (WHERE outcome = 'paid') AS paid,
+               count(*) FILTER (WHERE outcome = 'denied') AS denied, {deltas}
+        FROM review_decision WHERE batch_id = :b AND status = 'final'"""),
+        {"b": batch_id},
+    ).mappings().one()  # fmt: skip
+    figures = dict(f)
+    figures["claims_paid"] += row["paid"]
+    figures["claims_denied"] += row["denied"]
+    figures["claims_pended"] -= row["paid"] + row["denied"]
+    for name in CHUNK_MONEY:
+        figures[name] += int(row[name])
+    return reconcile(claims_in, figures)
+
+
 def batch_progress(connection, batch_id: int) -> dict | None:
     """A batch's state for the API and `askes process`: counts, throughput, stage seconds."""
     batch = (
@@ -238,7 +262,11 @@ def batch_progress(connection, batch_id: int) -> dict | None:
         "elapsed_seconds": round(elapsed, 3),
         "claims_per_second": round(done / elapsed, 1) if elapsed > 0 else None,
         "stage_seconds": f["stage_seconds"],
-        "reconciliation": batch["reconciliation"],
+        "reconciliation": batch["reconciliation"]
+        and {
+            **batch["reconciliation"],
+            "after_review": after_review(connection, batch_id, batch["claims_total"], f),
+        },
         "error": batch["error"],
     }
 

@@ -94,7 +94,8 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
     detail.update(claim_summary(staged, adjudicated))
     detail["lines"] = [_staged_line(line) for line in staged.lines]
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
-    detail["decisions"] = _decisions(claim_id) if adjudicated and adjudicated.pend_reason else []
+    reviewed = adjudicated and (adjudicated.decision == "pended" or adjudicated.reviewed_at)
+    detail["decisions"] = _decisions(claim_id) if reviewed else []
     detail["failure_reasons"] = []
     if staged.status == "rejected":  # the pipeline writes reasons for rejected claims only
         detail["failure_reasons"] = Session.scalars(
@@ -106,8 +107,8 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
 
 
 def _decisions(claim_id: int) -> list[dict]:
-    """Review decisions on a claim that pended (the others have none: no query for them)."""
-    from backend.review.service import decision_history
+    """Review decisions on a pended or reviewed claim (others have none: no query for them)."""
+    from backend.review.reads import decision_history
 
     return decision_history(Session.connection(), claim_id)
 

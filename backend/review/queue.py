@@ -1,7 +1,9 @@
 """The review queue: pended claims with why they pended, their money, who works them.
 
-Reads production.claim through its partial index ix_production_claim_pended (decision =
-'pended'), so the page and its total touch the pended claims only, never the whole book.
+The page and its total read production.claim through its partial index
+ix_production_claim_pended (decision = 'pended'): they touch the pended claims only, never the
+whole book, and join nothing unless a filter needs it (assignee, awaiting approval). Names,
+assignments and reasons are then read for the page's claims only.
 """
 
 from __future__ import annotations
@@ -19,19 +21,17 @@ from workers.pipeline.risk import ChargeRatioRules
 
 SORTS = {
     "age": Claim.adjudicated_at.asc(),
-    "billed": Claim.billed_cents.asc(),
-    "allowed": Claim.allowed_cents.asc(),
-    "risk_score": Claim.risk_score.asc(),
-    "received_at": Claim.received_at.asc(),
-}
-DESCENDING = {
     "-age": Claim.adjudicated_at.desc(),
+    "billed": Claim.billed_cents.asc(),
     "-billed": Claim.billed_cents.desc(),
+    "allowed": Claim.allowed_cents.asc(),
     "-allowed": Claim.allowed_cents.desc(),
+    "risk_score": Claim.risk_score.asc().nulls_first(),
     "-risk_score": Claim.risk_score.desc().nulls_last(),
+    "received_at": Claim.received_at.asc(),
     "-received_at": Claim.received_at.desc(),
 }
-RANGES = {
+FILTERS = {
     "min_billed_cents": Claim.billed_cents.__ge__,
     "max_billed_cents": Claim.billed_cents.__le__,
     "min_allowed_cents": Claim.allowed_cents.__ge__,
@@ -40,35 +40,18 @@ RANGES = {
     "billing_provider_id": Claim.billing_provider_id.__eq__,
     "member_id": Claim.member_id.__eq__,
 }
+HELD = and_(ReviewAssignment.claim_id == Claim.id, ReviewAssignment.expires_at > func.now())
+AWAITING = and_(ReviewDecision.claim_id == Claim.id, ReviewDecision.status == "awaiting_approval")
 
 
 def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
-    """The pended claims in `scope` matching `query`, one row per claim (see QueueItemSchema)."""
-    holder = User.__table__.alias("holder")
-    assignment = and_(
-        ReviewAssignment.claim_id == Claim.id, ReviewAssignment.expires_at > func.now()
-    )
-    awaiting = and_(
-        ReviewDecision.claim_id == Claim.id, ReviewDecision.status == "awaiting_approval"
-    )
+    """The pended claims in `scope` matching `query` (QueueQuerySchema), sorted."""
     statement = (
-        select(
-            Claim,
-            Provider,
-            Member,
-            ReviewAssignment,
-            holder.c.display_name.label("reviewer"),
-            ReviewDecision,
-        )
-        .outerjoin(Provider, Provider.id == Claim.billing_provider_id)
-        .outerjoin(Member, Member.id == Claim.member_id)
-        .outerjoin(ReviewAssignment, assignment)
-        .outerjoin(holder, holder.c.id == ReviewAssignment.reviewer_id)
-        .outerjoin(ReviewDecision, awaiting)
+        select(Claim)
         .where(Claim.decision == "pended")
         .where(scope.rows(Claim.member_id, Claim.billing_provider_id))
     )
-    for name, compare in RANGES.items():
+    for name, compare in FILTERS.items():
         if name in query:
             statement = statement.where(compare(query[name]))
     if "pend_reason" in query:
@@ -78,12 +61,13 @@ def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
     if "max_days" in query:
         statement = statement.where(Claim.adjudicated_at > _days_ago(query["max_days"] + 1))
     if "assignee" in query:
-        statement = statement.where(_assignee(query["assignee"], reviewer_id))
+        statement = statement.outerjoin(ReviewAssignment, HELD).where(
+            _assignee(query["assignee"], reviewer_id)
+        )
     if "awaiting_approval" in query:
-        present = ReviewDecision.id.is_not(None)
-        statement = statement.where(present if query["awaiting_approval"] else ~present)
-    order = SORTS[query["sort"]] if query["sort"] in SORTS else DESCENDING[query["sort"]]
-    return statement.order_by(order, Claim.id)
+        waiting = select(ReviewDecision.id).where(AWAITING).exists()
+        statement = statement.where(waiting if query["awaiting_approval"] else ~waiting)
+    return statement.order_by(SORTS[query["sort"]], Claim.id)
 
 
 def _days_ago(days: int):
@@ -97,39 +81,79 @@ def _escaped(words: str) -> str:
 def _assignee(value: str, reviewer_id: int):
     if value == "unassigned":
         return ReviewAssignment.claim_id.is_(None)
-    holder = reviewer_id if value == "mine" else int(value)
-    return ReviewAssignment.reviewer_id == holder
+    return ReviewAssignment.reviewer_id == (reviewer_id if value == "mine" else int(value))
 
 
-def queue_items(rows) -> list[dict]:
-    rows = list(rows)
-    reasons = risk_reasons([row[0] for row in rows])
+def queue_items(claims: list) -> list[dict]:
+    """The page's claims as QueueItemSchema items: a few queries for the whole page."""
+    ids = [claim.id for claim in claims]
+    providers = _by_id(Provider, {c.billing_provider_id for c in claims})
+    members = _by_id(Member, {c.member_id for c in claims})
+    assignments = _assignments(ids)
+    awaiting = _awaiting(ids)
+    reasons = risk_reasons(claims)
     now = Session.scalar(select(func.now()))
-    return [_item(now, *row, reasons.get(row[0].id, [])) for row in rows]
+    return [
+        {
+            **{name: getattr(claim, name) for name in (
+                "id", "patient_control_number", "claim_type", "channel", "service_from",
+                "service_to", "received_at", "pend_reason", "risk_score", "risk_model_version",
+                "risk_scoring_failed", "billed_cents", "allowed_cents", "paid_cents")},
+            "pended_at": claim.adjudicated_at,
+            "days_in_queue": max(0, (now - claim.adjudicated_at).days),
+            "risk_reasons": reasons.get(claim.id, []),
+            "provider": _provider(providers.get(claim.billing_provider_id)),
+            "member": _member(members.get(claim.member_id)),
+            "assignment": assignments.get(claim.id),
+            "awaiting_approval": awaiting.get(claim.id),
+        }
+        for claim in claims
+    ]  # fmt: skip
 
 
-def _item(now, claim, provider, member, assignment, reviewer, awaiting, reasons) -> dict:
+def _by_id(model, ids: set) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in Session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _provider(provider) -> dict | None:
+    return provider and {"id": provider.id, "name": provider.display_name, "npi": provider.npi}
+
+
+def _member(member) -> dict | None:
+    name = member and f"{member.first_name} {member.last_name}"
+    return member and {"id": member.id, "member_number": member.member_number, "name": name}
+
+
+def _assignments(ids: list[int]) -> dict:
+    rows = Session.execute(
+        select(ReviewAssignment, User.display_name)
+        .outerjoin(User, User.id == ReviewAssignment.reviewer_id)
+        .where(ReviewAssignment.claim_id.in_(ids), ReviewAssignment.expires_at > func.now())
+    ).all()
     return {
-        "id": claim.id,
-        **{name: getattr(claim, name) for name in (
-            "patient_control_number", "claim_type", "channel", "service_from", "service_to",
-            "received_at", "pend_reason", "risk_score", "risk_model_version",
-            "risk_scoring_failed", "billed_cents", "allowed_cents", "paid_cents")},
-        "pended_at": claim.adjudicated_at,
-        "days_in_queue": max(0, (now - claim.adjudicated_at).days),
-        "risk_reasons": reasons,
-        "provider": provider and {"id": provider.id, "name": provider.display_name,
-                                  "npi": provider.npi},
-        "member": member and {"id": member.id, "member_number": member.member_number,
-                              "name": f"{member.first_name} {member.last_name}"},
-        "assignment": assignment and {
-            "claim_id": assignment.claim_id, "reviewer_id": assignment.reviewer_id,
-            "reviewer": reviewer, "assigned_at": assignment.assigned_at,
-            "expires_at": assignment.expires_at},
-        "awaiting_approval": awaiting and {
-            "id": awaiting.id, "action": awaiting.action,
-            "decided_by_id": awaiting.decided_by_id, "decided_at": awaiting.decided_at,
-            "paid_cents": awaiting.paid_cents, "decided_by": None},
+        held.claim_id: {
+            "claim_id": held.claim_id, "reviewer_id": held.reviewer_id, "reviewer": name,
+            "assigned_at": held.assigned_at, "expires_at": held.expires_at,
+        }
+        for held, name in rows
+    }  # fmt: skip
+
+
+def _awaiting(ids: list[int]) -> dict:
+    rows = Session.execute(
+        select(ReviewDecision, User.display_name)
+        .outerjoin(User, User.id == ReviewDecision.decided_by_id)
+        .where(ReviewDecision.claim_id.in_(ids), ReviewDecision.status == "awaiting_approval")
+    ).all()
+    return {
+        decision.claim_id: {
+            "id": decision.id, "action": decision.action, "decided_by_id": decision.decided_by_id,
+            "decided_by": name, "decided_at": decision.decided_at,
+            "paid_cents": decision.paid_cents,
+        }
+        for decision, name in rows
     }  # fmt: skip
 
 
@@ -138,7 +162,8 @@ def _item(now, claim, provider, member, assignment, reviewer, awaiting, reasons)
 
 def explain_rules_1(lines: list) -> list[dict]:
     """The lines that gave a "rules-1" score (workers/pipeline/risk.py, ChargeRatioRules): the
-    charge-to-fee ratio of RVU-priced lines and office E/M codes billed with several units."""
+    charge-to-fee ratio of RVU-priced lines and office E/M codes billed with several units,
+    highest score first."""
     reasons = []
     for line in lines:
         code = line.procedure_code or ""
@@ -163,7 +188,7 @@ def explain_rules_1(lines: list) -> list[dict]:
                     f"amount ({line.billed_cents} vs {line.fee_cents} cents)",
                 }
             )
-    return sorted(reasons, key=lambda r: -r["score"])  # fmt: skip
+    return sorted(reasons, key=lambda reason: -reason["score"])  # fmt: skip
 
 
 # Model version -> a function of the claim's lines giving its reasons. A trained model that

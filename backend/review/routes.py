@@ -11,7 +11,7 @@ from backend.auth.permissions import CLAIMS_REVIEW
 from backend.auth.principal import current_principal, permission_required
 from backend.claims.models import AdjudicatedClaim
 from backend.db import Session
-from backend.review import service
+from backend.review import assignments, service
 from backend.review.queue import queue_items, queue_statement
 from backend.review.schemas import (
     ApprovalRequestSchema,
@@ -41,7 +41,7 @@ class ReviewQueue(MethodView):
         """List pended claims: why they pended, their money, who works them"""
         principal = current_principal()
         statement = queue_statement(principal.scope(Session()), query, principal.user.id)
-        result = paginate(statement, page, page_size, scalars=False)
+        result = paginate(statement, page, page_size)
         result["items"] = queue_items(result["items"])
         return result
 
@@ -55,7 +55,7 @@ class Assignment(MethodView):
         """Take a pended claim (or renew your hold on it); 409 if another reviewer holds it"""
         principal = _visible(claim_id)
         minutes = current_app.config["ASKES"].review_assignment_minutes
-        assignment = _call(service.take, claim_id, principal.user.id, minutes)
+        assignment = _call(assignments.take, claim_id, principal.user.id, minutes)
         Session.commit()
         return assignment
 
@@ -65,7 +65,7 @@ class Assignment(MethodView):
     def delete(self, claim_id):
         """Give a claim you hold back to the queue"""
         principal = _visible(claim_id)
-        _call(service.release, claim_id, principal.user.id)
+        _call(assignments.release, claim_id, principal.user.id)
         Session.commit()
 
 

@@ -1,6 +1,7 @@
-"""Taking pended claims and deciding them. Shared by the single-claim routes and the bulk
-route; each function works in the caller's transaction on a SQLAlchemy connection and raises
-ReviewError (an HTTP status and a message) when the claim cannot be taken or decided.
+"""Deciding pended claims, shared by the single-claim routes and the bulk route (taking a
+claim is in assignments.py). Each function works in the caller's transaction on a SQLAlchemy
+connection and raises ReviewError (an HTTP status and a message) when the claim cannot be
+decided.
 
 Concurrency: the claim's production row is locked (FOR UPDATE) before anything is read, so two
 decisions on one claim serialize and the second sees the first's result (409). The member's
@@ -12,12 +13,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from sqlalchemy import text
 
-from backend.review import money
+from backend.review import money, reads
 from backend.review.money import AMOUNTS, DecisionRefused, Line
-from workers.pipeline import arrays as a
 
 
 class ReviewError(Exception):
@@ -29,49 +28,6 @@ class ReviewError(Exception):
 CLAIM_COLUMNS = ", ".join(
     ("id", "service_month", "batch_id", "member_id", "network", "decision", *AMOUNTS)
 )
-LINE_COLUMNS = ", ".join(
-    ("line_number", "decision", "service_from", "network", "service_category", "denial_carc",
-     "rarc_codes", "adjustments", *AMOUNTS)
-)  # fmt: skip
-LINE_PLANS = """
-SELECT l.line_number, s.plan_id
-FROM production.claim_line l
-LEFT JOIN LATERAL (
-    SELECT plan_id FROM coverage_span
-    WHERE member_id = :member AND effective_date <= l.service_from
-      AND (termination_date IS NULL OR termination_date >= l.service_from)
-    ORDER BY effective_date DESC LIMIT 1) s ON true
-WHERE l.claim_id = :claim AND l.service_month = :month
-"""
-PLANS = """
-SELECT
- (SELECT array_agg(id ORDER BY id) FROM plan WHERE id = ANY(:plans)) AS plan_id,
- (SELECT array_agg(individual_deductible_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_deductible_in,
- (SELECT array_agg(out_of_network_deductible_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_deductible_out,
- (SELECT array_agg(individual_oop_max_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_oop_max_in,
- (SELECT array_agg(out_of_network_oop_max_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_oop_max_out,
- (SELECT array_agg(coinsurance_bp ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_coinsurance_in_bp,
- (SELECT array_agg(out_of_network_coinsurance_bp ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_coinsurance_out_bp,
- (SELECT array_agg(out_of_network_covered ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_out_of_network_covered
-"""
-COPAYS = """
-SELECT plan_id, service_category::text, copay_cents, applies_before_deductible
-FROM plan_copay WHERE plan_id = ANY(:plans) ORDER BY plan_id, service_category
-"""
-ACCUMULATORS = """
-SELECT member_id, plan_id, plan_year, network = 'out' AS out_of_network, deductible_cents,
-       oop_cents
-FROM accumulator WHERE member_id = :member
-ORDER BY member_id, plan_id, plan_year, network
-FOR UPDATE
-"""
 UPDATE_ACCUMULATOR = """
 UPDATE accumulator SET deductible_cents = :deductible_after, oop_cents = :oop_after,
        updated_at = now()
@@ -101,77 +57,33 @@ WHERE id = :id AND service_month = :service_month AND decision = 'pended'
 """
 
 
-# Assignments ---------------------------------------------------------------------------------
-
-
-def take(connection, claim_id: int, reviewer_id: int, minutes: int) -> dict:
-    """Assign the pended claim to the reviewer for `minutes` (renewed if already theirs);
-    409 when another reviewer holds an unexpired assignment or the claim is decided."""
-    claim = _pended_claim(connection, claim_id, lock=False)
-    if claim["decision"] != "pended":
-        raise ReviewError(409, "the claim is already decided")
-    row = (
-        connection.execute(
-            text("""
-            INSERT INTO review_assignment (claim_id, reviewer_id, assigned_at, expires_at)
-            VALUES (:claim, :reviewer, now(), now() + make_interval(mins => :minutes))
-            ON CONFLICT (claim_id) DO UPDATE
-                SET reviewer_id = EXCLUDED.reviewer_id, expires_at = EXCLUDED.expires_at,
-                    assigned_at = CASE WHEN review_assignment.reviewer_id = EXCLUDED.reviewer_id
-                                       THEN review_assignment.assigned_at ELSE now() END
-                WHERE review_assignment.expires_at <= now()
-                   OR review_assignment.reviewer_id = EXCLUDED.reviewer_id
-            RETURNING claim_id, reviewer_id, assigned_at, expires_at"""),
-            {"claim": claim_id, "reviewer": reviewer_id, "minutes": minutes},
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise ReviewError(409, "another reviewer holds this claim")
-    return with_names(connection, dict(row), reviewer_id="reviewer")
-
-
-def release(connection, claim_id: int, reviewer_id: int) -> None:
-    """Give the claim back to the queue; 404 when nobody holds it, 409 when another does."""
-    holder = connection.execute(
-        text("SELECT reviewer_id FROM review_assignment WHERE claim_id = :c AND "
-             "expires_at > now() FOR UPDATE"), {"c": claim_id},
-    ).scalar()  # fmt: skip
-    if holder is None:
-        raise ReviewError(404, "nobody holds this claim")
-    if holder != reviewer_id:
-        raise ReviewError(409, "another reviewer holds this claim")
-    connection.execute(text("DELETE FROM review_assignment WHERE claim_id = :c"), {"c": claim_id})
-
-
 # Decisions -----------------------------------------------------------------------------------
 
 
 def decide(connection, claim_id: int, reviewer_id: int, request: dict, threshold: int):
     """Decide a pended claim: (decision row, 200) when applied, (decision row, 202) when its
     paid amount is above `threshold` cents and it awaits a second reviewer."""
-    claim = _pended_claim(connection, claim_id, lock=True)
+    claim = pended_claim(connection, claim_id, lock=True)
     _check_open(connection, claim, reviewer_id)
     _check_codes(connection, request)
-    before = _read_lines(connection, claim)
+    before = reads.read_lines(connection, claim)
     after, change = _recompute(connection, claim, before, request)
     totals = money.claim_totals(after)
     record = _decision_values(claim, reviewer_id, request, before, after)
     if totals["paid_cents"] > threshold:
         decision_id = _insert_decision(connection, {**record, "status": "awaiting_approval"})
-        return read_decision(connection, decision_id), 202
+        return reads.read_decision(connection, decision_id), 202
     _apply(connection, claim, after, change, reviewer_id)
     decision_id = _insert_decision(
         connection, {**record, "status": "final", "outcome": totals["decision"]}
     )
-    return read_decision(connection, decision_id), 200
+    return reads.read_decision(connection, decision_id), 200
 
 
 def approve_pending(connection, claim_id: int, approver_id: int, approve: bool, note: str):
     """The second reviewer's answer to a decision awaiting approval: applied (recomputed from
     the accumulators as they are now) or rejected (the claim goes back to the queue)."""
-    claim = _pended_claim(connection, claim_id, lock=True)
+    claim = pended_claim(connection, claim_id, lock=True)
     if claim["decision"] != "pended":
         raise ReviewError(409, "the claim is already decided")
     pending = connection.execute(
@@ -188,8 +100,8 @@ def approve_pending(connection, claim_id: int, approver_id: int, approve: bool, 
             text("UPDATE review_decision SET status = 'rejected', approved_by_id = :approver, "
                  "approved_at = now(), approval_note = :note WHERE id = :id"), values,
         )  # fmt: skip
-        return read_decision(connection, pending["id"])
-    before = _read_lines(connection, claim)
+        return reads.read_decision(connection, pending["id"])
+    before = reads.read_lines(connection, claim)
     after, change = _recompute(connection, claim, before, pending["request"])
     totals = money.claim_totals(after)
     _apply(connection, claim, after, change, pending["decided_by_id"])
@@ -201,10 +113,10 @@ def approve_pending(connection, claim_id: int, approver_id: int, approve: bool, 
         {**values, "outcome": totals["decision"], "before": json.dumps(_money(before)),
          "after": json.dumps(_money(after)), "paid": totals["paid_cents"]},
     )  # fmt: skip
-    return read_decision(connection, pending["id"])
+    return reads.read_decision(connection, pending["id"])
 
 
-def _pended_claim(connection, claim_id: int, lock: bool) -> dict:
+def pended_claim(connection, claim_id: int, lock: bool) -> dict:
     row = (
         connection.execute(
             text(f"SELECT {CLAIM_COLUMNS} FROM production.claim WHERE id = :id"
@@ -254,30 +166,6 @@ def _check_codes(connection, request: dict) -> None:
                                    "loaded code list")  # fmt: skip
 
 
-def _read_lines(connection, claim: dict) -> list[Line]:
-    keys = {"claim": claim["id"], "month": claim["service_month"], "member": claim["member_id"]}
-    plans = dict(connection.execute(text(LINE_PLANS), keys).all())
-    rows = connection.execute(
-        text(f"SELECT {LINE_COLUMNS} FROM production.claim_line WHERE claim_id = :claim "
-             "AND service_month = :month ORDER BY line_number"), keys,
-    ).mappings()  # fmt: skip
-    return [
-        Line(
-            line_number=row["line_number"],
-            decision=row["decision"],
-            amounts={name: int(row[name]) for name in AMOUNTS},
-            service_from=row["service_from"],
-            out_of_network=(row["network"] or claim["network"]) == "out",
-            category=row["service_category"],
-            plan_id=plans.get(row["line_number"]),
-            denial_carc=row["denial_carc"],
-            rarc_codes=list(row["rarc_codes"] or []),
-            adjustments=row["adjustments"] if row["denial_carc"] is None else None,
-        )
-        for row in rows
-    ]
-
-
 def _recompute(connection, claim: dict, before: list[Line], request: dict):
     try:
         decided = money.apply_request(before, request)
@@ -285,35 +173,11 @@ def _recompute(connection, claim: dict, before: list[Line], request: dict):
         return money.share(
             claim["member_id"],
             decided,
-            _plans(connection, plan_ids),
-            _accumulators(connection, claim["member_id"]),
+            reads.plans(connection, plan_ids),
+            reads.accumulators(connection, claim["member_id"]),
         )
     except DecisionRefused as refused:
         raise ReviewError(422, str(refused)) from refused
-
-
-def _plans(connection, plan_ids: list[int]) -> a.Plans:
-    from workers.fetch import _plans as plans_of_row
-
-    row = dict(connection.execute(text(PLANS), {"plans": plan_ids}).mappings().one())
-    copays = connection.execute(text(COPAYS), {"plans": plan_ids}).all()
-    names = ("copay_plan_id", "copay_category", "copay_cents", "copay_before_deductible")
-    for index, name in enumerate(names):
-        row[name] = [copay[index] for copay in copays]
-    return plans_of_row(row)
-
-
-def _accumulators(connection, member_id: int) -> a.Accumulators:
-    rows = connection.execute(text(ACCUMULATORS), {"member": member_id}).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[]] * 6
-    return a.Accumulators(
-        np.array(columns[0], np.int64),
-        np.array(columns[1], np.int64),
-        np.array(columns[2], np.int16),
-        np.array(columns[3], bool),
-        np.array(columns[4], np.int64),
-        np.array(columns[5], np.int64),
-    )
 
 
 def _apply(connection, claim: dict, lines: list[Line], change, reviewer_id: int) -> None:
@@ -416,36 +280,3 @@ def _insert_decision(connection, values: dict) -> int:
         RETURNING id"""),
         values,
     ).scalar_one()
-
-
-DECISION_SELECT = """
-SELECT d.*, u.display_name AS decided_by, v.display_name AS approved_by
-FROM review_decision d
-LEFT JOIN app_user u ON u.id = d.decided_by_id
-LEFT JOIN app_user v ON v.id = d.approved_by_id
-"""
-
-
-def read_decision(connection, decision_id: int) -> dict:
-    return dict(
-        connection.execute(text(DECISION_SELECT + "WHERE d.id = :id"), {"id": decision_id})
-        .mappings()
-        .one()
-    )
-
-
-def decision_history(connection, claim_id: int) -> list[dict]:
-    """Every review decision on the claim, oldest first (the claim timeline)."""
-    rows = connection.execute(
-        text(DECISION_SELECT + "WHERE d.claim_id = :c ORDER BY d.id"), {"c": claim_id}
-    ).mappings()
-    return [dict(row) for row in rows]
-
-
-def with_names(connection, row: dict, **id_columns) -> dict:
-    """`row` with the display names of the users its id columns name (column=name key)."""
-    for column, name in id_columns.items():
-        row[name] = connection.execute(
-            text("SELECT display_name FROM app_user WHERE id = :id"), {"id": row[column]}
-        ).scalar()
-    return row

@@ -92,3 +92,29 @@ def test_batches_need_the_batches_permission(as_user, pending_claims):
 
 def test_an_unknown_batch_is_404(as_user):
     assert as_user("admin").get("/api/v1/batches/999999").status_code == 404
+
+
+def test_the_reconciliation_still_balances_after_reviewers_decide_pended_claims(
+    as_user, pending_claims, world, db, connection, redis_client
+):
+    from backend.reference.loaders import load_code_lists
+
+    load_code_lists(connection)
+    pended = [  # charged 6.4 times the fee: the rules-1 risk score pends them
+        wf.make_claim(db, world.other_member, world.provider_b, (("99213", 60_000, ()),),
+                      day=date(2026, 4, n)).id
+        for n in (1, 2)
+    ]  # fmt: skip
+    insurer = as_user("insurer")
+    batch = insurer.post("/api/v1/batches", json={"claim_ids": pending_claims + pended}).json
+    work_batch_chunks(TransactionEngine(connection), redis_client, batch["id"])
+    for claim_id, body in zip(pended, ({"action": "approve"}, {"action": "deny", "carc": "50"}),
+                              strict=True):  # fmt: skip
+        decided = insurer.post(f"/api/v1/claims/{claim_id}/decision", json={**body, "note": "n"})
+        assert decided.status_code == 200, decided.json
+    done = insurer.get(f"/api/v1/batches/{batch['id']}").json
+    before, after = done["reconciliation"], done["reconciliation"]["after_review"]
+    assert before["pended"] == 2 and before["balanced"]
+    assert after["pended"] == 0 and after["balanced"] and after["claims_in"] == 14
+    assert (after["paid"], after["denied"]) == (before["paid"] + 1, before["denied"] + 1)
+    assert after["noncovered_cents"] == before["noncovered_cents"] + 60_000

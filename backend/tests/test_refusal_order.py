@@ -32,6 +32,15 @@ INVALID = [
     ("/api/v1/tokens?user_id=abc", "get", None, ("search", "api_token")),
     ("/api/v1/tokens", "post", {"name": ""}, ("create", "api_token")),
     ("/api/v1/audit?since=yesterday", "get", None, ("search", "audit_event")),
+    ("/api/v1/review/claims?sort=bogus", "get", None, ("search", "review_queue")),
+    ("/api/v1/review/decisions", "post", {"action": "maybe"}, ("decide_bulk", "claim")),
+    (f"/api/v1/claims/{MISSING}/decision", "post", {"action": "maybe"}, ("decide", "claim")),
+    (
+        f"/api/v1/claims/{MISSING}/decision/approval",
+        "post",
+        {"approve": "perhaps"},
+        ("approve_decision", "claim"),
+    ),
 ]
 CASE_IDS = [f"{method} {url}" for url, method, _, _ in INVALID]
 

@@ -316,3 +316,19 @@ def test_bulk_decisions_are_independent(review, as_user, db):
     assert response.json["decided"] == 1 and response.json["failed"] == 2
     assert production(db, first)[0]["decision"] == "denied"
     assert production(db, second)[0]["decision"] == "paid"
+
+
+def test_fhir_claim_response_and_eob_show_the_decision(review, as_user, app, db):
+    from fhir.resources.R4B.claimresponse import ClaimResponse
+
+    from backend.tests.fhir_helpers import bearer
+
+    claim_id = review["pend"]()
+    client = bearer(app, db, review["world"].users["provider_a"], ["user/ClaimResponse.read"])
+    assert client.get(f"/fhir/ClaimResponse/{claim_id}").json["outcome"] == "queued"
+    decide(as_user("insurer"), claim_id, action="deny", carc="50")
+    response = client.get(f"/fhir/ClaimResponse/{claim_id}").json
+    ClaimResponse.model_validate(response)
+    assert response["outcome"] == "complete"
+    assert response["payment"]["amount"]["value"] == 0.0
+    assert "50" in str(response["item"][0]["adjudication"])
