@@ -2,8 +2,9 @@
 
 Amounts are integer cents in the records and decimal dollars in the file. The writer checks that
 everything balances before writing: for each line billed − Σ CAS = paid; each claim's paid is
-the sum of its lines; the payment (BPR02) is the sum of the claims' paid. A record that does not
-balance raises ValueError: an unbalanced 835 is never written.
+the sum of its lines; the payment (BPR02) is the sum of the claims' paid less the provider-level
+adjustments (PLB), and is never negative. A record that does not balance raises ValueError: an
+unbalanced 835 is never written.
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ class RemittanceClaim:
         return sum(adjustment.amount_cents for adjustment in every if adjustment.group == "PR")
 
 
+@dataclass(frozen=True)
+class ProviderAdjustment:
+    """A PLB adjustment: positive takes money back from the payment, negative adds to it."""
+
+    reason: str  # PLB03-1: FB forward balance, WO overpayment recovery, L6 interest, ...
+    reference: str  # PLB03-2
+    amount_cents: int  # PLB04
+
+
 @dataclass
 class Payment:
     """One payment to one payee in one payment cycle."""
@@ -88,13 +98,22 @@ class Payment:
     payment_date: date
     trace_number: str  # TRN02: the check or EFT number
     claims: list[RemittanceClaim]
+    provider_adjustments: list[ProviderAdjustment] = field(default_factory=list)
+
+    @property
+    def claims_paid_cents(self) -> int:
+        return sum(claim.paid_cents for claim in self.claims)
 
     @property
     def total_cents(self) -> int:
-        return sum(claim.paid_cents for claim in self.claims)
+        """BPR02: what the claims pay less the provider-level adjustments."""
+        adjusted = sum(adjustment.amount_cents for adjustment in self.provider_adjustments)
+        return self.claims_paid_cents - adjusted
 
 
 def check_balance(payment: Payment) -> None:
+    if payment.total_cents < 0:
+        raise ValueError(f"payment {payment.trace_number}: negative; carry it forward in a PLB")
     for claim in payment.claims:
         claim_level = sum(adjustment.amount_cents for adjustment in claim.adjustments)
         if claim.claim_billed_cents - claim_level != claim.claim_paid_cents:
@@ -138,6 +157,10 @@ def _set(payment: Payment, parties: Parties, number: int) -> list[list[str]]:
         out.add("LX", str(header))
         for claim in group:
             _claim(out, claim)
+    fiscal_period_end = d8(date(payment.payment_date.year, 12, 31))
+    for plb in payment.provider_adjustments:
+        reason = f"{plb.reason}:{plb.reference}"
+        out.add("PLB", payment.payee_npi, fiscal_period_end, reason, dollars(plb.amount_cents))
     return out.close()
 
 

@@ -63,6 +63,9 @@ class Payment(Base):
     payment_method: Mapped[str] = code_column(3)
     claim_count: Mapped[int] = mapped_column(Integer)
     paid_cents: Mapped[int] = mapped_column(BigInteger)  # BPR02
+    # What the payer still has to recover from the payee after this payment (reversals that
+    # outweighed its claims), carried into its next 835 as a PLB forward balance; >= 0.
+    balance_forward_cents: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RemittedClaim(Base):

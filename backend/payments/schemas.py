@@ -37,7 +37,10 @@ class RemittanceFileSchema(Schema):
     trace_number = fields.String(metadata={"description": "TRN02, unique per 835"})
     payment_method = fields.String(metadata={"description": "BPR04: CHK, or NON for zero"})
     claim_count = fields.Integer()
-    paid_cents = fields.Integer()
+    paid_cents = fields.Integer(metadata={"description": "BPR02"})
+    balance_forward_cents = fields.Integer(
+        metadata={"description": "still to recover from the payee (PLB FB in its next 835)"}
+    )
 
 
 class PaymentCycleDetailSchema(PaymentCycleSchema):

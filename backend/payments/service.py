@@ -19,6 +19,8 @@ from backend.edi.models import EdiDocument
 from backend.edi.remittances import REMITTED, payments_for_claims, write_remittance
 from backend.payments.models import Payment, PaymentCycle, RemittedClaim
 from backend.providers.models import Provider
+from edi.remittance import Payment as RemittancePayment
+from edi.remittance import ProviderAdjustment
 
 CYCLE_LOCK_KEY = 835_835  # pg_advisory_xact_lock: one payment cycle closes at a time
 
@@ -101,6 +103,7 @@ def _pay(session: Session, cycle: PaymentCycle, payee_id: int) -> None:
     ((_, remittance),) = payments_for_claims(
         session, claim_ids, cycle.payment_date, lambda _: trace
     )
+    balance = _carry_balance(session, payee_id, remittance)
     document = write_remittance(session, remittance, payee_id, cycle.batch_id)
     payment = Payment(
         payment_cycle_id=cycle.id,
@@ -110,6 +113,7 @@ def _pay(session: Session, cycle: PaymentCycle, payee_id: int) -> None:
         payment_method="CHK" if remittance.total_cents > 0 else "NON",
         claim_count=len(remittance.claims),
         paid_cents=remittance.total_cents,
+        balance_forward_cents=balance,
     )
     session.add(payment)
     session.flush()
@@ -122,6 +126,26 @@ def _pay(session: Session, cycle: PaymentCycle, payee_id: int) -> None:
     cycle.payee_count += 1
     cycle.paid_cents += remittance.total_cents
     cycle.billed_cents += sum(claim.billed_cents for claim in remittance.claims)
+
+
+def _carry_balance(session: Session, payee_id: int, remittance: RemittancePayment) -> int:
+    """Settle what the payer still has to recover from the payee against this payment's claims
+    with a PLB forward balance (FB), so BPR02 is never negative: a balance owed is taken from
+    the claims' payment up to its amount; claims that pay less than nothing (reversals) leave
+    the rest owed. Returns the balance carried forward after this payment (>= 0)."""
+    previous = session.execute(
+        select(Payment.trace_number, Payment.balance_forward_cents)
+        .where(Payment.payee_provider_id == payee_id)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    ).first()
+    owed = previous.balance_forward_cents if previous else 0
+    claims_paid = remittance.claims_paid_cents
+    recovered = claims_paid - max(0, claims_paid - owed)
+    if recovered:
+        reference = previous.trace_number if owed else remittance.trace_number
+        remittance.provider_adjustments.append(ProviderAdjustment("FB", reference, recovered))
+    return owed - recovered
 
 
 def cycle_detail(session: Session, cycle_id: int) -> dict | None:
@@ -153,4 +177,5 @@ def _file(payment: Payment, filename: str, payee: Provider) -> dict:
         "payment_method": payment.payment_method,
         "claim_count": payment.claim_count,
         "paid_cents": payment.paid_cents,
+        "balance_forward_cents": payment.balance_forward_cents,
     }

@@ -16,7 +16,9 @@ from backend.claims.models import AdjudicatedClaim, AdjudicatedClaimLine
 from backend.edi.models import EdiDocument
 from backend.payments.models import RemittedClaim
 from backend.payments.service import close_cycle
+from backend.reference.models import PricingLocality
 from backend.tests import factories as f
+from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
 from backend.tests.test_submit import claim_body
 from edi import pyx12_check
 from edi.validation import is_clean
@@ -114,7 +116,7 @@ def denied_claim(db, world):
 
 
 def test_a_cycle_remits_every_finalized_claim_once_and_matches_the_adjudication(
-    priced_world, as_user, db
+    app, priced_world, as_user, db
 ):
     world, insurer = priced_world, as_user("insurer")
     submitted = [
@@ -127,24 +129,32 @@ def test_a_cycle_remits_every_finalized_claim_once_and_matches_the_adjudication(
         for n in range(2)
     ]  # fmt: skip
     assert [claim["decision"] for claim in submitted] == ["paid", "paid"], submitted
+    fhir = bearer(app, db, world.users["provider_a"], ["system/Claim.write"])
+    answer = post_json(fhir, "/fhir/Claim/$submit", world_claim_resource(world)).json
+    assert answer["outcome"] == "complete", answer
+    fhir_claim_id = int(answer["request"]["reference"].split("/")[1])
     denied = denied_claim(db, world)
     pended = f.make_adjudicated(db, world.claims["b_spouse"], decision="pended")
 
     created = insurer.post("/api/v1/payment-cycles", json={"payment_date": "2026-04-01"})
     assert created.status_code == 201, created.json
     cycle = created.json
-    remitted = {world.claims["a_subscriber"].id, denied.id, *(c["id"] for c in submitted)}
+    remitted = {world.claims["a_subscriber"].id, denied.id, fhir_claim_id}
+    remitted |= {claim["id"] for claim in submitted}
     ledger = set(db.scalars(select(RemittedClaim.claim_id).where(
         RemittedClaim.payment_cycle_id == cycle["id"])))  # fmt: skip
     assert ledger == remitted and pended.id not in ledger
-    assert (cycle["status"], cycle["claim_count"], cycle["payee_count"]) == ("closed", 4, 2)
+    assert (cycle["status"], cycle["claim_count"], cycle["payee_count"]) == ("closed", 5, 2)
 
     files = {file["payee_provider_id"]: file for file in cycle["files"]}
     assert set(files) == {world.provider_a.id, world.provider_b.id}
     assert len({file["trace_number"] for file in cycle["files"]}) == 2
     texts = bodies(db, cycle["id"])
     assert len(texts) == 2
-    paid_a = sum(c["paid_cents"] for c in submitted) + 14_400  # + the world's paid claim
+    fhir_paid = db.scalar(
+        select(AdjudicatedClaim.paid_cents).where(AdjudicatedClaim.id == fhir_claim_id)
+    )
+    paid_a = sum(c["paid_cents"] for c in submitted) + fhir_paid + 14_400  # + the world's claim
     for body in texts:
         assert is_clean(pyx12_check.validate(body))
         found = remittance(body)
@@ -238,6 +248,12 @@ def test_askes_pay_closes_a_cycle(world, app, db):
     result = CliRunner().invoke(pay, ["--payment-date", "2026-04-01"], obj=context)
     assert result.exit_code == 0, result.output
     assert "1 claims, 1 payees, paid 144.00" in result.output
+    (event,) = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.resource_type == "payment_cycle", AuditEvent.username == "askes pay"
+        )
+    ).all()
+    assert result.output.startswith(f"payment cycle {event.resource_id} closed")
 
 
 # Two cycles started at the same moment, on committed data and connections of their own.
@@ -255,7 +271,8 @@ DELETE FROM staging.claim WHERE id = ANY(:claims);
 DELETE FROM coverage_span WHERE member_id = :member;
 DELETE FROM member WHERE id = :member;
 DELETE FROM provider WHERE id = ANY(:providers);
-DELETE FROM plan WHERE id = :plan
+DELETE FROM plan WHERE id = :plan;
+DELETE FROM pricing_locality WHERE code = :locality AND NOT :locality_existed
 """
 
 
@@ -263,6 +280,7 @@ DELETE FROM plan WHERE id = :plan
 def committed_claims(engine):
     """Twelve paid claims of three payees, committed, removed afterwards with what paid them."""
     with Session(bind=engine) as session:
+        locality_existed = session.get(PricingLocality, f.TEST_LOCALITY) is not None
         plan = f.make_plan(session)
         member = f.make_member(session)
         f.make_coverage(session, member, plan)
@@ -273,7 +291,8 @@ def committed_claims(engine):
             f.make_adjudicated(session, staged, batch_id=None)
             claims.append(staged.id)
         keys = {"claims": claims, "member": member.id, "plan": plan.id,
-                "providers": [p.id for p in providers]}  # fmt: skip
+                "providers": [p.id for p in providers], "locality": f.TEST_LOCALITY,
+                "locality_existed": locality_existed}  # fmt: skip
         session.commit()
         keys["before"] = session.scalar(text("SELECT coalesce(max(id), 0) FROM payment_cycle"))
     yield claims
@@ -310,3 +329,36 @@ def test_two_cycles_started_together_remit_each_claim_once(engine, committed_cla
     assert sorted(count for _, count, _ in outcomes)[0] == 0  # the second found nothing left
     for _, _, texts in outcomes:
         assert all(is_clean(pyx12_check.validate(body)) for body in texts)
+
+
+def test_a_balance_owed_by_the_payee_is_settled_by_plb_forward_balances(world, db):
+    """Reversals (corrected and voided claims) can leave a payee owing the payer; here that
+    balance is set by hand on the payee's last payment. The next 835s take it back with PLB FB
+    until it is gone, and BPR02 never goes below zero."""
+    from backend.payments.models import Payment
+
+    first = close_cycle(db, date(2026, 4, 1))
+    last = db.scalar(select(Payment).where(Payment.payment_cycle_id == first.id))
+    last.balance_forward_cents = 20_000
+    paid = []
+    for _ in range(2):
+        claim = f.make_staged_claim(db, world.subscriber, world.provider_a)
+        f.make_adjudicated(db, claim)  # pays 144.00
+        cycle = close_cycle(db, date(2026, 4, 8))
+        payment = db.scalar(select(Payment).where(Payment.payment_cycle_id == cycle.id))
+        (body,) = bodies(db, cycle.id)
+        assert is_clean(pyx12_check.validate(body)), body
+        paid.append((payment, remittance(body)))
+    (short, short_835), (settled, settled_835) = paid
+    assert (short.paid_cents, short.payment_method, short.balance_forward_cents) == (
+        0,
+        "NON",
+        5_600,
+    )
+    assert short_835["BPR"][1:5] == ["H", "0", "C", "NON"]
+    assert short_835["PLB"][3:5] == [f"FB:{last.trace_number}", "144"]
+    assert (settled.paid_cents, settled.payment_method, settled.balance_forward_cents) == (
+        14_400 - 5_600, "CHK", 0
+    )  # fmt: skip
+    assert settled_835["PLB"][3:5] == [f"FB:{short.trace_number}", "56"]
+    assert cents(settled_835["BPR"][2]) == 8_800

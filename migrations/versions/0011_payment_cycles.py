@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("payment_method", code(3), nullable=False),
         sa.Column("claim_count", sa.Integer(), nullable=False),
         sa.Column("paid_cents", sa.BigInteger(), nullable=False),
+        sa.Column("balance_forward_cents", sa.BigInteger(), nullable=False),
         sa.CheckConstraint(
             "payment_method IN ('CHK', 'NON')", name=op.f("ck_payment_payment_method")
         ),
