@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend api-types chromium clean bench bench-fhir bench-submit wrk
+.PHONY: run test lint install frontend api-types chromium clean bench bench-fhir bench-submit bench-api wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,17 @@ BENCH_SUBMIT_PROCESSES ?= 2
 bench-submit: install wrk
 	$(BIN)/askes bench submit --clients $(BENCH_SUBMIT_CLIENTS) --seconds $(BENCH_SUBMIT_SECONDS) \
 		--web-processes $(BENCH_SUBMIT_PROCESSES) --json --record
+
+# API read benchmark (docs/benchmarks.md): the claims list with filters and totals, a claim's
+# detail, the review queue and every report on BENCH_API_CLAIMS adjudicated claims (generated and
+# adjudicated first when missing), BENCH_API_CLIENTS concurrent clients through gunicorn, wrk.
+BENCH_API_CLAIMS    ?= 1000000
+BENCH_API_CLIENTS   ?= 8
+BENCH_API_SECONDS   ?= 10
+BENCH_API_PROCESSES ?= 2
+bench-api: install wrk
+	$(BIN)/askes bench api --claims $(BENCH_API_CLAIMS) --clients $(BENCH_API_CLIENTS) \
+		--seconds $(BENCH_API_SECONDS) --web-processes $(BENCH_API_PROCESSES) --json --record
 
 # The load generator of the HTTP benchmarks, from the distribution's packages (Debian/Ubuntu).
 wrk:

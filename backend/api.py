@@ -68,22 +68,27 @@ def paginate(
     statement: Select, page: int, page_size: int, scalars: bool = True,
     count_statement: Select | None = None,
 ) -> dict:  # fmt: skip
-    """Run `statement` for one page, with `total`: every row the statement (or the cheaper
-    `count_statement` matching the same rows) matches, counted exactly up to COUNT_CAP rows,
-    else estimated by the planner (never below COUNT_CAP + 1), and `total_is_estimate`."""
-    counted = (count_statement if count_statement is not None else statement).order_by(None)
-    total = Session.scalar(
-        select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
-    )
-    estimated = total > COUNT_CAP
-    if estimated:
-        total = max(COUNT_CAP + 1, planner_rows(counted))
+    """Run `statement` for one page, with its total (see `count_total`; `count_statement`, when
+    given, matches the same rows more cheaply)."""
+    counted = count_statement if count_statement is not None else statement
+    total, estimated = count_total(counted)
     paged = statement.limit(page_size).offset((page - 1) * page_size)
     result = Session.scalars(paged) if scalars else Session.execute(paged)
     return {
         "items": list(result.all()), "total": total, "total_is_estimate": estimated,
         "page": page, "page_size": page_size,
     }  # fmt: skip
+
+
+def count_total(statement: Select) -> tuple[int, bool]:
+    """(total, is_estimate): the rows `statement` matches counted exactly up to COUNT_CAP,
+    else the planner's estimate, never below COUNT_CAP + 1."""
+    counted = statement.order_by(None)
+    capped = counted.limit(COUNT_CAP + 1).subquery()
+    total = Session.scalar(select(func.count()).select_from(capped))
+    if total <= COUNT_CAP:
+        return total, False
+    return max(COUNT_CAP + 1, planner_rows(counted)), True
 
 
 def planner_rows(statement: Select) -> int:

@@ -229,7 +229,9 @@ from backend.edi.cli import edi  # noqa: E402
 from backend.fhir_api import bench as _fhir_bench  # noqa: E402, F401
 from backend.payments.cli import pay  # noqa: E402
 from backend.reference.cli import reference  # noqa: E402
+from backend.reports import bench as _api_bench  # noqa: E402, F401
+from backend.reports.cli import reports  # noqa: E402
 from backend.synthetic.cli import generate  # noqa: E402
 
-for command in (reference, generate, process, edi, bench, pay):
+for command in (reference, generate, process, edi, bench, pay, reports):
     main.add_command(command)

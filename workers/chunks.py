@@ -314,9 +314,12 @@ def _unfinished(engine, batch_id: int) -> int:
 
 def finish_if_complete(engine, batch_id: int) -> None:
     from backend.batches.service import finish_batch
+    from backend.reports.rollups import compact_after_batch
 
     with engine.begin() as connection:
-        finish_batch(connection, batch_id)
+        finished = finish_batch(connection, batch_id)
+    if finished:
+        compact_after_batch(engine)
 
 
 def chunk_figures(result: ChunkResult, leased: int) -> dict:

@@ -180,6 +180,15 @@ class AdjudicatedClaim(AdjudicatedAmounts, Base):
         Index(
             "ix_production_claim_pended", "adjudicated_at", postgresql_where="decision = 'pended'"
         ),
+        # The claims list filtered by decision, newest first, and its total, from the index
+        # alone with the other filters production answers (migration 0012).
+        Index(
+            "ix_production_claim_decision",
+            "decision",
+            "received_at",
+            "id",
+            postgresql_include=["claim_type", "channel"],
+        ),
         {"schema": PRODUCTION, "postgresql_partition_by": "RANGE (service_month)"},
     )
 

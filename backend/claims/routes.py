@@ -4,11 +4,11 @@ from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import PageArgs, page_schema, paginate
+from backend.api import PageArgs, count_total, page_schema
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_READ
 from backend.auth.principal import current_principal, permission_required
-from backend.claims.read import claim_detail, claim_summary, count_claims, search_claims
+from backend.claims.read import claim_detail, claim_summary, count_claims, page_of_claims
 from backend.claims.schemas import ClaimDetailSchema, ClaimQuerySchema, ClaimSummarySchema
 from backend.db import Session
 
@@ -26,13 +26,11 @@ class Claims(MethodView):
         """List and search claims, newest first"""
         principal = current_principal()
         scope = principal.scope(Session())
-        statement = search_claims(scope, query)
-        counted = count_claims(scope, query)
-        result = paginate(statement, page, page_size, scalars=False, count_statement=counted)
-        result["items"] = [
-            claim_summary(staged, adjudicated) for staged, adjudicated in result["items"]
-        ]
-        return result
+        total, estimated = count_total(count_claims(scope, query))
+        rows = page_of_claims(scope, query, page, page_size)
+        items = [claim_summary(staged, adjudicated) for staged, adjudicated in rows]
+        return {"items": items, "total": total, "total_is_estimate": estimated,
+                "page": page, "page_size": page_size}  # fmt: skip
 
 
 @blp.route("/<int:claim_id>")

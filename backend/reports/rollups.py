@@ -7,6 +7,8 @@ million claims adds a few thousand, a claim submitted alone one to three. `compa
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from sqlalchemy import text
 
 # table: (key columns, summed columns)
@@ -49,23 +51,33 @@ WHERE l.denial_carc IS NOT NULL GROUP BY 1, 2;
 """
 
 
-def compact_rollups(connection) -> int:
-    """Fold every rollup's deltas into one row per key, dropping keys that sum to zero; returns
-    the rows left. Deltas committed meanwhile are not seen by the DELETE and stay for the next
-    compaction, so nothing is counted twice or lost."""
+def compact_rollups(connection, since: date | None = None) -> int:
+    """Fold every rollup's deltas (of the days from `since`, else all) into one row per key,
+    dropping keys that sum to zero; returns the rows written. Deltas committed meanwhile are not
+    seen by the DELETE and stay for the next compaction, so nothing is counted twice or lost."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COMPACT_LOCK})
-    left = 0
+    days = "day >= :since" if since else "true"
+    written = 0
     for table, (keys, sums) in ROLLUPS.items():
         key_list, sum_list = ", ".join(keys), ", ".join(f"sum({s})" for s in sums)
         nonzero = " OR ".join(f"sum({s}) <> 0" for s in sums)
-        left += connection.execute(
+        written += connection.execute(
             text(
-                f"WITH moved AS (DELETE FROM {table} RETURNING *) "
+                f"WITH moved AS (DELETE FROM {table} WHERE {days} RETURNING *) "
                 f"INSERT INTO {table} ({key_list}, {', '.join(sums)}) "
                 f"SELECT {key_list}, {sum_list} FROM moved GROUP BY {key_list} HAVING {nonzero}"
-            )
+            ),
+            {"since": since},
         ).rowcount
-    return left
+    return written
+
+
+def compact_after_batch(engine) -> None:
+    """A batch's deltas land on today (its decision day) and yesterday (across midnight):
+    fold those; older days change only by reviewers' decisions, one delta each, and are
+    folded by `askes reports compact` (daily)."""
+    with engine.begin() as connection:
+        compact_rollups(connection, since=datetime.now(UTC).date() - timedelta(days=1))
 
 
 def rebuild_rollups(connection) -> None:

@@ -62,7 +62,7 @@ class PendQueue(MethodView):
     @audited("read", "report")
     @permission_required(REPORTS_READ)
     def get(self):
-        """The pend queue now: size, billed money, claims by days in the queue"""
+        """The pend queue now: size and claims by days in the queue"""
         return service.pend_queue()
 
 

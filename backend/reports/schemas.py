@@ -73,7 +73,7 @@ DenialsReport = _range("DenialsReport", {
          "lines": fields.Integer()}, name="CarcCount"))),
 })  # fmt: skip
 PendQueueReport = Schema.from_dict({
-    "as_of": fields.DateTime(), "size": fields.Integer(), "billed_cents": fields.Integer(),
+    "as_of": fields.DateTime(), "size": fields.Integer(),
     "oldest_days": fields.Integer(allow_none=True),
     "buckets": fields.List(fields.Nested(Schema.from_dict(
         {"label": fields.String(), "min_days": fields.Integer(),

@@ -9,6 +9,7 @@ import pytest
 
 from backend.auth.tokens import issue_token
 from backend.batches.service import create_batch
+from backend.tests import factories as f
 
 ROLES = ("admin", "insurer", "provider_a", "member")
 MISSING = 999_999_999
@@ -76,7 +77,15 @@ MATRIX = [
     # a claim that is not pended: the reviewer's scope sees it, the decision is refused (409)
     ("decision:a_subscriber", "post", (409, 409, 403, 403)),
     ("assign:a_subscriber", "post", (409, 409, 403, 403)),
-]
+    ("/api/v1/claims/validate", "post", (422, 403, 422, 403)),  # 422: allowed, no body
+    *((f"/api/v1/reports/{name}", "get", (200, 200, 403, 403)) for name in (
+        "claims-received", "decisions", "auto-adjudication", "denials", "pend-queue",
+        "days-to-payment", "paid-by-provider", "batch-throughput",
+    )),
+    *((f"/api/v1/reference/{name}", "get", (200, 200, 200, 200)) for name in (
+        "procedures", "diagnoses", "places-of-service", "modifiers", "carc", "rarc",
+    )),
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -233,3 +242,36 @@ def test_claim_search_filters(world, as_user):
     assert page["page"] == 2 and len(page["items"]) == 1 and page["total"] >= 4
     bad = client.get("/api/v1/claims?status=paid")
     assert bad.status_code == 422 and "status" in bad.json["details"]["query"]
+
+
+def test_claim_list_totals_are_exact_up_to_the_cap_then_estimated(world, as_user, monkeypatch):
+    from backend import api
+
+    client = as_user("insurer")
+    exact = client.get("/api/v1/claims").json
+    assert exact["total"] == len(exact["items"]) >= 4 and exact["total_is_estimate"] is False
+    filtered = client.get("/api/v1/claims?decision=paid").json
+    assert (filtered["total"], filtered["total_is_estimate"]) == (1, False)
+    monkeypatch.setattr(api, "COUNT_CAP", 2)
+    capped = client.get("/api/v1/claims?page_size=1").json
+    assert capped["total_is_estimate"] is True and capped["total"] >= 3
+    assert len(capped["items"]) == 1
+    still_exact = client.get("/api/v1/claims?decision=paid").json
+    assert (still_exact["total"], still_exact["total_is_estimate"]) == (1, False)
+
+
+@pytest.mark.parametrize("role", ["insurer", "provider_a"])
+@pytest.mark.parametrize(
+    "filters",
+    ["decision=paid", "decision=paid&channel=api", "decision=denied",
+     "decision=paid&claim_type=professional", "decision=paid&status=processed", "channel=api"],
+)  # fmt: skip
+def test_claim_list_totals_equal_the_listed_claims(world, db, as_user, role, filters):
+    """Totals counted on production alone (insurer, mirrored filters) or through staging equal
+    the claims the list pages through."""
+    f.make_adjudicated(db, world.claims["b_other"], decision="denied")
+    f.make_adjudicated(db, world.claims["a_child"])
+    body = as_user(role).get(f"/api/v1/claims?{filters}&page_size=200").json
+    assert body["total"] == len(body["items"]) and body["total_is_estimate"] is False
+    if "decision=paid" in filters:
+        assert body["total"] >= 1

@@ -49,6 +49,29 @@ INVALID = [
         {"approve": "perhaps"},
         ("approve_decision", "claim"),
     ),
+    *(
+        (f"/api/v1/reports/{name}?from=yesterday", "get", None, ("read", "report"))
+        for name in (
+            "claims-received",
+            "decisions",
+            "auto-adjudication",
+            "denials",
+            "days-to-payment",
+            "paid-by-provider",
+            "batch-throughput",
+        )
+    ),
+    *(
+        (f"/api/v1/reference/{name}?limit=0", "get", None, None)
+        for name in (  # public code lists
+            "procedures",
+            "diagnoses",
+            "places-of-service",
+            "modifiers",
+            "carc",
+            "rarc",
+        )
+    ),
 ]
 CASE_IDS = [f"{method} {url}" for url, method, _, _ in INVALID]
 

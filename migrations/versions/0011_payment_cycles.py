@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"  # re-chained on the portal branch after merging h-review and h-pay
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,8 @@ claims (intake COPY, the pipeline's transfer, a decision, a payment update), and
 concurrent writers would queue on. `backend.reports.rollups.compact_rollups` folds the deltas.
 
 ix_staging_claim_received serves the claims list (newest first) without sorting a million
-rows; received_at is never updated, so status updates stay HOT.
+rows; received_at is never updated, so status updates stay HOT. ix_production_claim_decision
+serves the list filtered by decision, newest first.
 
 Revision ID: 0012
 Revises: 0009
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"  # re-chained on the portal branch after merging h-pay and h-reports
 branch_labels = None
 depends_on = None
 
@@ -134,15 +135,33 @@ def upgrade() -> None:
             )
     _backfill()
     op.create_index("ix_staging_claim_received", "claim", ["received_at", "id"], schema="staging")
+    op.create_index(
+        "ix_production_claim_decision",
+        "claim",
+        ["decision", "received_at", "id"],
+        schema="production",
+    )
+
+
+BACKFILL_DENIED_LINES = f"""
+INSERT INTO report_denial_carc (day, carc, lines)
+SELECT {UTC_DAY.format("coalesce(c.reviewed_at, c.adjudicated_at)")}, l.denial_carc, count(*)
+FROM production.claim_line l
+JOIN production.claim c ON c.id = l.claim_id AND c.service_month = l.service_month
+WHERE l.denial_carc IS NOT NULL GROUP BY 1, 2"""
 
 
 def _backfill() -> None:
-    """Claims already in the database, as one delta row per group."""
+    """Claims already in the database, as one delta row per group; denied lines on their
+    claim's decision day (the triggers use the writing transaction's, which is the same)."""
     for name, (table, _operations) in WATCHED.items():
-        op.execute(f"WITH changed AS (SELECT 1 AS sign, * FROM {table}) {ROLLUP_SQL[name]}")
+        if name != "production_claim_line":
+            op.execute(f"WITH changed AS (SELECT 1 AS sign, * FROM {table}) {ROLLUP_SQL[name]}")
+    op.execute(BACKFILL_DENIED_LINES)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_production_claim_decision", "claim", schema="production")
     op.drop_index("ix_staging_claim_received", "claim", schema="staging")
     for name, (table, operations) in WATCHED.items():
         for operation in operations:

@@ -27,6 +27,8 @@ def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibilit
     """Coverage and network of every line, on `service_from` (int32 date per line)."""
     claims, lines, coverage = chunk.claims, chunk.lines, chunk.coverage
     member_id = claims.member_id[lines.line_claim]
+    if len(coverage.member_id) == 0:  # no member of the chunk has any coverage span
+        return _nobody_covered(len(service_from))
     members = np.unique(coverage.member_id)
     span_keys = date_key(np.searchsorted(members, coverage.member_id), coverage.effective)
     order = np.argsort(span_keys, kind="stable")
@@ -42,6 +44,14 @@ def check_eligibility(chunk: ChunkInput, service_from: np.ndarray) -> Eligibilit
     not_covered = (plan >= 0) & out & ~chunk.plans.out_of_network_covered[np.maximum(plan, 0)]
     edit = np.where((edit == NO_EDIT) & not_covered, edit_index("E242"), edit).astype(np.int16)
     return Eligibility(span, np.where(edit == NO_EDIT, plan, -1), out & (plan >= 0), edit)
+
+
+def _nobody_covered(line_count: int) -> Eligibility:
+    """Every line without coverage (CARC 26), as the lookups below would give it: indexing the
+    empty coverage arrays would fail (a claim of an unknown member submitted alone)."""
+    none = np.full(line_count, -1, np.int64)
+    edit = np.full(line_count, edit_index("E026"), np.int16)
+    return Eligibility(none, none.copy(), np.zeros(line_count, bool), edit)
 
 
 def _out_of_network(chunk: ChunkInput, plan: np.ndarray, day: np.ndarray) -> np.ndarray:
