@@ -1764,7 +1764,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The pend queue now: size, billed money, claims by days in the queue */
+        /** The pend queue now: size and claims by days in the queue */
         get: {
             parameters: {
                 query?: never;
@@ -3011,7 +3011,6 @@ export interface components {
         PendQueueReport: {
             /** Format: date-time */
             as_of?: string;
-            billed_cents?: number;
             buckets?: components["schemas"]["PendAgeBucket"][];
             oldest_days?: number | null;
             size?: number;
@@ -3116,6 +3115,10 @@ export interface components {
             };
         };
         Reconciliation: {
+            /** @description the same figures with reviewers' later decisions counted */
+            after_review?: {
+                [key: string]: unknown;
+            } | null;
             allowed_balance?: boolean;
             allowed_cents?: number;
             balanced?: boolean;
@@ -3147,10 +3150,13 @@ export interface components {
             payee_provider_id?: number | null;
         };
         RemittanceFile: {
+            /** @description still to recover from the payee (PLB FB in its next 835) */
+            balance_forward_cents?: number;
             claim_count?: number;
             /** @description download at GET /api/v1/edi/remittances/{edi_document_id} */
             edi_document_id?: number;
             filename?: string;
+            /** @description BPR02 */
             paid_cents?: number;
             payee_name?: string;
             payee_npi?: string;

@@ -148,7 +148,7 @@ function PendQueue({ range }: { range: DateRange }) {
         {(data) => (
           <>
             <Text fw={700}>
-              {data.size?.toLocaleString()} claims, {formatMoney(data.billed_cents)} billed, oldest {data.oldest_days ?? 0} days
+              {data.size?.toLocaleString()} claims waiting, the oldest {data.oldest_days ?? 0} days
             </Text>
             <ChartWithTable
               title={title}
