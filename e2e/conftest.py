@@ -74,7 +74,8 @@ def _wait_for_health(base_url: str, process: subprocess.Popen, log: Path) -> Non
 def portal_server():
     """`askes run` on a free port with its own var dir (its own database); stopped at the end."""
     port = _free_port()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(VAR_DIR, ignore_errors=True)  # a fresh database each run, as on a new clone
+    VAR_DIR.mkdir(parents=True)
     log = VAR_DIR / "askes-run.log"
     env = {
         **os.environ,
