@@ -84,7 +84,15 @@ function Shell({ me }: { me: Me }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
         {NAV_ITEMS.filter((item) => item.show(me)).map((item) => (
-          <NavLink key={item.to} component={RouterLink} to={item.to} end label={item.label} />
+          <NavLink
+            key={item.to}
+            component={RouterLink}
+            to={item.to}
+            end
+            label={item.label}
+            active={location.pathname === item.to}
+            variant="filled"
+          />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
