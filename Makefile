@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install frontend clean bench bench-fhir bench-submit bench-load bench-chaos bench-api wrk
+.PHONY: run test lint install frontend api-types chromium clean bench bench-fhir bench-submit bench-load bench-chaos bench-api wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ frontend:
 		cd frontend && npm ci --no-audit --no-fund && npm run build; \
 	fi
 
+# The portal's typed API client: the OpenAPI spec from the app, then its TypeScript types. Run it
+# after adding or changing an endpoint; a test fails while the committed files lag the app.
+api-types: install
+	$(BIN)/python -m backend.openapi_dump frontend/openapi.json
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run api-types
+
 run: install frontend
 	$(BIN)/askes run
 
@@ -34,8 +40,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install $(TRAIN_STAMP)
+# Unit tests of the portal (vitest), then every pytest suite, the browser tests in e2e/ included
+# (they run the built portal in Debian's chromium against `askes run`).
+test: install $(TRAIN_STAMP) frontend chromium
 	$(BIN)/ruff check .
+	cd frontend && npm test
 	$(BIN)/pytest
 
 # Claims pipeline benchmark: 100,000 generated claims through two warm workers, recorded in
@@ -98,6 +107,13 @@ wrk:
 		command -v apt-get >/dev/null || { echo "install wrk with your package manager"; exit 1; }; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+
+# The browser of the e2e tests, from the distribution's packages (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		command -v apt-get >/dev/null || { echo "install chromium with your package manager"; exit 1; }; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(VENV) var

@@ -81,10 +81,22 @@ def test_metrics_count_requests_by_route_and_show_queues(client):
     assert "askes_live_workers 0.0" in text
 
 
-def test_root_leads_to_the_api_docs_until_the_portal_is_built(client):
+def test_root_leads_to_the_api_docs_until_the_portal_is_built(client, monkeypatch, tmp_path):
+    monkeypatch.setattr("backend.portal.PORTAL_DIST", tmp_path / "dist")  # nothing built there
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/api/docs"
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and b"swagger-ui" in docs.data
     assert client.get("/api/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/v1/nothing-here").status_code == 404
+
+
+def test_the_built_portal_is_served_and_its_routes_survive_a_reload(client, monkeypatch, tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<div id=root></div>")
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    monkeypatch.setattr("backend.portal.PORTAL_DIST", tmp_path)
+    assert client.get("/").data == b"<div id=root></div>"
+    assert client.get("/claims/12").data == b"<div id=root></div>"  # a client-side route
+    assert client.get("/assets/app.js").data == b"console.log(1)"
+    assert client.get("/api/v1/nothing-here").status_code == 404  # the API never gets the app

@@ -1,0 +1,106 @@
+import { Alert, List, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useParams } from 'react-router';
+
+import { Page } from '@/components/page';
+import { QueryState } from '@/components/query-state';
+import { formatDate, formatMoney } from '@/lib/format';
+
+import { useEob, type Eob, type EobAmounts } from '../api/get-eob';
+
+export default function EobPage() {
+  const claimId = Number(useParams().claimId);
+  const eob = useEob(claimId);
+  return (
+    <Page title="Explanation of benefits">
+      <Text>This is not a bill. It explains what your plan did with claim #{claimId}.</Text>
+      <QueryState query={eob} label="the explanation of benefits">
+        {(data) => <EobView eob={data} />}
+      </QueryState>
+    </Page>
+  );
+}
+
+const SUMMARY: [keyof EobAmounts, string, string][] = [
+  ['billed_cents', 'Billed', 'what the provider charged'],
+  ['plan_discount_cents', 'Plan discount', 'the network rate: the provider may not bill you for it'],
+  ['not_covered_cents', 'Not covered', 'services your plan does not cover'],
+  ['plan_paid_cents', 'Plan paid', 'paid to the provider'],
+  ['you_owe_cents', 'You owe', 'the provider may bill you this'],
+];
+
+function EobView({ eob }: { eob: Eob }) {
+  const totals = eob.totals as EobAmounts | null | undefined;
+  const patient = eob.patient as { first_name?: string; last_name?: string } | null | undefined;
+  return (
+    <Stack>
+      <Text>
+        {patient ? `${patient.first_name} ${patient.last_name} · ` : ''}
+        {eob.provider?.name} · service on {formatDate(eob.service_from)} · {eob.decision}
+      </Text>
+      {eob.message ? <Alert color={eob.final ? 'blue' : 'yellow'}>{eob.message}</Alert> : null}
+      {totals ? (
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} component="dl" m={0}>
+          {SUMMARY.map(([field, label, explanation]) => (
+            <Paper key={field} withBorder p="sm">
+              <Text component="dt" fw={600}>
+                {label}
+              </Text>
+              <Text component="dd" m={0} size="xl" fw={700} data-amount={field}>
+                {formatMoney(totals[field] as number)}
+              </Text>
+              <Text component="dd" m={0} size="sm">
+                {explanation}
+              </Text>
+            </Paper>
+          ))}
+        </SimpleGrid>
+      ) : null}
+      {totals ? (
+        <Paper withBorder p="md">
+          <Title order={2} size="h4">
+            Why you owe {formatMoney(totals.you_owe_cents)}
+          </Title>
+          <List>
+            {(eob.you_owe_reasons ?? []).map((reason, index) => (
+              <List.Item key={index}>
+                {formatMoney(reason.amount_cents)}: {reason.explanation}
+              </List.Item>
+            ))}
+            {!eob.you_owe_reasons?.length ? <List.Item>Nothing: your plan covered it in full.</List.Item> : null}
+          </List>
+        </Paper>
+      ) : null}
+      <Title order={2} size="h4">
+        Each service
+      </Title>
+      <Table.ScrollContainer minWidth={600}>
+        <Table striped withTableBorder aria-label="Services on this claim">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Service</Table.Th>
+              <Table.Th ta="right">Billed</Table.Th>
+              <Table.Th ta="right">Plan paid</Table.Th>
+              <Table.Th ta="right">You owe</Table.Th>
+              <Table.Th>Why</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(eob.lines ?? []).map((line) => (
+              <Table.Tr key={line.line_number}>
+                <Table.Td>
+                  {line.procedure_code ?? line.revenue_code} {line.procedure_description}
+                </Table.Td>
+                <Table.Td ta="right">{formatMoney(line.billed_cents)}</Table.Td>
+                <Table.Td ta="right">{formatMoney(line.plan_paid_cents)}</Table.Td>
+                <Table.Td ta="right">{formatMoney(line.you_owe_cents)}</Table.Td>
+                <Table.Td>
+                  {[...(line.adjustments ?? []).map((item) => `${item.description} (${item.group}-${item.carc})`), ...(line.remarks ?? []).map((item) => `${item.description} (${item.code})`)].join('; ') || '—'}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
+  );
+}
