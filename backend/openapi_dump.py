@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 OFFLINE_URLS = {
@@ -24,7 +25,14 @@ def openapi_text() -> str:
     app = create_app(OFFLINE_URLS)
     with app.app_context():
         spec = app.extensions["smorest_api"].spec.to_dict()
-    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+    return json.dumps(spec, indent=2, sort_keys=True, default=_number) + "\n"
+
+
+def _number(value):
+    """Bounds of decimal fields (a maximum of 9999999.999 units) are numbers in the document."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} in the OpenAPI document")
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session */
+        /** End the session, server-side: the cookie no longer logs anyone in */
         post: {
             parameters: {
                 query?: never;
@@ -1150,7 +1150,7 @@ export interface paths {
                     /** @description organization or last name, prefix */
                     name?: string;
                     state?: string;
-                    entity_type?: number;
+                    entity_type?: 1 | 2;
                     organization_id?: number;
                 };
                 header?: never;
@@ -2202,6 +2202,160 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your webhook subscriptions */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to claim events (your organization's claims; all with data:all) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Subscription"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries to your subscriptions: attempts and last status */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    page_size?: number;
+                    subscription_id?: number;
+                    status?: "pending" | "delivered" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again (a failed one, or one the receiver lost); re-enables its
+         *     subscription
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    delivery_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Delivery"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2219,24 +2373,31 @@ export interface components {
             billed_cents?: number;
             coinsurance_cents?: number;
             contractual_adjustment_cents?: number;
-            conversion_factor?: number | null;
+            /** Format: decimal */
+            conversion_factor?: string | null;
             copay_cents?: number;
             decision?: string;
             deductible_cents?: number;
             line_number?: number;
-            mp_gpci?: number | null;
-            mp_rvu?: number | null;
+            /** Format: decimal */
+            mp_gpci?: string | null;
+            /** Format: decimal */
+            mp_rvu?: string | null;
             noncovered_cents?: number;
             paid_cents?: number;
             patient_responsibility_cents?: number;
-            pe_gpci?: number | null;
-            pe_rvu?: number | null;
+            /** Format: decimal */
+            pe_gpci?: string | null;
+            /** Format: decimal */
+            pe_rvu?: string | null;
             pricing_trace?: {
                 [key: string]: unknown;
             };
             rarc_codes?: string[];
-            work_gpci?: number | null;
-            work_rvu?: number | null;
+            /** Format: decimal */
+            work_gpci?: string | null;
+            /** Format: decimal */
+            work_rvu?: string | null;
         };
         Adjudication: {
             /** Format: date-time */
@@ -2490,6 +2651,8 @@ export interface components {
             referring_provider_npi?: string | null;
             relationship_code?: string;
             rendering_provider_npi?: string | null;
+            replaced_by?: (Record<string, never> | null) | components["schemas"]["Reversal"];
+            reverses?: (Record<string, never> | null) | components["schemas"]["Reversal"];
             service_facility_npi?: string | null;
             /** Format: date */
             service_from?: string | null;
@@ -2661,6 +2824,29 @@ export interface components {
             totals?: {
                 [key: string]: number;
             };
+        };
+        Delivery: {
+            attempts?: number;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            event?: string;
+            id?: number;
+            /** Format: date-time */
+            last_attempt_at?: string | null;
+            last_error?: string | null;
+            last_status_code?: number | null;
+            payload?: {
+                [key: string]: unknown;
+            };
+            status?: string;
+            subscription_id?: number;
+        };
+        DeliveryPage: {
+            items?: components["schemas"]["Delivery"][];
+            page?: number;
+            page_size?: number;
+            total?: number;
+            total_is_estimate?: boolean;
         };
         DenialsReport: {
             denied?: number;
@@ -3186,6 +3372,17 @@ export interface components {
              */
             payment_date: string | null;
         };
+        Reversal: {
+            billed_cents?: number;
+            frequency_code?: string;
+            original_claim_id?: number;
+            paid_cents?: number;
+            patient_responsibility_cents?: number;
+            remitted_document_id?: number | null;
+            replacement_claim_id?: number;
+            /** Format: date-time */
+            reversed_at?: string;
+        };
         ReviewEntry: {
             /** @description approve, deny or adjust */
             action?: string;
@@ -3229,7 +3426,29 @@ export interface components {
             /** Format: date */
             service_to?: string | null;
             unit_basis?: string;
-            units?: number;
+            /** Format: decimal */
+            units?: string;
+        };
+        Subscription: {
+            readonly consecutive_failures?: number;
+            /** Format: date-time */
+            readonly created_at?: string;
+            /** Format: date-time */
+            readonly disabled_at?: string | null;
+            events: ("claim.received" | "claim.adjudicated" | "claim.pended" | "claim.decided" | "remittance.issued" | "edi.file.answered")[];
+            readonly id?: number;
+            readonly is_active?: boolean;
+            readonly provider_id?: number | null;
+            /** @description signs deliveries (Askes-Signature) */
+            secret: string;
+            url: string;
+        };
+        SubscriptionPage: {
+            items?: components["schemas"]["Subscription"][];
+            page?: number;
+            page_size?: number;
+            total?: number;
+            total_is_estimate?: boolean;
         };
         Token: {
             /** Format: date-time */
