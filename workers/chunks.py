@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from backend.batches.metrics import CLAIMS, STAGE_SECONDS
+from backend.webhooks.service import enqueue_deliveries, record_chunk_decisions
 from workers.fetch import fetch_chunk
 from workers.pipeline import run_pipeline
 from workers.pipeline.codes import DENIED, PAID, PENDED
@@ -237,6 +238,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         if connection.execute(text(COMPLETE), params).rowcount != 1:
             raise LeaseLost()
         steps = transfer(connection, result, lease.batch_id, result.risk.version, payload)
+        deliveries = record_chunk_decisions(connection)  # webhooks: in the chunk's transaction
         seconds = {**result.stage_seconds, "fetch": fetched - started, **_transfer_seconds(steps)}
         connection.execute(
             text(
@@ -246,6 +248,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
             {"s": json.dumps(seconds), "b": lease.batch_id, "c": lease.chunk_number},
         )
     result.stage_seconds = seconds
+    enqueue_deliveries(redis, deliveries)
     record_metrics(redis, seconds, figures)
     record_risk_metrics(redis, result)
     return result

@@ -20,6 +20,14 @@ def enqueue(redis: Redis, queue: str, function_path: str, *args, **options):
     return Queue(queue, connection=redis).enqueue(function_path, *args, **options)
 
 
+def enqueue_many(redis: Redis, queue: str, function_path: str, arguments: list[tuple], **options):
+    """One job per tuple of `arguments`, enqueued in one Redis pipeline."""
+    if queue not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {queue}")
+    jobs = [Queue.prepare_data(function_path, args, **options) for args in arguments]
+    return Queue(queue, connection=redis).enqueue_many(jobs)
+
+
 def queue_depths(redis: Redis) -> dict[str, int]:
     return {name: Queue(name, connection=redis).count for name in QUEUE_NAMES}
 

@@ -10,6 +10,8 @@
   reconciliation (a worker that died between its last commit and the batch's end left it open),
   and enqueues one more job for a running batch with a pending chunk or an expired lease and no
   job waiting in the queue (jobs lost in a Redis outage, or failed in a PostgreSQL one).
+  Every ASKES_IDEMPOTENCY_PURGE_SECONDS (600) one of them, whichever takes a Redis key first,
+  also deletes the Idempotency-Keys past their lifetime.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ log = logging.getLogger("askes.recovery")
 
 SWEEP_SECONDS_DEFAULT = 5.0
 SWEEP_LOCK_KEY = 7_311_201_515  # pg advisory lock: one sweeper at a time
+PURGE_SECONDS_DEFAULT = 600.0
+PURGE_TURN_KEY = "askes:idempotency:purged"  # held for one interval by the last purger
 DATABASE_WAIT_SECONDS = 900.0
 BACKOFF_MAX_SECONDS = 10.0
 
@@ -164,9 +168,29 @@ def sweep_seconds() -> float:
     return float(os.environ.get("ASKES_SWEEP_SECONDS", SWEEP_SECONDS_DEFAULT))
 
 
+def purge_idempotency_keys(engine, redis: Redis) -> int | None:
+    """Delete expired Idempotency-Keys, at most once per interval across every worker (the
+    first to set PURGE_TURN_KEY does it). Returns the number deleted, None when not its turn."""
+    from backend.idempotency.keys import purge_expired
+    from backend.settings import Settings
+
+    interval = float(os.environ.get("ASKES_IDEMPOTENCY_PURGE_SECONDS", PURGE_SECONDS_DEFAULT))
+    if not redis.set(PURGE_TURN_KEY, os.getpid(), nx=True, px=max(int(interval * 1000), 1)):
+        return None
+    try:
+        with engine.begin() as connection:
+            purged = purge_expired(connection, Settings.from_env().idempotency_ttl_seconds)
+    except Exception:
+        redis.delete(PURGE_TURN_KEY)  # not done: the next pass may try again
+        raise
+    if purged:
+        log.info("sweeper: purged %s expired idempotency keys", purged)
+    return purged
+
+
 def start_sweeper(engine, redis_url: str, stop: threading.Event) -> threading.Thread:
-    """Sweep every ASKES_SWEEP_SECONDS (5) until `stop` is set; failures (a server still down)
-    are logged by type and the next pass tries again."""
+    """Sweep (and purge, in turn) every ASKES_SWEEP_SECONDS (5) until `stop` is set; failures
+    (a server still down) are logged by type and the next pass tries again."""
     redis = Redis.from_url(redis_url)
 
     def loop() -> None:
@@ -175,6 +199,10 @@ def start_sweeper(engine, redis_url: str, stop: threading.Event) -> threading.Th
                 sweep(engine, redis)
             except Exception as error:  # noqa: BLE001 - an outage must not end the sweeper
                 log.warning("sweep skipped: %s", type(error).__name__)
+            try:
+                purge_idempotency_keys(engine, redis)
+            except Exception as error:  # noqa: BLE001 - the next turn tries again
+                log.warning("idempotency purge skipped: %s", type(error).__name__)
 
     thread = threading.Thread(target=loop, name="batch-sweeper", daemon=True)
     thread.start()

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from backend.auth.principal import DataScope
 from backend.db import Session
 from backend.edi import intake, service
-from backend.edi.models import EdiDocument
+from backend.edi.models import EdiDocument, EdiFile
 from backend.edi.outbound import EdiFolders
 from backend.intake.models import ReceivedDocument
+from backend.webhooks.service import emit
 
 EVERYONE = DataScope(everything=True)
 
@@ -68,10 +69,25 @@ def _take(path: Path, folders: EdiFolders) -> int:
         else:
             file_id = service.submit(session, body, "edi-folder", path.name, None, EVERYONE).id
         session.commit()
+        announce_answered(session, file_id)
         answer_without_x12(session, file_id, archived.name, folders)
         return file_id
     finally:
         Session.remove()
+
+
+def announce_answered(session, file_id: int) -> None:
+    """edi.file.answered once its X12 answers are written, as the HTTP upload announces it.
+    Dropped files are the payer's own: only subscriptions to every claim hear of them."""
+    edi_file = session.get(EdiFile, file_id)
+    answered = session.scalar(
+        select(func.count()).select_from(EdiDocument).where(EdiDocument.edi_file_id == file_id)
+    )
+    if edi_file is None or not answered:
+        return
+    data = {"edi_file_id": file_id, "status": service.file_status(session, file_id)}
+    emit("edi.file.answered", data, [edi_file.submitter_provider_id or 0])
+    session.commit()
 
 
 def answer_without_x12(session, file_id: int, name: str, folders: EdiFolders) -> None:

@@ -333,6 +333,35 @@ def test_drop_folder_archives_and_answers(world, db, edi_folder):
     assert answers == [".277ca", ".999"]
 
 
+def test_a_dropped_file_announces_its_answer_to_subscribers_of_every_claim(
+    world, db, edi_folder, redis_client, redis_url, monkeypatch
+):
+    from rq import Queue
+
+    from backend.edi.jobs import scan_drop_folder
+    from backend.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    monkeypatch.setenv("REDIS_URL", redis_url)  # a job: settings from the environment
+    scopes = {"all": None, "provider_a": world.provider_a.id}
+    subscriptions = {name: WebhookSubscription(
+        owner_user_id=world.users["admin"].id, provider_id=provider, url="http://127.0.0.1:9/h",
+        secret="whsec_x", events=["edi.file.answered"], is_active=True, consecutive_failures=0,
+    ) for name, provider in scopes.items()}  # fmt: skip
+    db.add_all(subscriptions.values())
+    db.flush()
+    queued_before = Queue("webhooks", connection=redis_client).count
+    inbound = edi_folder / "inbound"
+    inbound.mkdir()
+    (inbound / "claims.837").write_text(_file_text(_claims_for(world, 1), number=22))
+    (file_id,) = scan_drop_folder()
+    deliveries = db.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.event == "edi.file.answered")
+    ).all()
+    assert [d.subscription_id for d in deliveries] == [subscriptions["all"].id]
+    assert deliveries[0].payload["data"] == {"edi_file_id": file_id, "status": "accepted"}
+    assert Queue("webhooks", connection=redis_client).count == queued_before + 1
+
+
 def test_dropped_junk_and_repeats_are_answered_in_outbound(world, db, edi_folder):
     import json
 

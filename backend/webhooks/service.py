@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import any_, insert, literal, or_, select
+from sqlalchemy import any_, insert, literal, or_, select, text
 from sqlalchemy import event as sa_event
 
 from backend.db import Session
@@ -234,3 +234,65 @@ def emit_claim_decision(claim_id: int) -> None:
             emit(event, {"claim_id": claim_id, "decision": decision}, claim_providers(claim_id))
     except Exception as error:  # noqa: BLE001 - never fail the claim's own work
         log.error("claim event not recorded: %s", type(error).__name__)
+
+
+# A batch chunk's decisions, set-based: one statement in the chunk's transaction (a rolled-back
+# chunk announces nothing; a chunk is written once, so it never announces twice). It reads the
+# chunk's claims from the transfer's temporary table; with no active subscription to either
+# event the EXISTS is a one-time filter and nothing else is read.
+CHUNK_DECISIONS = """
+WITH subs AS MATERIALIZED (
+    SELECT id, provider_id, events FROM webhook_subscription
+    WHERE is_active AND events && CAST(ARRAY['claim.adjudicated', 'claim.pended'] AS varchar[])
+), decided AS (
+    SELECT t.id, t.billing_provider_id, p.organization_id,
+           (ARRAY['paid', 'denied', 'pended'])[t.decision + 1] AS decision
+    FROM pg_temp.chunk_claim t LEFT JOIN provider p ON p.id = t.billing_provider_id
+    WHERE t.status = 1 AND EXISTS (SELECT 1 FROM subs)
+), events AS (
+    SELECT d.*, CASE WHEN d.decision = 'pended' THEN 'claim.pended'
+                     ELSE 'claim.adjudicated' END AS event
+    FROM decided d
+)
+INSERT INTO webhook_delivery (subscription_id, event, payload, status, attempts)
+SELECT s.id, e.event,
+       jsonb_build_object('id', gen_random_uuid()::text, 'event', e.event,
+                          'created', floor(extract(epoch FROM now()))::bigint,
+                          'data', jsonb_build_object('claim_id', e.id, 'decision', e.decision)),
+       'pending', 0
+FROM events e JOIN subs s ON e.event = ANY(s.events)
+     AND (s.provider_id IS NULL OR s.provider_id IN (e.billing_provider_id, e.organization_id))
+RETURNING id
+"""
+
+
+def record_chunk_decisions(connection) -> list[int]:
+    """claim.adjudicated / claim.pended for every claim of the batch chunk being written (its
+    rows in pg_temp.chunk_claim), in the caller's transaction, inside a savepoint: never
+    raises. Returns the delivery ids, to enqueue (enqueue_deliveries) after the commit."""
+    try:
+        with connection.begin_nested():
+            return list(connection.execute(text(CHUNK_DECISIONS)).scalars())
+    except Exception as error:  # noqa: BLE001 - a webhook must never fail the chunk
+        log.error("chunk events not recorded: %s", type(error).__name__)
+        return []
+
+
+def enqueue_deliveries(redis, delivery_ids: list[int]) -> None:
+    """Queue deliveries recorded by a worker, after its commit. Never raises: a delivery left
+    `pending` is replayable."""
+    if not delivery_ids:
+        return
+    from rq import Retry
+
+    from backend.settings import Settings
+    from workers.queues import enqueue_many
+
+    try:
+        settings = Settings.from_env()
+        backoff = settings.webhook_backoff_seconds
+        jobs = [(delivery_id, settings.webhook_disable_after) for delivery_id in delivery_ids]
+        enqueue_many(redis, QUEUE, "backend.webhooks.service.deliver", jobs,
+                     retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - replayable from the recorded delivery
+        log.error("webhook deliveries not queued: %s", type(error).__name__)

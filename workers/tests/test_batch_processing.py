@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from rq import Queue
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -177,3 +178,105 @@ def test_a_job_for_a_batch_this_database_never_made_ends_at_once(engine, redis_c
 
     monkeypatch.setattr(chunks.time, "sleep", no_polling)
     assert work_batch_chunks(engine, redis_client, unallocated) == 0
+
+
+@pytest.fixture
+def subscribers(engine, committed_claims):
+    """Four subscriptions of one admin: every claim; the batch's billing provider; the
+    organization it belongs to; a stranger organization (hears nothing)."""
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO role (name, description, permissions) VALUES "
+                                "('admin', 'admin', '{}') ON CONFLICT DO NOTHING"))  # fmt: skip
+        owner = connection.execute(text(
+            "INSERT INTO app_user (username, display_name, password_hash, role_name, is_active, "
+            "failed_login_count) VALUES ('batch-hooks', 'hooks', 'x', 'admin', true, 0) "
+            "RETURNING id")).scalar_one()  # fmt: skip
+        session = Session(bind=connection)
+        organization = wf.f.make_provider(session, organization_name="Parent Org")
+        stranger = wf.f.make_provider(session, organization_name="Stranger Org")
+        billing = connection.execute(
+            text("SELECT billing_provider_id FROM staging.claim WHERE id = :id"),
+            {"id": committed_claims[0]},
+        ).scalar_one()
+        connection.execute(text("UPDATE provider SET organization_id = :o WHERE id = :p"),
+                           {"o": organization.id, "p": billing})  # fmt: skip
+        scopes = {"all": None, "billing": billing, "organization": organization.id,
+                  "stranger": stranger.id}  # fmt: skip
+        subscriptions = {
+            name: connection.execute(
+                text(
+                    "INSERT INTO webhook_subscription (owner_user_id, provider_id, url, secret, "
+                    "events, is_active, consecutive_failures) VALUES (:owner, :provider, "
+                    "'http://127.0.0.1:9/hooks', 'whsec_x', "
+                    "ARRAY['claim.adjudicated', 'claim.pended'], true, 0) RETURNING id"
+                ),
+                {"owner": owner, "provider": provider},
+            ).scalar_one()  # fmt: skip
+            for name, provider in scopes.items()
+        }
+        providers = [organization.id, stranger.id]
+    yield subscriptions
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM webhook_delivery WHERE subscription_id = ANY(:s)"),
+                           {"s": list(subscriptions.values())})  # fmt: skip
+        connection.execute(text("DELETE FROM webhook_subscription WHERE owner_user_id = :o"),
+                           {"o": owner})  # fmt: skip
+        connection.execute(text("DELETE FROM app_user WHERE id = :o"), {"o": owner})
+        connection.execute(text("UPDATE provider SET organization_id = NULL WHERE id = :p"),
+                           {"p": billing})  # fmt: skip
+        connection.execute(text("DELETE FROM provider WHERE id = ANY(:p)"), {"p": providers})
+
+
+DELIVERED_EVENTS = """
+SELECT d.subscription_id, d.event, (d.payload -> 'data' ->> 'claim_id')::int8 AS claim_id,
+       d.payload -> 'data' ->> 'decision' AS decision, c.decision AS written, d.status
+FROM webhook_delivery d LEFT JOIN production.claim c
+     ON c.id = (d.payload -> 'data' ->> 'claim_id')::int8
+WHERE d.subscription_id = ANY(:s)
+"""
+
+
+def _deliveries(engine, subscriptions):
+    with engine.connect() as connection:
+        rows = connection.execute(text(DELIVERED_EVENTS), {"s": list(subscriptions.values())}).all()
+    return {name: sorted((r.claim_id, r.event, r.decision, r.written, r.status) for r in rows
+                         if r.subscription_id == subscription_id)
+            for name, subscription_id in subscriptions.items()}  # fmt: skip
+
+
+def test_a_batch_announces_each_decision_once_to_those_who_may_hear(
+    engine, redis_client, committed_claims, subscribers
+):
+    with engine.begin() as connection:
+        batch_id = create_batch(connection, {"claim_ids": committed_claims}, claims_per_chunk=10)
+    work_batch_chunks(engine, redis_client, batch_id)
+    work_batch_chunks(engine, redis_client, batch_id)  # nothing left: announces nothing more
+    deliveries = _deliveries(engine, subscribers)
+    adjudicated = sorted(committed_claims[:-1])  # the last one is rejected: no decision
+    for name in ("all", "billing", "organization"):
+        rows = deliveries[name]
+        assert [row[0] for row in rows] == adjudicated  # each claim exactly once
+        for _claim, event, decision, written, status in rows:
+            assert decision == written and status == "pending"
+            assert event == ("claim.pended" if written == "pended" else "claim.adjudicated")
+    assert deliveries["stranger"] == []
+    assert Queue("webhooks", connection=redis_client).count == 3 * len(adjudicated)
+
+
+def test_a_chunk_rolled_back_announces_nothing(
+    engine, redis_client, committed_claims, one_claim_refused_by_the_database, subscribers
+):
+    with engine.begin() as connection:
+        batch_id = create_batch(connection, {"claim_ids": committed_claims}, claims_per_chunk=50)
+    work_batch_chunks(engine, redis_client, batch_id)
+    with engine.connect() as connection:
+        written = (
+            connection.execute(
+                text("SELECT id FROM production.claim WHERE batch_id = :b"), {"b": batch_id}
+            )
+            .scalars()
+            .all()
+        )
+    announced = [row[0] for row in _deliveries(engine, subscribers)["all"]]
+    assert one_claim_refused_by_the_database not in announced
+    assert announced == sorted(written) and len(written) == 35
