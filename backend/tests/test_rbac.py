@@ -58,6 +58,9 @@ MATRIX = [
     (f"/api/v1/claims/{MISSING}/eob", "get", (404, 404, 403, 404)),
     ("accumulators:subscriber", "get", (200, 200, 403, 200)),
     ("accumulators:child", "get", (200, 200, 403, 200)),
+    ("access_log:subscriber", "get", (200, 200, 403, 200)),
+    ("access_log:child", "get", (200, 200, 403, 200)),  # the subscriber's minor child
+    ("access_log:spouse", "get", (200, 200, 403, 404)),  # adult dependent: not the subscriber's
     ("accumulators:spouse", "get", (200, 200, 403, 404)),
     ("accumulators:other_member", "get", (200, 200, 403, 404)),
     ("/api/v1/users", "get", (200, 403, 403, 403)),
@@ -124,6 +127,8 @@ def resolve(objects, target: str) -> str:
         return f"/api/v1/claims/{objects['claim'][name].id}/eob"
     if kind == "accumulators":
         return f"/api/v1/members/{objects['member'][name].id}/accumulators"
+    if kind == "access_log":
+        return f"/api/v1/members/{objects['member'][name].id}/access-log"
     found = objects[kind][name]
     plural = "batches" if kind == "batch" else f"{kind}s"
     return f"/api/v1/{plural}/{getattr(found, 'id', found)}"
