@@ -285,6 +285,8 @@ export interface paths {
                     member_id?: number;
                     billing_provider_id?: number;
                     patient_control_number?: string;
+                    /** @description case-insensitive prefix of the patient's last or first name; several words: each must match one of them */
+                    patient_name?: string;
                     /** @description service starts on or after */
                     service_from?: string;
                     /** @description service starts on or before */
