@@ -45,6 +45,15 @@ def test_member_eob_numbers_equal_the_api(page_as, api_as, visit):
     expect(bar).to_have_attribute("aria-valuetext", expected)
     visit(page, "member-coverage")
 
+    # who has looked at my records: the coverage page just read the member's accumulators
+    page.get_by_role("link", name="Who looked").click()
+    log = page.get_by_role("table", name="Who has looked at my records")
+    expect(log).to_be_visible()
+    expect(log.get_by_text("viewed your deductible and out-of-pocket").first).to_be_visible()
+    newest = member.get(f"/api/v1/members/{member_id}/access-log")["items"][0]
+    expect(log.get_by_role("cell", name=newest["username"]).first).to_be_visible()
+    visit(page, "member-access-log")
+
 
 def _short(cents: int) -> str:
     return f"${cents // 100:,}" if cents % 100 == 0 else dollars(cents)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, or_, select
 
 from backend.auth.principal import DataScope
 from backend.claims.models import (
@@ -15,6 +15,7 @@ from backend.claims.models import (
     StagedClaim,
 )
 from backend.db import Session
+from backend.members.models import Member
 
 SUMMARY_FROM_STAGING = (
     "id", "status", "claim_type", "channel", "patient_control_number", "member_id",
@@ -100,7 +101,24 @@ def _filtered(statement: Select, query: dict, claims=StagedClaim) -> Select:
         statement = statement.where(claims.received_at >= query["received_from"])
     if "received_to" in query:
         statement = statement.where(claims.received_at <= query["received_to"])
+    for term in query.get("patient_name", "").split():
+        prefix = _like_prefix(term)
+        named = or_(Member.last_name.ilike(prefix), Member.first_name.ilike(prefix))
+        statement = statement.where(
+            or_(  # the name the claim carries, or the member it was matched to (an 837 may
+                # name only the subscriber)
+                StagedClaim.patient_last_name.ilike(prefix),
+                StagedClaim.patient_first_name.ilike(prefix),
+                StagedClaim.member_id.in_(select(Member.id).where(named)),
+            )
+        )
     return statement
+
+
+def _like_prefix(term: str) -> str:
+    """`term` as a LIKE prefix pattern, its own % and _ matched literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
 
 
 def claim_summary(staged: StagedClaim, adjudicated: AdjudicatedClaim | None) -> dict:

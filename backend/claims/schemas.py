@@ -12,6 +12,13 @@ class ClaimQuerySchema(Schema):
     member_id = fields.Integer(validate=ROW_ID)
     billing_provider_id = fields.Integer(validate=ROW_ID)
     patient_control_number = fields.String()
+    patient_name = fields.String(
+        validate=validate.Length(min=1, max=120),
+        metadata={
+            "description": "case-insensitive prefix of the patient's last or first name; "
+            "several words: each must match one of them"
+        },
+    )
     service_from = fields.Date(metadata={"description": "service starts on or after"})
     service_to = fields.Date(metadata={"description": "service starts on or before"})
     received_from = fields.DateTime()

@@ -4,17 +4,20 @@ accumulators with their limits, and each claim's explanation of benefits."""
 from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, and_, cast, or_, select
 
 from backend.api import PageArgs, page_schema, paginate
+from backend.audit.models import AuditEvent
 from backend.audit.service import audited
 from backend.auth.permissions import EOB_READ, MEMBERS_READ
 from backend.auth.principal import DataScope, current_principal, permission_required
+from backend.claims.models import StagedClaim
 from backend.db import Session
 from backend.members.accumulators import member_accumulators
 from backend.members.eob import claim_eob
 from backend.members.models import Accumulator, Member
 from backend.members.schemas import (
+    AccessLogEntrySchema,
     AccumulatorQuerySchema,
     EobSchema,
     MemberAccumulatorsSchema,
@@ -91,6 +94,58 @@ class MemberAccumulators(MethodView):
         if member is None:
             abort(404, "no such member")
         return member_accumulators(member, query.get("plan_year"))
+
+
+MEMBER_RESOURCES = ("member", "member_accumulators")
+CLAIM_RESOURCES = ("claim", "eob")
+
+
+def access_log(member_id: int) -> Select:
+    """The audit rows about one member's own record and claims (single-resource rows; a list's
+    rows name many people's ids and are not the member's to read), newest first."""
+    claim_ids = select(cast(StagedClaim.id, String)).where(StagedClaim.member_id == member_id)
+    about_member = and_(
+        AuditEvent.resource_type.in_(MEMBER_RESOURCES), AuditEvent.resource_id == str(member_id)
+    )
+    about_claims = and_(
+        AuditEvent.resource_type.in_(CLAIM_RESOURCES), AuditEvent.resource_id.in_(claim_ids)
+    )
+    return (
+        select(
+            AuditEvent.occurred_at,
+            AuditEvent.username,
+            AuditEvent.role,
+            AuditEvent.action,
+            AuditEvent.resource_type,
+            AuditEvent.resource_id,
+            AuditEvent.outcome,
+        )
+        .where(or_(about_member, about_claims))
+        .order_by(AuditEvent.id.desc())
+    )
+
+
+def _entry(row) -> dict:
+    entry = dict(row._mapping)
+    resource_id = entry.pop("resource_id")
+    entry["claim_id"] = int(resource_id) if entry["resource_type"] in CLAIM_RESOURCES else None
+    return entry
+
+
+@blp.route("/<int:member_id>/access-log")
+class MemberAccessLog(MethodView):
+    @blp.response(200, page_schema(AccessLogEntrySchema))
+    @audited("read", "member_access_log", "member_id")
+    @permission_required(MEMBERS_READ)
+    @blp.arguments(PageArgs, location="query", as_kwargs=True)
+    def get(self, member_id, page, page_size):
+        """Who has looked at a member's records and claims (from the audit trail), newest first"""
+        scope = current_principal().scope(Session())
+        if Session.scalar(members_in_scope(scope, {}).where(Member.id == member_id)) is None:
+            abort(404, "no such member")
+        result = paginate(access_log(member_id), page, page_size, scalars=False)
+        result["items"] = [_entry(row) for row in result["items"]]
+        return result
 
 
 @eob_blp.route("/<int:claim_id>/eob")

@@ -172,3 +172,20 @@ class EobSchema(Schema):
     remitted_at = fields.DateTime(
         allow_none=True, metadata={"description": "when the provider's 835 included the claim"}
     )
+
+
+class AccessLogEntrySchema(Schema):
+    """Who looked at or changed a member's records: the actor's username and role, never the
+    internal ids of users or of other people's records."""
+
+    occurred_at = fields.DateTime()
+    username = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    action = fields.String(metadata={"description": "read, search, decide, approve_decision, ..."})
+    resource_type = fields.String(
+        metadata={"description": "member, member_accumulators, claim, eob"}
+    )
+    claim_id = fields.Integer(
+        allow_none=True, metadata={"description": "the member's claim, if any"}
+    )
+    outcome = fields.String()

@@ -170,3 +170,32 @@ def test_accumulators_for_the_member_and_the_family(world, as_user, db):
         .json
     )  # covered since 2025, nothing met that year
     assert earlier["plans"][0]["networks"][0]["individual"]["deductible"]["met_cents"] == 0
+
+
+def test_the_access_log_shows_who_read_the_members_records_and_claims(world, as_user):
+    claim_id = world.claims["a_subscriber"].id
+    assert as_user("provider_a").get(f"/api/v1/claims/{claim_id}").status_code == 200
+    assert as_user("insurer").get(f"/api/v1/members/{world.subscriber.id}").status_code == 200
+    other_claim = world.claims["b_other"].id
+    assert as_user("insurer").get(f"/api/v1/claims/{other_claim}").status_code == 200
+
+    log = as_user("member").get(f"/api/v1/members/{world.subscriber.id}/access-log").json
+    rows = [(i["username"], i["role"], i["action"], i["resource_type"], i["claim_id"])
+            for i in log["items"]]  # fmt: skip
+    insurer, provider = world.users["insurer"].username, world.users["provider_a"].username
+    assert rows == [
+        (insurer, "insurer", "read", "member", None),
+        (provider, "provider", "read", "claim", claim_id),
+    ]  # newest first; the other member's claim is not in it
+    assert log["total"] == 2
+    assert set(log["items"][0]) == {
+        "occurred_at", "username", "role", "action", "resource_type", "claim_id", "outcome"
+    }  # fmt: skip
+    paged = (
+        as_user("member")
+        .get(f"/api/v1/members/{world.subscriber.id}/access-log?page=2&page_size=1")
+        .json
+    )
+    assert [i["claim_id"] for i in paged["items"]] == [claim_id]
+    child_log = as_user("member").get(f"/api/v1/members/{world.child.id}/access-log").json
+    assert child_log["items"] == []  # nobody has looked at the child's records yet

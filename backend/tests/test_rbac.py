@@ -58,6 +58,9 @@ MATRIX = [
     (f"/api/v1/claims/{MISSING}/eob", "get", (404, 404, 403, 404)),
     ("accumulators:subscriber", "get", (200, 200, 403, 200)),
     ("accumulators:child", "get", (200, 200, 403, 200)),
+    ("access_log:subscriber", "get", (200, 200, 403, 200)),
+    ("access_log:child", "get", (200, 200, 403, 200)),  # the subscriber's minor child
+    ("access_log:spouse", "get", (200, 200, 403, 404)),  # adult dependent: not the subscriber's
     ("accumulators:spouse", "get", (200, 200, 403, 404)),
     ("accumulators:other_member", "get", (200, 200, 403, 404)),
     ("/api/v1/users", "get", (200, 403, 403, 403)),
@@ -124,6 +127,8 @@ def resolve(objects, target: str) -> str:
         return f"/api/v1/claims/{objects['claim'][name].id}/eob"
     if kind == "accumulators":
         return f"/api/v1/members/{objects['member'][name].id}/accumulators"
+    if kind == "access_log":
+        return f"/api/v1/members/{objects['member'][name].id}/access-log"
     found = objects[kind][name]
     plural = "batches" if kind == "batch" else f"{kind}s"
     return f"/api/v1/{plural}/{getattr(found, 'id', found)}"
@@ -279,3 +284,28 @@ def test_claim_list_totals_equal_the_listed_claims(world, db, as_user, role, fil
     assert body["total"] == len(body["items"]) and body["total_is_estimate"] is False
     if "decision=paid" in filters:
         assert body["total"] >= 1
+
+
+def test_claim_search_by_patient_name_is_a_prefix_within_scope(world, as_user, db):
+    ids = {name: claim.id for name, claim in world.claims.items()}
+    world.claims["b_spouse"].patient_first_name = "Pat"
+    world.claims["b_spouse"].patient_last_name = "O'Family_x"
+    db.flush()
+
+    def found(role, name):
+        response = as_user(role).get("/api/v1/claims", query_string={"patient_name": name})
+        assert response.status_code == 200, response.json
+        return {item["id"] for item in response.json["items"]}
+
+    # members: Sam Family (subscriber), Kid Member (child), Pat Member (spouse), Olly Other;
+    # the spouse's claim also carries a name of its own
+    assert found("insurer", "fam") == {ids["a_subscriber"]}
+    assert found("insurer", "MEMBER") == {ids["a_child"], ids["b_spouse"]}
+    assert found("insurer", "kid mem") == {ids["a_child"]}
+    assert found("insurer", "amily") == set()  # a prefix, not a substring
+    assert found("insurer", "o'fam") == {ids["b_spouse"]}  # the name on the claim
+    assert found("insurer", "o'family_") == {ids["b_spouse"]}
+    assert found("insurer", "o'family%") == set()  # % is a character here, not a wildcard
+    assert found("provider_a", "member") == {ids["a_child"]}  # scoped as the list is
+    assert found("member", "pat") == set()  # an adult dependent: not the subscriber's
+    assert as_user("insurer").get("/api/v1/claims?patient_name=").status_code == 422

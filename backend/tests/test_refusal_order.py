@@ -34,6 +34,7 @@ INVALID = [
         None,
         ("read", "member_accumulators"),
     ),
+    (f"/api/v1/members/{MISSING}/access-log?page=0", "get", None, ("read", "member_access_log")),
     ("/api/v1/users?page=0", "get", None, ("search", "user")),
     ("/api/v1/users", "post", {"username": "x"}, ("create", "user")),
     (f"/api/v1/users/{MISSING}", "patch", {"is_active": "perhaps"}, ("update", "user")),

@@ -28,6 +28,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/reports', label: 'Dashboards', show: (me) => can(me, 'reports:read') },
   { to: '/my/claims', label: 'My claims', show: isMember },
   { to: '/my/coverage', label: 'Coverage', show: isMember },
+  { to: '/my/access-log', label: 'Who looked', show: isMember },
   { to: '/admin/users', label: 'Users', show: (me) => can(me, 'users:manage') },
   { to: '/admin/tokens', label: 'API tokens', show: (me) => can(me, 'tokens:manage') },
   { to: '/admin/audit', label: 'Audit log', show: (me) => can(me, 'audit:read') },

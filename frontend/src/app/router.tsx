@@ -28,6 +28,7 @@ export const routes: RouteObject[] = [
       { path: '/my/claims', ...page(() => import('@/features/member/components/my-claims-page')) },
       { path: '/my/claims/:claimId', ...page(() => import('@/features/member/components/eob-page')) },
       { path: '/my/coverage', ...page(() => import('@/features/member/components/coverage-page')) },
+      { path: '/my/access-log', ...page(() => import('@/features/member/components/access-log-page')) },
       { path: '/batches', ...page(() => import('@/features/batches/components/batches-page')) },
       { path: '/batches/:batchId', ...page(() => import('@/features/batches/components/batch-page')) },
       { path: '/review', ...page(() => import('@/features/review/components/review-queue-page')) },

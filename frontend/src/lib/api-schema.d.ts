@@ -285,6 +285,8 @@ export interface paths {
                     member_id?: number;
                     billing_provider_id?: number;
                     patient_control_number?: string;
+                    /** @description case-insensitive prefix of the patient's last or first name; several words: each must match one of them */
+                    patient_name?: string;
                     /** @description service starts on or after */
                     service_from?: string;
                     /** @description service starts on or before */
@@ -969,6 +971,51 @@ export interface paths {
                         "application/json": components["schemas"]["MemberDetail"];
                     };
                 };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{member_id}/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        /** Who has looked at a member's records and claims (from the audit trail), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path: {
+                    member_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessLogEntryPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
@@ -2360,6 +2407,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessLogEntry: {
+            /** @description read, search, decide, approve_decision, ... */
+            action?: string;
+            /** @description the member's claim, if any */
+            claim_id?: number | null;
+            /** Format: date-time */
+            occurred_at?: string;
+            outcome?: string;
+            /** @description member, member_accumulators, claim, eob */
+            resource_type?: string;
+            role?: string | null;
+            username?: string | null;
+        };
+        AccessLogEntryPage: {
+            items?: components["schemas"]["AccessLogEntry"][];
+            page?: number;
+            page_size?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
         Accumulator: {
             deductible_cents?: number;
             network?: string;

@@ -9,6 +9,8 @@ import { QueryState } from '@/components/query-state';
 import { adjudicationOf, useClaim } from '@/features/claims/api/get-claim';
 import { useClaims } from '@/features/claims/api/get-claims';
 import { ClaimDetailView } from '@/features/claims/components/claim-detail-page';
+import { usePendingDecision } from '@/features/review/api/get-review-queue';
+import { ApprovalPanel } from '@/features/review/components/approval-panel';
 import { DecisionPanel } from '@/features/review/components/decision-panel';
 import { formatDate, formatMoney } from '@/lib/format';
 
@@ -16,6 +18,9 @@ export default function ReviewWorkbench() {
   const claimId = Number(useParams().claimId);
   const claim = useClaim(claimId);
   const [decidedHere, setDecidedHere] = useState(false); // keep the outcome on screen after the refetch
+  const pending = usePendingDecision(claimId, claim.data?.member_id);
+  const [pendingSeen, setPendingSeen] = useState<NonNullable<typeof pending.data> | null>(null);
+  if (pending.data && pending.data !== pendingSeen) setPendingSeen(pending.data); // kept after the refetch
   return (
     <Page title={`Review claim #${claimId}`}>
       <Anchor component={Link} to="/review">
@@ -29,7 +34,8 @@ export default function ReviewWorkbench() {
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 4 }}>
               <Stack>
-                {data.decision === 'pended' || decidedHere ? (
+                {pendingSeen && !decidedHere ? <ApprovalPanel claimId={claimId} pending={pendingSeen} /> : null}
+                {(data.decision === 'pended' && !pendingSeen) || decidedHere ? (
                   <DecisionPanel
                     claimId={claimId}
                     onDecided={() => setDecidedHere(true)}

@@ -13,7 +13,8 @@ import { useClaims, type ClaimQuery } from '../api/get-claims';
 import { ClaimStatus } from './claim-status';
 
 const PAGE_SIZE = 25;
-// The filters live in the URL (shareable, survive reload); only codes and dates, never PHI.
+// The filters live in the URL (shareable, survive reload); only codes and dates, never PHI
+// (the patient name filter is kept in component state, see below).
 const TEXT_FILTERS = ['patient_control_number', 'service_from', 'service_to'] as const;
 const CHOICE_FILTERS = {
   decision: ['paid', 'denied', 'pended'],
@@ -33,7 +34,13 @@ function queryFromParams(params: URLSearchParams): ClaimQuery {
 
 export default function ClaimsListPage() {
   const [params, setParams] = useSearchParams();
-  const query = queryFromParams(params);
+  // The patient's name is PHI: it lives in this component's state only, never in the portal's
+  // URL (history, bookmarks, Referer), which carries ids and codes alone. The API receives it as
+  // a query parameter of its fetch, which the server never logs.
+  const [patientName, setPatientName] = useState('');
+  const [nameDraft, setNameDraft] = useState('');
+  const fromUrl = queryFromParams(params);
+  const query: ClaimQuery = patientName ? { ...fromUrl, patient_name: patientName } : fromUrl;
   const claims = useClaims(query);
   const [draft, setDraft] = useState(() => Object.fromEntries(params.entries()));
   useEffect(() => setDraft(Object.fromEntries(params.entries())), [params]);
@@ -48,6 +55,7 @@ export default function ClaimsListPage() {
     event.preventDefault();
     const next = new URLSearchParams();
     for (const [name, value] of Object.entries(draft)) if (value && name !== 'page') next.set(name, value);
+    setPatientName(nameDraft.trim());
     setParams(next);
   };
   const setPage = (page: number) => {
@@ -60,6 +68,12 @@ export default function ClaimsListPage() {
     <Page title="Claims">
       <Paper withBorder p="sm" component="form" onSubmit={apply} aria-label="Search claims">
         <Group align="end" wrap="wrap">
+          <TextInput
+            label="Patient name"
+            description="Start of last or first name"
+            value={nameDraft}
+            onChange={(event) => setNameDraft(event.currentTarget.value)}
+          />
           <TextInput
             label="Patient control number"
             value={draft.patient_control_number ?? ''}
@@ -89,7 +103,14 @@ export default function ClaimsListPage() {
             onChange={(event) => setDraft({ ...draft, service_to: event.currentTarget.value })}
           />
           <Button type="submit">Search</Button>
-          <Button variant="default" onClick={() => setParams(new URLSearchParams())}>
+          <Button
+            variant="default"
+            onClick={() => {
+              setNameDraft('');
+              setPatientName('');
+              setParams(new URLSearchParams());
+            }}
+          >
             Clear
           </Button>
         </Group>

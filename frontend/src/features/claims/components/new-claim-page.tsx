@@ -12,6 +12,7 @@ import { useSubmitClaim } from '../api/submit-claim';
 import { useValidateClaim } from '../api/validate-claim';
 import { ClaimDetailView } from './claim-detail-page';
 import { claimFormSchema, emptyLine, toClaimBody, type ClaimFormValues } from './claim-form-schema';
+import { DiagnosesInput, ModifiersSelect, PlaceOfServiceSelect, ProcedureInput } from './code-inputs';
 
 export default function NewClaimPage() {
   const providers = useProviders();
@@ -89,9 +90,21 @@ export default function NewClaimPage() {
             />
           </Group>
           <Group grow align="start" wrap="wrap">
-            <TextInput label="Diagnosis codes (ICD-10, comma separated)" placeholder="J20.9, E11.9" {...form.register('diagnosis_codes')} error={errors.diagnosis_codes?.message} />
+            <Controller
+              control={form.control}
+              name="diagnosis_codes"
+              render={({ field }) => (
+                <DiagnosesInput label="Diagnosis codes (ICD-10, comma separated)" placeholder="J20.9, E11.9" value={field.value} onChange={field.onChange} error={errors.diagnosis_codes?.message} />
+              )}
+            />
             {claimType === 'professional' ? (
-              <TextInput label="Place of service" {...form.register('place_of_service')} error={errors.place_of_service?.message} />
+              <Controller
+                control={form.control}
+                name="place_of_service"
+                render={({ field }) => (
+                  <PlaceOfServiceSelect label="Place of service" value={field.value ?? ''} onChange={field.onChange} error={errors.place_of_service?.message} />
+                )}
+              />
             ) : (
               <TextInput label="Type of bill" placeholder="0131" {...form.register('bill_type')} error={errors.bill_type?.message} />
             )}
@@ -150,14 +163,30 @@ function ServiceLines({ form }: { form: UseFormReturn<ClaimFormValues> }) {
           <Paper key={field.id} withBorder p="xs" role="group" aria-label={`Line ${n}`}>
             <Group align="start" wrap="wrap" gap="xs">
               {professional ? (
-                <TextInput w={110} label={`Line ${n} procedure`} {...form.register(`lines.${index}.procedure_code`)} error={lineErrors?.procedure_code?.message} />
+                <Controller
+                  control={form.control}
+                  name={`lines.${index}.procedure_code`}
+                  render={({ field }) => (
+                    <ProcedureInput w={110} label={`Line ${n} procedure`} value={field.value ?? ''} onChange={field.onChange} error={lineErrors?.procedure_code?.message} />
+                  )}
+                />
               ) : (
                 <>
                   <TextInput w={110} label={`Line ${n} revenue code`} {...form.register(`lines.${index}.revenue_code`)} error={lineErrors?.revenue_code?.message} />
-                  <TextInput w={110} label={`Line ${n} HCPCS`} {...form.register(`lines.${index}.procedure_code`)} error={lineErrors?.procedure_code?.message} />
+                  <Controller
+                    control={form.control}
+                    name={`lines.${index}.procedure_code`}
+                    render={({ field }) => (
+                      <ProcedureInput w={110} label={`Line ${n} HCPCS`} value={field.value ?? ''} onChange={field.onChange} error={lineErrors?.procedure_code?.message} />
+                    )}
+                  />
                 </>
               )}
-              <TextInput w={100} label={`Line ${n} modifiers`} {...form.register(`lines.${index}.modifiers`)} />
+              <Controller
+                control={form.control}
+                name={`lines.${index}.modifiers`}
+                render={({ field }) => <ModifiersSelect w={160} label={`Line ${n} modifiers`} value={field.value ?? ''} onChange={field.onChange} />}
+              />
               <TextInput w={150} type="date" label={`Line ${n} service date`} {...form.register(`lines.${index}.service_date`)} error={lineErrors?.service_date?.message} />
               <TextInput w={120} label={`Line ${n} charge ($)`} inputMode="decimal" {...form.register(`lines.${index}.charge`)} error={lineErrors?.charge?.message} />
               <TextInput w={80} label={`Line ${n} units`} inputMode="decimal" {...form.register(`lines.${index}.units`)} error={lineErrors?.units?.message} />

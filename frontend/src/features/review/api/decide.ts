@@ -41,3 +41,15 @@ export function useTakeClaim() {
   const invalidate = useInvalidateReview();
   return useMutation({ mutationFn: takeClaim, onSuccess: invalidate });
 }
+
+export type ApprovalRequest = NonNullable<paths['/api/v1/claims/{claim_id}/decision/approval']['post']['requestBody']>['content']['application/json'];
+
+/** The second reviewer applies (approve) or rejects a decision awaiting approval. */
+export async function approveDecision({ claimId, approval }: { claimId: number; approval: ApprovalRequest }) {
+  return unwrap(await api.POST('/api/v1/claims/{claim_id}/decision/approval', { params: { path: { claim_id: claimId } }, body: approval }));
+}
+
+export function useApproveDecision() {
+  const invalidate = useInvalidateReview();
+  return useMutation({ mutationFn: approveDecision, onSuccess: invalidate });
+}
