@@ -146,6 +146,7 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
     reviewed = adjudicated and (adjudicated.decision == "pended" or adjudicated.reviewed_at)
     detail["decisions"] = _decisions(claim_id) if reviewed else []
+    detail["remittances"] = _remittances(claim_id) if adjudicated else []
     detail["replaced_by"] = detail["reverses"] = None
     if service_month is None or staged.frequency_code in ("7", "8"):  # else just adjudicated
         detail.update(_chain(claim_id))
@@ -164,6 +165,24 @@ def _decisions(claim_id: int) -> list[dict]:
     from backend.review.reads import decision_history
 
     return decision_history(Session.connection(), claim_id)
+
+
+def _remittances(claim_id: int) -> list[dict]:
+    """The 835s that carried the claim (its payment, and a reversal if it was replaced)."""
+    from backend.payments.models import Payment, RemittedClaim
+
+    rows = Session.execute(
+        select(RemittedClaim, Payment.edi_document_id, Payment.trace_number)
+        .outerjoin(Payment, Payment.id == RemittedClaim.payment_id)
+        .where(RemittedClaim.claim_id == claim_id)
+        .order_by(RemittedClaim.remitted_at)
+    ).all()
+    return [
+        {"entry": entry.entry, "payment_cycle_id": entry.payment_cycle_id,
+         "edi_document_id": document_id, "trace_number": trace, "paid_cents": entry.paid_cents,
+         "remitted_at": entry.remitted_at}
+        for entry, document_id, trace in rows
+    ]  # fmt: skip
 
 
 def _chain(claim_id: int) -> dict:

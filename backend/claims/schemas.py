@@ -109,6 +109,17 @@ class AdjudicationSchema(AmountsSchema):
     lines = fields.List(fields.Nested(AdjudicatedLineSchema))
 
 
+class RemittanceEntrySchema(Schema):
+    """An 835 that carried the claim: its payment, or the reversal of it (CLP02 22)."""
+
+    entry = fields.String(metadata={"description": "payment or reversal"})
+    payment_cycle_id = fields.Integer()
+    edi_document_id = fields.Integer(allow_none=True)
+    trace_number = fields.String(allow_none=True)
+    paid_cents = fields.Integer()
+    remitted_at = fields.DateTime()
+
+
 class ReviewEntrySchema(Schema):
     """One review decision on the claim (the claim timeline); money in cents."""
 
@@ -180,5 +191,6 @@ class ClaimDetailSchema(ClaimSummarySchema):
     adjudication = fields.Nested(AdjudicationSchema, allow_none=True)
     failure_reasons = fields.List(fields.Nested(FailureReasonSchema))
     decisions = fields.List(fields.Nested(ReviewEntrySchema))
+    remittances = fields.List(fields.Nested(RemittanceEntrySchema))
     replaced_by = fields.Nested(ReversalSchema, allow_none=True)  # this claim, taken back
     reverses = fields.Nested(ReversalSchema, allow_none=True)  # its original, taken back by it

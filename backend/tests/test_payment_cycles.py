@@ -362,3 +362,15 @@ def test_a_balance_owed_by_the_payee_is_settled_by_plb_forward_balances(world, d
     )  # fmt: skip
     assert settled_835["PLB"][3:5] == [f"FB:{short.trace_number}", "56"]
     assert cents(settled_835["BPR"][2]) == 8_800
+
+
+def test_claim_detail_names_the_835_that_carried_the_claim(world, as_user, db):
+    claim = f.make_staged_claim(db, world.subscriber, world.provider_a)
+    f.make_adjudicated(db, claim, batch_id=78)
+    provider = as_user("provider_a")
+    assert provider.get(f"/api/v1/claims/{claim.id}").json["remittances"] == []
+    cycle = as_user("insurer").post("/api/v1/edi/remittances", json={"batch_id": 78}).json
+    (document,) = cycle["items"]
+    (entry,) = provider.get(f"/api/v1/claims/{claim.id}").json["remittances"]
+    assert entry["entry"] == "payment" and entry["edi_document_id"] == document["id"]
+    assert entry["trace_number"].endswith(f"-{world.provider_a.id}")

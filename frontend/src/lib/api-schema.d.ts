@@ -2717,6 +2717,7 @@ export interface components {
             received_at?: string;
             referring_provider_npi?: string | null;
             relationship_code?: string;
+            remittances?: components["schemas"]["RemittanceEntry"][];
             rendering_provider_npi?: string | null;
             replaced_by?: (Record<string, never> | null) | components["schemas"]["Reversal"];
             reverses?: (Record<string, never> | null) | components["schemas"]["Reversal"];
@@ -3401,6 +3402,16 @@ export interface components {
             filename?: string;
             id?: number;
             payee_provider_id?: number | null;
+        };
+        RemittanceEntry: {
+            edi_document_id?: number | null;
+            /** @description payment or reversal */
+            entry?: string;
+            paid_cents?: number;
+            payment_cycle_id?: number;
+            /** Format: date-time */
+            remitted_at?: string;
+            trace_number?: string | null;
         };
         RemittanceFile: {
             /** @description still to recover from the payee (PLB FB in its next 835) */

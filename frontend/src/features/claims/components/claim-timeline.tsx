@@ -43,6 +43,33 @@ export function ClaimTimeline({ claim, linkFiles }: { claim: ClaimDetail; linkFi
       body: adjudication.pend_reason ? <>Pended because: {adjudication.pend_reason}</> : null,
     });
   }
+  for (const decision of claim.decisions ?? []) {
+    const who = decision.decided_by ?? 'a reviewer';
+    events.push({
+      title:
+        decision.status === 'awaiting_approval'
+          ? `Decision awaiting a second reviewer: ${decision.action}`
+          : `Decided by ${who}: ${decision.outcome ?? decision.action}`,
+      when: decision.decided_at,
+      body: decision.note ? <>Note: {decision.note}</> : null,
+    });
+  }
+  for (const remitted of claim.remittances ?? []) {
+    const label = `${remitted.entry === 'reversal' ? 'Reversal' : 'Remitted'} in payment cycle #${remitted.payment_cycle_id}`;
+    const trace = remitted.trace_number ? `835 trace ${remitted.trace_number}` : '835';
+    events.push({
+      title: label,
+      when: remitted.remitted_at,
+      body:
+        linkFiles && remitted.edi_document_id != null ? (
+          <Anchor component={Link} to={`/remittances/${remitted.edi_document_id}`} size="sm">
+            {trace}
+          </Anchor>
+        ) : (
+          <>{trace}</>
+        ),
+    });
+  }
   return (
     <Timeline active={events.length - 1} bulletSize={16} lineWidth={2} aria-label="Timeline">
       {events.map((event, index) => (
