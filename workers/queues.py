@@ -12,6 +12,23 @@ BATCH = "claims-batch"
 WEBHOOKS = "webhooks"  # deliveries to subscribers: after the claims work, never before it
 QUEUE_NAMES = (REALTIME, INTAKE, BATCH, WEBHOOKS)
 
+# The jobs (workers/jobs.py), by the dotted path they are enqueued under.
+PING = "workers.jobs.ping"
+WORK_BATCH = "workers.jobs.work_batch"
+WARM = "workers.jobs.warm"
+DELIVER_WEBHOOK = "workers.jobs.deliver_webhook"
+PROCESS_EDI_FILE = "workers.jobs.process_edi_file"
+SCAN_EDI_DROP_FOLDER = "workers.jobs.scan_edi_drop_folder"
+# Paths earlier releases enqueued (or documented), and the job each is an alias of: a job
+# waiting in Redis under one of them when the release changes still runs.
+LEGACY_JOB_PATHS = {
+    "workers.batch_jobs.work_batch": WORK_BATCH,
+    "workers.batch_jobs.warm": WARM,
+    "backend.webhooks.service.deliver": DELIVER_WEBHOOK,
+    "backend.edi.jobs.process_file": PROCESS_EDI_FILE,
+    "backend.edi.jobs.scan_drop_folder": SCAN_EDI_DROP_FOLDER,
+}
+
 
 def enqueue(redis: Redis, queue: str, function_path: str, *args, **options):
     """Enqueue `function_path` (a dotted path: workers import it, the web process need not)."""

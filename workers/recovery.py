@@ -154,12 +154,12 @@ def batch_job_waiting(redis: Redis, batch_id: int) -> bool:
     """A job for this batch is in the batch queue, not yet taken by a worker."""
     from rq import Queue
 
-    from backend.batches.service import JOB
-    from workers.queues import BATCH
+    from workers.queues import BATCH, LEGACY_JOB_PATHS, WORK_BATCH
 
+    paths = {WORK_BATCH} | {old for old, new in LEGACY_JOB_PATHS.items() if new == WORK_BATCH}
     for job in Queue(BATCH, connection=redis).get_jobs():
         with contextlib.suppress(Exception):  # a job we cannot read is not ours
-            if job.func_name == JOB and job.args and job.args[0] == batch_id:
+            if job.func_name in paths and job.args and job.args[0] == batch_id:
                 return True
     return False
 

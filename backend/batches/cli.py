@@ -174,9 +174,7 @@ def _settle(engine, timeout: float = 180.0) -> float:
 
 
 def _start_workers(context: Context, count: int) -> list[subprocess.Popen]:
-    from rq import Queue
-
-    from workers.queues import BATCH, live_workers
+    from workers.queues import BATCH, WARM, enqueue, live_workers
 
     redis = _redis(context)
     before = live_workers(redis)
@@ -188,8 +186,7 @@ def _start_workers(context: Context, count: int) -> list[subprocess.Popen]:
     deadline = time.monotonic() + 60
     while live_workers(redis) < before + count and time.monotonic() < deadline:
         time.sleep(0.1)
-    queue = Queue(BATCH, connection=redis)
-    jobs = [queue.enqueue("workers.batch_jobs.warm", 1.0) for _ in range(count)]
+    jobs = [enqueue(redis, BATCH, WARM, 1.0) for _ in range(count)]
     while not all(job.get_status(refresh=True) in ("finished", "failed") for job in jobs):
         time.sleep(0.1)
     return processes

@@ -15,7 +15,6 @@ CLAIMS_PER_CHUNK = 25_000  # ~four chunks per 100,000 claims kept two workers bu
 # a dead worker's chunk is taken over this long after its last renewal, not after the chunk.
 LEASE_SECONDS = 20
 JOB_RETRIES = 3
-JOB = "workers.batch_jobs.work_batch"
 FILTERS = {
     "channel": "channel = :channel",
     "claim_type": "claim_type = :claim_type",
@@ -97,10 +96,10 @@ def enqueue_batch_job(redis, batch_id: int):
     workers/recovery.py catches what retries do not)."""
     from rq import Retry
 
-    from workers.queues import BATCH, enqueue
+    from workers.queues import BATCH, WORK_BATCH, enqueue
 
     return enqueue(
-        redis, BATCH, JOB, batch_id, job_timeout=3600, result_ttl=3600,
+        redis, BATCH, WORK_BATCH, batch_id, job_timeout=3600, result_ttl=3600,
         retry=Retry(max=JOB_RETRIES),
     )  # fmt: skip
 

@@ -26,7 +26,7 @@ def edi_import(context: Context, path: Path) -> None:
     """Store and process an X12 file as the payer (any billing provider); print its summary."""
     from backend.db import Session
     from backend.edi import service
-    from backend.edi.jobs import EVERYONE
+    from backend.edi.drop_folder import EVERYONE
 
     context.engine  # noqa: B018 - binds the session
     session = Session()
@@ -42,7 +42,7 @@ def edi_import(context: Context, path: Path) -> None:
 @pass_context
 def edi_watch(context: Context, interval: float, once: bool) -> None:
     """Process files dropped in <ASKES_EDI_DIR or var/edi>/inbound; answers go to outbound/."""
-    from backend.edi.jobs import watch
+    from backend.edi.drop_folder import watch
 
     context.engine  # noqa: B018 - binds the session
     watch(interval, once)

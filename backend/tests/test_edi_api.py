@@ -319,7 +319,7 @@ def test_defective_corpus_file_through_the_api(world, as_user, db):
 
 
 def test_drop_folder_archives_and_answers(world, db, edi_folder):
-    from backend.edi.jobs import scan_drop_folder
+    from backend.edi.drop_folder import scan_drop_folder
     from backend.intake.models import ReceivedDocument
 
     inbound = edi_folder / "inbound"
@@ -338,7 +338,7 @@ def test_a_dropped_file_announces_its_answer_to_subscribers_of_every_claim(
 ):
     from rq import Queue
 
-    from backend.edi.jobs import scan_drop_folder
+    from backend.edi.drop_folder import scan_drop_folder
     from backend.webhooks.models import WebhookDelivery, WebhookSubscription
 
     monkeypatch.setenv("REDIS_URL", redis_url)  # a job: settings from the environment
@@ -365,7 +365,7 @@ def test_a_dropped_file_announces_its_answer_to_subscribers_of_every_claim(
 def test_dropped_junk_and_repeats_are_answered_in_outbound(world, db, edi_folder):
     import json
 
-    from backend.edi.jobs import scan_drop_folder
+    from backend.edi.drop_folder import scan_drop_folder
 
     inbound, outbound = edi_folder / "inbound", edi_folder / "outbound"
     inbound.mkdir()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.claims.models import StagedClaim
 from backend.edi import service
-from backend.edi.jobs import EVERYONE
+from backend.edi.drop_folder import EVERYONE
 from backend.edi.models import EdiDocument, MemberChange
 from backend.members.models import CoverageSpan, Member
 from backend.tests import factories as f

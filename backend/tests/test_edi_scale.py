@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from backend.claims.models import FailedClaim, FailedClaimReason, StagedClaim
 from backend.edi import service
-from backend.edi.jobs import EVERYONE
+from backend.edi.drop_folder import EVERYONE
 from backend.edi.models import EdiDocument
 from backend.payments.models import Payment
 from backend.payments.service import close_cycle

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rq import Queue
 
-from workers.queues import INTAKE, live_workers
+from workers.queues import BATCH, INTAKE, live_workers
 
 ASKES = str(Path(sys.executable).parent / "askes")
 
@@ -58,6 +58,13 @@ def test_ready_with_a_live_worker_that_runs_jobs(client, worker_process, redis_c
     job = Queue(INTAKE, connection=redis_client).enqueue("workers.jobs.ping", "abc")
     assert wait_until(lambda: job.get_status(refresh=True) == "finished", timeout=20)
     assert job.return_value() == "pong:abc"
+
+
+def test_a_batch_job_waiting_under_the_previous_releases_path_runs(worker_process, redis_client):
+    """Upgrading with jobs still queued: workers.batch_jobs is an alias of workers.jobs."""
+    job = Queue(BATCH, connection=redis_client).enqueue("workers.batch_jobs.warm", 0.0)
+    assert wait_until(lambda: job.get_status(refresh=True) == "finished", timeout=30)
+    assert job.return_value()  # the reference version the worker loaded
 
 
 def test_worker_stops_on_sigterm_and_deregisters(worker_process, redis_client):

@@ -190,6 +190,21 @@ def test_a_real_worker_delivers_signed_retrying_a_failure(
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 2, 200)
 
 
+def test_a_delivery_waiting_under_the_previous_releases_job_path_is_delivered(
+    engine, committed, database_url, redis_url, redis_client
+):
+    """Upgrading with deliveries still queued: the old path is an alias of workers.jobs."""
+    receiver = Receiver([200])
+    try:
+        subscription_id, delivery_id = _delivery(engine, committed, receiver.url)
+        Queue("webhooks", connection=redis_client).enqueue(
+            "backend.webhooks.service.deliver", delivery_id, 5)  # fmt: skip
+        _work_webhooks(database_url, redis_url)
+    finally:
+        receiver.close()
+    assert [json.loads(body)["data"] for _, body in receiver.received] == [{"claim_id": 7}]
+
+
 def test_a_subscription_failing_again_and_again_is_disabled(
     engine, committed, database_url, redis_url, monkeypatch
 ):

@@ -31,7 +31,6 @@ from backend.db import Session
 from backend.webhooks.models import EVENTS, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger("askes.webhooks")
-QUEUE = "webhooks"
 SIGNATURE_HEADER = "Askes-Signature"
 TIMEOUT_SECONDS = 5
 PENDING_KEY = "askes_webhook_deliveries"
@@ -111,7 +110,7 @@ def enqueue_delivery(delivery_id: int) -> None:
     from rq import Retry
 
     from backend.settings import Settings
-    from workers.queues import enqueue
+    from workers.queues import DELIVER_WEBHOOK, WEBHOOKS, enqueue
 
     if has_app_context():
         settings, redis = current_app.config["ASKES"], current_app.extensions["redis"]
@@ -119,7 +118,7 @@ def enqueue_delivery(delivery_id: int) -> None:
         settings = Settings.from_env()
         redis = Redis.from_url(settings.redis_url)
     backoff = settings.webhook_backoff_seconds
-    enqueue(redis, QUEUE, "backend.webhooks.service.deliver",
+    enqueue(redis, WEBHOOKS, DELIVER_WEBHOOK,
             delivery_id, settings.webhook_disable_after,
             retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
 
@@ -129,8 +128,9 @@ class DeliveryFailed(Exception):
 
 
 def deliver(delivery_id: int, disable_after: int = 5) -> str:
-    """RQ job: POST one delivery, signed; record the attempt. Raises DeliveryFailed on a
-    failure so that RQ retries it; after the last retry the delivery stays `failed`."""
+    """POST one delivery, signed; record the attempt. Raises DeliveryFailed on a failure so
+    that RQ retries the job (workers.jobs.deliver_webhook); after the last retry the delivery
+    stays `failed`."""
     from backend.db import import_models
 
     import_models()  # the worker may not have loaded the tables these rows refer to
@@ -286,13 +286,13 @@ def enqueue_deliveries(redis, delivery_ids: list[int]) -> None:
     from rq import Retry
 
     from backend.settings import Settings
-    from workers.queues import enqueue_many
+    from workers.queues import DELIVER_WEBHOOK, WEBHOOKS, enqueue_many
 
     try:
         settings = Settings.from_env()
         backoff = settings.webhook_backoff_seconds
         jobs = [(delivery_id, settings.webhook_disable_after) for delivery_id in delivery_ids]
-        enqueue_many(redis, QUEUE, "backend.webhooks.service.deliver", jobs,
+        enqueue_many(redis, WEBHOOKS, DELIVER_WEBHOOK, jobs,
                      retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
     except Exception as error:  # noqa: BLE001 - replayable from the recorded delivery
         log.error("webhook deliveries not queued: %s", type(error).__name__)
