@@ -5,12 +5,11 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, Worker
 
-# Listened to in this order: a provider waiting on one claim goes before a bulk batch.
-REALTIME = "claims-realtime"
-INTAKE = "intake"
+# Listened to in this order: telling subscribers about claims comes after adjudicating them.
+# A claim submitted alone is adjudicated in its own request, not queued.
 BATCH = "claims-batch"
-WEBHOOKS = "webhooks"  # deliveries to subscribers: after the claims work, never before it
-QUEUE_NAMES = (REALTIME, INTAKE, BATCH, WEBHOOKS)
+WEBHOOKS = "webhooks"
+QUEUE_NAMES = (BATCH, WEBHOOKS)
 
 # The jobs (workers/jobs.py), by the dotted path they are enqueued under.
 PING = "workers.jobs.ping"

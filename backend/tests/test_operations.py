@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rq import Queue
 
-from workers.queues import BATCH, INTAKE, live_workers
+from workers.queues import BATCH, live_workers
 
 ASKES = str(Path(sys.executable).parent / "askes")
 
@@ -55,7 +55,7 @@ def test_ready_with_a_live_worker_that_runs_jobs(client, worker_process, redis_c
     response = client.get("/ready")
     assert response.status_code == 200, response.json
     assert response.json["checks"]["workers"]["live"] == 1
-    job = Queue(INTAKE, connection=redis_client).enqueue("workers.jobs.ping", "abc")
+    job = Queue(BATCH, connection=redis_client).enqueue("workers.jobs.ping", "abc")
     assert wait_until(lambda: job.get_status(refresh=True) == "finished", timeout=20)
     assert job.return_value() == "pong:abc"
 
