@@ -21,9 +21,9 @@ from dataclasses import replace
 import click
 import psutil
 
-from backend.benchmarks import bench, emit, record_benchmark
+from backend.benchmarks import emit, record_benchmark
 from backend.claims import bench as submit_bench
-from backend.cli import Context, pass_context
+from backend.cli_context import Context, pass_context
 from backend.loadtest import require_wrk, run_wrk, serve, wrk_script
 
 KNEE_P95_MS = 1000.0
@@ -65,7 +65,7 @@ end
 """
 
 
-@bench.command("load")
+@click.command("load")
 @click.option("--clients", default="1,2,4,8,16,32,64", show_default=True,
               help="concurrencies in rising order; stops after the first p95 over 1 s")  # fmt: skip
 @click.option("--max-clients", default=128, show_default=True, help="upper bound of connections")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from backend.benchmarks import bench, emit, machine_description, record_benchmark
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, machine_description, record_benchmark
+from backend.cli_context import Context, pass_context
 
 ASKES = str(Path(sys.executable).parent / "askes")
 
@@ -77,7 +77,7 @@ def _redis(context: Context):
     return Redis.from_url(context.settings.redis_url)
 
 
-@bench.command("pipeline")
+@click.command("pipeline")
 @click.option("--claims", default=100_000, show_default=True)
 @click.option("--workers", "worker_count", default=2, show_default=True)
 @click.option("--claims-per-chunk", default=25_000, show_default=True)

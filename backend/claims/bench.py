@@ -16,8 +16,8 @@ import os
 import click
 from sqlalchemy import text
 
-from backend.benchmarks import bench, emit, peak_rss_mb, record_benchmark, stopwatch
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, peak_rss_mb, record_benchmark, stopwatch
+from backend.cli_context import Context, pass_context
 from backend.loadtest import require_wrk, run_wrk, serve, wrk_script
 
 DECISIONS = ("paid", "denied", "pended")
@@ -67,7 +67,7 @@ end
 """
 
 
-@bench.command("submit")
+@click.command("submit")
 @click.option("--clients", default="1,8", show_default=True, help="concurrencies, one run each")
 @click.option("--seconds", default=15, show_default=True, help="duration of each wrk run")
 @click.option("--warmup", default=3, show_default=True, help="seconds of unmeasured load first")

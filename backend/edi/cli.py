@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from backend.benchmarks import bench, emit, peak_rss_mb, record_benchmark, stopwatch
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, peak_rss_mb, record_benchmark, stopwatch
+from backend.cli_context import Context, pass_context
 
 
 @click.group()
@@ -104,7 +104,7 @@ def _status(session, file_id: int) -> str:
     return session.scalar(select(ReceivedDocument.status).where(ReceivedDocument.id == file_id))
 
 
-@bench.command("edi")
+@click.command("edi")
 @click.option("--claims", default=100_000, show_default=True)
 @click.option(
     "--validator",

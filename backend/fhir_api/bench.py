@@ -15,9 +15,9 @@ import orjson
 from askes_fhir.claim_out import claim_to_fhir
 from sqlalchemy import delete, func, select
 
-from backend.benchmarks import bench, emit, peak_rss_mb, record_benchmark, stopwatch
+from backend.benchmarks import emit, peak_rss_mb, record_benchmark, stopwatch
 from backend.canonical.claim import Claim, ClaimLine
-from backend.cli import Context, pass_context
+from backend.cli_context import Context, pass_context
 from backend.loadtest import require_wrk, run_wrk, serve, wrk_script
 
 # wrk's request: the same Claim every time (backend.loadtest adds the report).
@@ -29,7 +29,7 @@ wrk.body = io.open("%(body)s"):read("*a")
 """
 
 
-@bench.command("fhir")
+@click.command("fhir")
 @click.option("--claims", default=1000, show_default=True, help="Claims in the Bundle")
 @click.option("--repeat", default=3, show_default=True, help="Bundles posted (best and median)")
 @click.option("--clients", default=8, show_default=True, help="concurrent wrk connections")

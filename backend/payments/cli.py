@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from backend.cli import Context, pass_context
+from backend.cli_context import Context, pass_context
 
 
 @click.command("pay")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from backend.cli import Context, pass_context
+from backend.cli_context import Context, pass_context
 
 
 @click.group()

@@ -21,8 +21,8 @@ from pathlib import Path
 import click
 from sqlalchemy import text
 
-from backend.benchmarks import bench, emit, record_benchmark
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, record_benchmark
+from backend.cli_context import Context, pass_context
 from backend.loadtest import require_wrk, run_wrk, serve, wrk_script
 
 ASKES = str(Path(sys.executable).parent / "askes")
@@ -45,7 +45,7 @@ end
 """
 
 
-@bench.command("api")
+@click.command("api")
 @click.option(
     "--claims",
     default=1_000_000,

@@ -8,8 +8,8 @@ from datetime import date
 
 import click
 
-from backend.benchmarks import bench, emit, record_benchmark
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, record_benchmark
+from backend.cli_context import Context, pass_context
 
 DEFAULT_TRAIN_SEEDS = (101, 102, 103, 104)
 DEFAULT_HOLDOUT_SEEDS = (201,)
@@ -121,7 +121,7 @@ def _set_status(context: Context, version: str, status: str) -> None:
     click.echo(f"{version}: {status}")
 
 
-@bench.command("risk-scoring")
+@click.command("risk-scoring")
 @click.option("--claims", default=100_000, show_default=True)
 @click.option("--seed", default=901, show_default=True)
 @click.option("--model", "version", help="default: the champion")

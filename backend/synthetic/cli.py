@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from backend.benchmarks import bench, emit, peak_rss_mb, record_benchmark, stopwatch
-from backend.cli import Context, pass_context
+from backend.benchmarks import emit, peak_rss_mb, record_benchmark, stopwatch
+from backend.cli_context import Context, pass_context
 
 
 def _rates(values: tuple[str, ...]) -> dict[str, float]:
@@ -67,7 +67,7 @@ def generate(context: Context, seed, claims, members, providers, plans, rates, f
         click.echo(f"wrote {output}")
 
 
-@bench.command("generate")
+@click.command("generate")
 @_sizes
 @click.option("--keep", is_flag=True, help="commit the claims (default: roll back at the end)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object as the last line")

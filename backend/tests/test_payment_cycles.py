@@ -239,7 +239,7 @@ def test_cycles_are_listed_with_totals_and_read_with_their_files(world, as_user,
 def test_askes_pay_closes_a_cycle(world, app, db):
     from click.testing import CliRunner
 
-    from backend.cli import Context
+    from backend.cli_context import Context
     from backend.payments.cli import pay
 
     context = Context()

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from backend.cli import Context
+from backend.cli_context import Context
 from backend.reference import cms, codesets
 from backend.reference.cli import reference
 from backend.reference.cms_csv import read_cms_text
