@@ -7,18 +7,19 @@ No access log: gunicorn's names the path and query string, which can carry PHI; 
 route template instead (backend/observability.py).
 """
 
-import os
-
 import gunicorn.http.wsgi
+
+from backend.settings import Settings
 
 # Every response would say `Server: gunicorn`: a version-free product name tells an attacker less.
 gunicorn.http.wsgi.SERVER = "askes"
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("ASKES_WEB_PROCESSES", "2"))
-threads = int(os.environ.get("ASKES_WEB_THREADS", "4"))
+settings = Settings.from_env()
+bind = f"{settings.host}:{settings.port}"
+workers = settings.web_processes
+threads = settings.web_threads
 worker_class = "gthread"
 worker_tmp_dir = "/dev/shm"
 graceful_timeout = 10
-loglevel = os.environ.get("ASKES_GUNICORN_LOG_LEVEL", "warning")
+loglevel = settings.gunicorn_log_level
 accesslog = None

@@ -7,13 +7,12 @@ the path, query string or body, and nothing here logs request or response conten
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import time
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 
@@ -87,4 +86,4 @@ def init_app(app: Flask) -> None:
 
 def multiprocess_dir() -> str | None:
     """Set by the launcher for gunicorn: metrics of every web process are summed at scrape."""
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return current_app.config["ASKES"].prometheus_multiproc_dir

@@ -14,9 +14,15 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 @dataclass
 class Settings:
-    """Configuration of the platform; every field has an environment variable (see README)."""
+    """Configuration of the platform; every field has an environment variable, all of them in
+    docs/deployment.md. Nothing else reads the environment (backend/tests/test_settings.py);
+    read with from_env() when the app, a command or a job starts, never at import time."""
 
     database_url: str | None = None
     redis_url: str | None = None
@@ -26,6 +32,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     web_processes: int = 2
+    web_threads: int = 4
+    gunicorn_log_level: str = "warning"
+    prometheus_multiproc_dir: str | None = None  # set by the launcher for gunicorn
     worker_processes: int = 2
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
@@ -51,6 +60,14 @@ class Settings:
     )
     idempotency_lease_seconds: int = 600
     trusted_proxies: int = 0
+    fhir_max_bundle_entries: int = 5000
+    edi_dir: Path | None = None  # inbound/, archive/, outbound/; None: <var_dir>/edi
+    edi_max_bytes: int = 512 << 20
+    edi_validator: str | None = None  # "fast" (None: the default) or "pyx12"
+    risk_scorer: str | None = None  # module:Class overriding the model registry
+    risk_ab_share: float = 0.0  # share of claims the shadow model decides, 0..1
+    sweep_seconds: float = 5.0  # the workers' batch sweeper
+    idempotency_purge_seconds: float = 600.0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -67,6 +84,9 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=_int("PORT", 8000),
             web_processes=_int("ASKES_WEB_PROCESSES", 2),
+            web_threads=_int("ASKES_WEB_THREADS", 4),
+            gunicorn_log_level=env.get("ASKES_GUNICORN_LOG_LEVEL", "warning"),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR"),
             worker_processes=_int("ASKES_WORKERS", 2),
             login_max_failures=_int("ASKES_LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=_int("ASKES_LOGIN_LOCKOUT_SECONDS", 900),
@@ -96,6 +116,14 @@ class Settings:
                 "bulk": _int("ASKES_RATE_BULK_PER_MINUTE", 60),
             },
             idempotency_lease_seconds=_int("ASKES_IDEMPOTENCY_LEASE_SECONDS", 600),
+            fhir_max_bundle_entries=_int("ASKES_FHIR_MAX_BUNDLE_ENTRIES", 5000),
+            edi_dir=Path(env["ASKES_EDI_DIR"]) if env.get("ASKES_EDI_DIR") else None,
+            edi_max_bytes=_int("ASKES_EDI_MAX_BYTES", 512 << 20),
+            edi_validator=env.get("ASKES_EDI_VALIDATOR"),
+            risk_scorer=env.get("ASKES_RISK_SCORER") or None,
+            risk_ab_share=min(max(float(env.get("ASKES_RISK_AB_SHARE", "0") or 0), 0.0), 1.0),
+            sweep_seconds=_float("ASKES_SWEEP_SECONDS", 5.0),
+            idempotency_purge_seconds=_float("ASKES_IDEMPOTENCY_PURGE_SECONDS", 600.0),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

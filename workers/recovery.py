@@ -29,9 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("askes.recovery")
 
-SWEEP_SECONDS_DEFAULT = 5.0
 SWEEP_LOCK_KEY = 7_311_201_515  # pg advisory lock: one sweeper at a time
-PURGE_SECONDS_DEFAULT = 600.0
 PURGE_TURN_KEY = "askes:idempotency:purged"  # held for one interval by the last purger
 DATABASE_WAIT_SECONDS = 900.0
 BACKOFF_MAX_SECONDS = 10.0
@@ -165,7 +163,9 @@ def batch_job_waiting(redis: Redis, batch_id: int) -> bool:
 
 
 def sweep_seconds() -> float:
-    return float(os.environ.get("ASKES_SWEEP_SECONDS", SWEEP_SECONDS_DEFAULT))
+    from backend.settings import Settings
+
+    return Settings.from_env().sweep_seconds
 
 
 def purge_idempotency_keys(engine, redis: Redis) -> int | None:
@@ -174,12 +174,13 @@ def purge_idempotency_keys(engine, redis: Redis) -> int | None:
     from backend.idempotency.keys import purge_expired
     from backend.settings import Settings
 
-    interval = float(os.environ.get("ASKES_IDEMPOTENCY_PURGE_SECONDS", PURGE_SECONDS_DEFAULT))
+    settings = Settings.from_env()
+    interval = settings.idempotency_purge_seconds
     if not redis.set(PURGE_TURN_KEY, os.getpid(), nx=True, px=max(int(interval * 1000), 1)):
         return None
     try:
         with engine.begin() as connection:
-            purged = purge_expired(connection, Settings.from_env().idempotency_ttl_seconds)
+            purged = purge_expired(connection, settings.idempotency_ttl_seconds)
     except Exception:
         redis.delete(PURGE_TURN_KEY)  # not done: the next pass may try again
         raise

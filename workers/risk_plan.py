@@ -8,10 +8,10 @@ marked risk_scoring_failed, so the refusal shows on every claim until the regist
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 from backend.risk import registry
+from backend.settings import Settings
 from workers.pipeline.risk import ChargeRatioRules, ScoringPlan, default_scorer
 
 log = logging.getLogger("askes.risk")
@@ -33,7 +33,7 @@ class RefusedModel:
 
 def ab_share() -> float:
     """Share of claims the shadow model decides (ASKES_RISK_AB_SHARE, 0..1; default 0)."""
-    return min(max(float(os.environ.get("ASKES_RISK_AB_SHARE", "0") or 0), 0.0), 1.0)
+    return Settings.from_env().risk_ab_share
 
 
 def forget_plan() -> None:
@@ -42,11 +42,11 @@ def forget_plan() -> None:
 
 def plan_for(connection):
     """The process's ScoringPlan (or the ASKES_RISK_SCORER override)."""
-    if os.environ.get("ASKES_RISK_SCORER"):
-        return default_scorer()
     now = time.monotonic()
     if _cache["plan"] is not None and now - _cache["checked"] < CHECK_SECONDS:
         return _cache["plan"]
+    if override := Settings.from_env().risk_scorer:  # then no plan is ever cached
+        return default_scorer(override)
     rows = {row["status"]: row for row in registry.active(connection)}
     key = (tuple(sorted((s, r["sha256"], r["version"]) for s, r in rows.items())), ab_share())
     if key != _cache["key"]:

@@ -91,7 +91,7 @@ def bench_submit(context: Context, clients, seconds, warmup, members, web_proces
     prepare_for_benchmark(context)
     context.engine  # noqa: B018 - binds the session
     fixture = _fixture(context, members)
-    threads = web_threads or int(os.environ.get("ASKES_WEB_THREADS", "4"))
+    threads = web_threads or context.settings.web_threads
     figures = {"members": len(fixture["members"]), "web_processes": processes,
                "web_threads": threads}  # fmt: skip
     try:

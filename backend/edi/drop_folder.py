@@ -9,7 +9,6 @@ answer fits (not X12 at all, too large, a repeat) gets a JSON note there instead
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +100,3 @@ def watch(interval_seconds: float = 2.0, once: bool = False) -> None:
         if once:
             return
         time.sleep(interval_seconds)
-
-
-def process_pool_size() -> int:
-    return int(os.environ.get("ASKES_EDI_VALIDATORS", os.cpu_count() or 1))

@@ -10,7 +10,6 @@ Nothing from a rejected transaction set, or from an interchange rejected by TA1,
 from __future__ import annotations
 
 import io
-import os
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
@@ -23,6 +22,7 @@ from backend.intake.models import ReceivedDocument
 from backend.intake.parties import refusal, refused_npi
 from backend.intake.received import new_document
 from backend.intake.staging import copy_claims
+from backend.settings import Settings
 from edi.acknowledgments import parties_for_answer, parties_from_head, write_999, write_ta1
 from edi.inbound import InboundReading
 from edi.interchange import Parties
@@ -144,7 +144,7 @@ def answer(
 
 def current_validator():
     """ASKES_EDI_VALIDATOR: "fast" (default, compiled from pyx12's maps) or "pyx12" (paranoid)."""
-    return validator_named(os.environ.get("ASKES_EDI_VALIDATOR"))
+    return validator_named(Settings.from_env().edi_validator)
 
 
 def _hold(session: Session, key: str) -> None:

@@ -4,7 +4,6 @@ validation failures, so it tells what became of each claim."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +21,6 @@ from edi.claim_status import ClaimAcknowledgment, ProviderClaims, Totals, stream
 from edi.interchange import Parties
 from edi.segments import ENCODING
 
-DEFAULT_MAX_BYTES = 512 << 20
 COPY_BLOCK = 1 << 20  # characters of a streamed document copied at a time
 
 
@@ -36,9 +34,9 @@ class EdiFolders:
     @classmethod
     def from_environment(cls) -> EdiFolders:
         """ASKES_EDI_DIR (default: <var dir>/edi) and ASKES_EDI_MAX_BYTES, read when called."""
-        root = os.environ.get("ASKES_EDI_DIR")
-        base = Path(root) if root else Settings.from_env().var_dir / "edi"
-        limit = int(os.environ.get("ASKES_EDI_MAX_BYTES", DEFAULT_MAX_BYTES))
+        settings = Settings.from_env()
+        base = settings.edi_dir or settings.var_dir / "edi"
+        limit = settings.edi_max_bytes
         return cls(base / "inbound", base / "archive", base / "outbound", limit)
 
 

@@ -4,7 +4,6 @@ status. Under /fhir nothing answers in the API's JSON error shape, not even a 40
 from __future__ import annotations
 
 import logging
-import os
 import traceback
 
 import orjson
@@ -15,7 +14,6 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("askes.fhir")
 
-DEFAULT_MAX_BUNDLE_ENTRIES = 5000
 ISSUE_BY_STATUS = {
     400: "invalid",
     401: "login",
@@ -91,7 +89,7 @@ def max_bundle_entries() -> int:
     """FHIR_MAX_BUNDLE_ENTRIES in the app config, else ASKES_FHIR_MAX_BUNDLE_ENTRIES, else 5000."""
     configured = current_app.config.get("FHIR_MAX_BUNDLE_ENTRIES")
     if configured is None:
-        configured = os.environ.get("ASKES_FHIR_MAX_BUNDLE_ENTRIES", DEFAULT_MAX_BUNDLE_ENTRIES)
+        configured = current_app.config["ASKES"].fhir_max_bundle_entries
     return int(configured)
 
 

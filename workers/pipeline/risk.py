@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,9 +114,9 @@ class ScoringPlan:
         return _name(self.champion)
 
 
-def default_scorer():
-    """The scorer named by ASKES_RISK_SCORER, else the rule set."""
-    path = os.environ.get("ASKES_RISK_SCORER")
+def default_scorer(path: str | None = None):
+    """The scorer named by `path` ("module:Class", the worker's ASKES_RISK_SCORER), else the rule
+    set."""
     if not path:
         return ChargeRatioRules()
     module, _, attribute = path.partition(":")
