@@ -100,7 +100,7 @@ def share_costs(
     start = np.ones(len(line), bool)
     start[1:] = group[1:] != group[:-1]
     existed, met0, oop0 = _initial(chunk, group_keys, space)
-    family = _Family(chunk, keys[order], plan, out, claim_rank[owner], lines.line_number[line])
+    family = _Family(chunk, group_keys, group, claim_rank[owner], lines.line_number[line])
 
     amount = allowed[line]
     cat = category[line]
@@ -183,27 +183,43 @@ class _Family:
     member's lines are a subsequence of it), and each family's starting met, the sum of its
     members' stored accumulators (the fetch reads the other members' rows too)."""
 
-    def __init__(self, chunk, keys, plan, out, rank, line_number):
+    def __init__(self, chunk, group_keys, group, rank, line_number):
+        """`group_keys` (G member groups: member, plan id, year, out of network) and, per line in
+        member order, its `group`, claim `rank` and `line_number`. Grouping works on the G
+        member groups, not the lines: a family group is a set of member groups."""
         plans = chunk.plans
         self.chunk = chunk
-        deductible = np.where(out, 0, plans.family_deductible[plan])
-        oop = np.where(out, 0, plans.family_oop_max[plan])
-        limited = np.nonzero((deductible > 0) | (oop > 0))[0]
-        self.empty = len(limited) == 0
+        plan = find_code(plans.plan_id, group_keys[:, 1])
+        out = group_keys[:, 3] == 1
+        deductible = np.where(out | (plan < 0), 0, plans.family_deductible[np.maximum(plan, 0)])
+        oop = np.where(out | (plan < 0), 0, plans.family_oop_max[np.maximum(plan, 0)])
+        limited_groups = np.nonzero((deductible > 0) | (oop > 0))[0]
+        self.empty = len(limited_groups) == 0
         if self.empty:
             return
-        family_keys = keys[limited].copy()
+        family_keys = group_keys[limited_groups].copy()
         family_keys[:, 0] = family_of(chunk, family_keys[:, 0])
-        self.keys, group, self.space = _groups(family_keys)
+        self.keys, family_group, self.space = _groups(family_keys)
         self.codes = self.space.encode(self.keys)  # sorted: _groups orders the keys by code
-        order = np.lexsort((line_number[limited], rank[limited], group))
+        family_of_group = np.full(len(group_keys), -1, np.int64)
+        family_of_group[limited_groups] = family_group
+        line_family = family_of_group[group]
+        limited = np.nonzero(line_family >= 0)[0]
+        # family order: (family group, claim rank, line number), one int64 key
+        ranks = int(rank.max()) + 1 if len(rank) else 1
+        if len(self.keys) * ranks < (1 << 46):
+            key = (line_family[limited] * ranks + rank[limited]) << 16
+            order = np.argsort(key + line_number[limited].astype(np.int64), kind="stable")
+        else:  # pragma: no cover - chunks are far smaller
+            order = np.lexsort((line_number[limited], rank[limited], line_family[limited]))
         self.index = limited[order]
-        self.group = group[order]
+        self.group = line_family[self.index]
         self.start = np.ones(len(order), bool)
         self.start[1:] = self.group[1:] != self.group[:-1]
+        member_group = group[self.index]
         self.limit = {
-            "deductible": np.where(deductible > 0, deductible, NO_LIMIT)[self.index],
-            "oop": np.where(oop > 0, oop, NO_LIMIT)[self.index],
+            "deductible": np.where(deductible > 0, deductible, NO_LIMIT)[member_group],
+            "oop": np.where(oop > 0, oop, NO_LIMIT)[member_group],
         }
         self.met0 = self._stored_sums()
 
