@@ -55,9 +55,11 @@ def create_batch(
     filters = {k: v for k, v in (filters or {}).items() if v is not None and k in FILTERS}
     where = " AND ".join(["status = 'pending'", *(FILTERS[k] for k in filters)])
     limited = f"ORDER BY id LIMIT {int(limit)}" if limit else ""
-    pending = (
-        f"SELECT id, {family_key('staging.claim')} AS member_key FROM staging.claim "
-        f"WHERE {where} {limited}"
+    pending = (  # family_key as a join: a hash of the members, not a lookup per claim
+        "SELECT p.id, coalesce(coalesce(f.subscriber_id, f.id)::text, p.patient_member_number, "
+        "p.subscriber_member_number) AS member_key FROM (SELECT id, member_id, "
+        f"patient_member_number, subscriber_member_number FROM staging.claim WHERE {where} "
+        f"{limited}) p LEFT JOIN member f ON f.id = p.member_id"
     )
     total = connection.execute(text(f"SELECT count(*) FROM ({pending}) p"), filters).scalar_one()
     chunks = max(1, -(-total // max(claims_per_chunk, 1)))
