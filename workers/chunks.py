@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from backend.batches.metrics import CLAIMS, STAGE_SECONDS
+from backend.batches.service import family_key
 from backend.webhooks.service import enqueue_deliveries, record_chunk_decisions
 from workers.fetch import fetch_chunk
 from workers.pipeline import run_pipeline
@@ -155,22 +156,21 @@ UPDATE batch_chunk SET status = 'done', finished_at = now(), lease_until = NULL,
 WHERE batch_id = :batch_id AND chunk_number = :chunk_number AND status = 'running'
   AND worker = :worker AND attempts = :attempts
 """
-SPLIT = """
+SPLIT = f"""
 WITH halves AS (
-    SELECT (hashtext(coalesce(patient_member_number, subscriber_member_number) || '\\:split')
-            >> :depth) & 1 AS half, id
-    FROM staging.claim WHERE id = ANY(:claim_ids))
+    SELECT (hashtext({family_key("s")} || '\\:split') >> :depth) & 1 AS half, id
+    FROM staging.claim s WHERE id = ANY(:claim_ids))
 INSERT INTO batch_chunk (batch_id, chunk_number, status, claim_ids, claims, depth, attempts,
                          stage_seconds)
 SELECT :batch_id, :next + half, 'pending', array_agg(id ORDER BY id), count(*), :depth + 1, 0,
-       '{}'::jsonb
+       '{{}}'::jsonb
 FROM halves GROUP BY half
 """
 
 
-MEMBERS_IN_CHUNK = """
-SELECT count(DISTINCT coalesce(patient_member_number, subscriber_member_number))
-FROM staging.claim WHERE id = ANY(:claim_ids)
+MEMBERS_IN_CHUNK = f"""
+SELECT count(DISTINCT {family_key("s")})
+FROM staging.claim s WHERE id = ANY(:claim_ids)
 """
 
 
@@ -255,9 +255,10 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
 
 
 def split_chunk(engine, lease: Lease, error: Exception) -> bool:
-    """After a database error: replace the chunk by two halves (claims of one member stay
-    together, so cost share stays in service-date order). A chunk of one member's claims
-    cannot be halved: it is marked failed, its claims stay pending. True if split."""
+    """After a database error: replace the chunk by two halves (claims of one family stay
+    together, so cost share and the family limits stay in service-date order). A chunk of one
+    family's claims cannot be halved: it is marked failed, its claims stay pending. True if
+    split."""
     message = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
     with engine.begin() as connection:
         connection.execute(

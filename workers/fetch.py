@@ -167,9 +167,22 @@ _TERMINATION = f"coalesce((termination_date - {EPOCH}), {int(a.OPEN_END)})::int4
 _PLANS_OF_MEMBERS = (
     "SELECT plan_id FROM coverage_span WHERE member_id = ANY(CAST(:members AS int8[]))"
 )
-# Coverage, network, accumulators and plans of a chunk in one statement (one row): for a
-# claim submitted alone, four round trips were a good part of its fetch.
+# The chunk's members' families (subscriber and dependents, docs/pipeline.md "Family limits"):
+# every member of them with their family id (the subscriber's member id). Index lookups on
+# member's primary key and subscriber_id.
+FAMILY_CTE = """
+WITH heads AS MATERIALIZED (
+    SELECT DISTINCT coalesce(subscriber_id, id) AS id FROM member
+    WHERE id = ANY(CAST(:members AS int8[]))),
+family AS MATERIALIZED (
+    SELECT h.id AS member_id, h.id AS family_id FROM heads h
+    UNION ALL
+    SELECT m.id, h.id FROM heads h JOIN member m ON m.subscriber_id = h.id)
+"""
+# Coverage, network, families, accumulators and plans of a chunk in one statement (one row):
+# for a claim submitted alone, four round trips were a good part of its fetch.
 CONTEXT_SQL = f"""
+{FAMILY_CTE}
 SELECT * FROM
 (SELECT {_column("member_id", "coverage_member_id", _SPAN_ORDER)},
         {_column("id", "coverage_span_id", _SPAN_ORDER)},
@@ -182,6 +195,9 @@ SELECT * FROM
         {_column(_days("effective_date"), "network_effective", _NETWORK_ORDER)},
         {_column(_TERMINATION, "network_termination", _NETWORK_ORDER)}
  FROM provider_network WHERE provider_id = ANY(CAST(:providers AS int8[]))) network,
+(SELECT {_column("member_id", "family_member_id", "member_id")},
+        {_column("family_id", "family_family_id", "member_id")}
+ FROM family) families,
 (SELECT {_column("member_id", "accumulator_member_id", "member_id, plan_id, plan_year, network")},
         {_column("plan_id::int8", "accumulator_plan_id", "member_id, plan_id, plan_year, network")},
         {_column("plan_year", "accumulator_plan_year", "member_id, plan_id, plan_year, network")},
@@ -194,8 +210,9 @@ SELECT * FROM
     _column("deductible_cents", "accumulator_deductible", "member_id, plan_id, plan_year, network")
 },
         {_column("oop_cents", "accumulator_oop", "member_id, plan_id, plan_year, network")}
- FROM accumulator
- WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
+ FROM accumulator  -- the families' rows: a family's met is the sum of its members'
+ WHERE member_id = ANY(ARRAY(SELECT member_id FROM family))
+   AND plan_year = ANY(CAST(:years AS int4[]))
 ) accumulators,
 (SELECT array_agg(id ORDER BY id) AS plan_id,
         array_agg(individual_deductible_cents ORDER BY id) AS plan_deductible_in,
@@ -204,7 +221,9 @@ SELECT * FROM
         array_agg(out_of_network_oop_max_cents ORDER BY id) AS plan_oop_max_out,
         array_agg(coinsurance_bp ORDER BY id) AS plan_coinsurance_in_bp,
         array_agg(out_of_network_coinsurance_bp ORDER BY id) AS plan_coinsurance_out_bp,
-        array_agg(out_of_network_covered ORDER BY id) AS plan_out_of_network_covered
+        array_agg(out_of_network_covered ORDER BY id) AS plan_out_of_network_covered,
+        array_agg(family_deductible_cents ORDER BY id) AS plan_family_deductible,
+        array_agg(family_oop_max_cents ORDER BY id) AS plan_family_oop_max
  FROM plan WHERE id IN ({_PLANS_OF_MEMBERS})) plans,
 (SELECT array_agg(plan_id) AS copay_plan_id, array_agg(service_category::text) AS copay_category,
         array_agg(copay_cents) AS copay_cents,
@@ -275,8 +294,8 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
         np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
     )
     history = fetch_history(connection, claims.billing_provider_id, claims.member_id)
-    context = fetch_context(connection, claims, lines)
-    return a.ChunkInput(claims, lines, diagnoses, *context, today, history)
+    *context, families = fetch_context(connection, claims, lines)
+    return a.ChunkInput(claims, lines, diagnoses, *context, today, history, families)
 
 
 def fetch_context(connection, claims: a.Claims, lines: a.Lines):
@@ -294,9 +313,10 @@ def fetch_context(connection, claims: a.Claims, lines: a.Lines):
     coverage = a.CoverageSpans(**_prefixed(row, "coverage_", COVERAGE_COLUMNS))
     network = a.NetworkSpans(**_prefixed(row, "network_", NETWORK_COLUMNS))
     accumulators = a.Accumulators(**_prefixed(row, "accumulator_", ACCUMULATOR_COLUMNS))
+    families = a.Families(**_prefixed(row, "family_", FAMILY_COLUMNS))
     plans = _plans(row)
     prior = fetch_prior_lines(connection, members, claims, lines)
-    return coverage, network, plans, accumulators, prior
+    return coverage, network, plans, accumulators, prior, families
 
 
 COVERAGE_COLUMNS = [
@@ -312,6 +332,7 @@ NETWORK_COLUMNS = [
     ("effective", ">i4"),
     ("termination", ">i4"),
 ]
+FAMILY_COLUMNS = [("member_id", ">i8"), ("family_id", ">i8")]
 ACCUMULATOR_COLUMNS = [
     ("member_id", ">i8"),
     ("plan_id", ">i8"),
@@ -324,6 +345,7 @@ PLAN_COLUMNS = (
     "deductible_in", "deductible_out", "oop_max_in", "oop_max_out", "coinsurance_in_bp",
     "coinsurance_out_bp",
 )  # fmt: skip
+FAMILY_LIMITS = ("family_deductible", "family_oop_max")
 
 
 def _prefixed(row, prefix: str, columns) -> dict:
@@ -354,6 +376,7 @@ def _plans(row) -> a.Plans:
         out_of_network_covered=np.array(row["plan_out_of_network_covered"] or [], bool),
         copay=copay,
         copay_before_deductible=before,
+        **{name: np.array(row[f"plan_{name}"] or [], np.int64) for name in FAMILY_LIMITS},
     )
 
 

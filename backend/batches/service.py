@@ -28,6 +28,18 @@ FILTERS = {
 MEMBER_KEY = "coalesce(patient_member_number, subscriber_member_number)"
 
 
+def family_key(claim: str) -> str:
+    """What keeps a staging row `claim` in its family's chunk: the family (the subscriber's
+    member id) of the member intake resolved, else the member number (a claim without a
+    member is rejected). Family limits (docs/pipeline.md) need a family's claims in one chunk,
+    in processing order, as cost share needs a member's."""
+    return (
+        f"coalesce((SELECT coalesce(f.subscriber_id, f.id) FROM member f "
+        f"WHERE f.id = {claim}.member_id)::text, "
+        f"{claim}.patient_member_number, {claim}.subscriber_member_number)"
+    )
+
+
 def create_batch(
     connection,
     filters: dict | None = None,
@@ -37,11 +49,17 @@ def create_batch(
     limit: int | None = None,
 ) -> int:
     """A batch of the pending claims matching `filters`, split into chunks of about
-    `claims_per_chunk` claims; all claims of one member go to the same chunk."""
+    `claims_per_chunk` claims; all claims of one family (a member and the subscriber's other
+    dependents) go to the same chunk."""
     filters = {k: v for k, v in (filters or {}).items() if v is not None and k in FILTERS}
     where = " AND ".join(["status = 'pending'", *(FILTERS[k] for k in filters)])
     limited = f"ORDER BY id LIMIT {int(limit)}" if limit else ""
-    pending = f"SELECT id, {MEMBER_KEY} AS member_key FROM staging.claim WHERE {where} {limited}"
+    pending = (  # family_key as a join: a hash of the members, not a lookup per claim
+        "SELECT p.id, coalesce(coalesce(f.subscriber_id, f.id)::text, p.patient_member_number, "
+        "p.subscriber_member_number) AS member_key FROM (SELECT id, member_id, "
+        f"patient_member_number, subscriber_member_number FROM staging.claim WHERE {where} "
+        f"{limited}) p LEFT JOIN member f ON f.id = p.member_id"
+    )
     total = connection.execute(text(f"SELECT count(*) FROM ({pending}) p"), filters).scalar_one()
     chunks = max(1, -(-total // max(claims_per_chunk, 1)))
     batch_id = connection.execute(

@@ -3,8 +3,10 @@ plan's deductible, out-of-pocket met of the maximum, for the member and, in netw
 plan has family limits and the member a covered family, for the family (the sum of the family
 members' accumulators; only the total is shown, not the other members'). Amounts in cents.
 
-The pipeline applies the individual limits only; the family figures say how close the family
-is to the plan's family limits."""
+The pipeline applies both (embedded family limits, docs/pipeline.md "Family limits"): the
+family's met is the same sum of its members' rows the pipeline starts from, and the member's
+`remaining_cents` is what they can still be charged, the lesser of their own remainder and the
+family's."""
 
 from __future__ import annotations
 
@@ -98,22 +100,30 @@ LIMITS = {
 def _network(member_id: int, family: list[int], plan: Plan, year: int, network: str) -> dict:
     deductible_limit, oop_limit = (getattr(plan, name) for name in LIMITS[network])
     deductible, oop, _ = _met(plan.id, year, network, [member_id])
-    result = {
-        "network": network,
-        "individual": {
-            "deductible": _progress(deductible, deductible_limit),
-            "out_of_pocket": _progress(oop, oop_limit),
-        },
-        "family": None,
+    individual = {
+        "deductible": _progress(deductible, deductible_limit),
+        "out_of_pocket": _progress(oop, oop_limit),
     }
-    if network != "in" or len(family) < 2 or not plan.family_deductible_cents:
+    result = {"network": network, "individual": individual, "family": None}
+    limits = {
+        "deductible": plan.family_deductible_cents,
+        "out_of_pocket": plan.family_oop_max_cents,
+    }
+    if network != "in" or not any(limits.values()):  # family limits apply in network only
         return result
     deductible, oop, members = _met(plan.id, year, network, family)
-    if members > 1:  # a family limit means something to a family the plan covers
+    family_met = {"deductible": deductible, "out_of_pocket": oop}
+    for name, limit in limits.items():
+        if limit:  # once the family's met reaches its limit, nobody in it pays toward it
+            remaining = max(0, limit - family_met[name])
+            individual[name]["remaining_cents"] = min(
+                individual[name]["remaining_cents"], remaining
+            )
+    if members > 1:  # the family figures mean something to a family the plan covers
         result["family"] = {
             "members": members,
-            "deductible": _progress(deductible, plan.family_deductible_cents),
-            "out_of_pocket": _progress(oop, plan.family_oop_max_cents),
+            "deductible": _progress(deductible, limits["deductible"]),
+            "out_of_pocket": _progress(oop, limits["out_of_pocket"]),
         }
     return result
 

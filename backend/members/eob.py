@@ -27,7 +27,7 @@ GROUPS = {
 }
 YOU_OWE = (
     ("deductible", "deductible_cents", "The part of the allowed amount you pay before the plan "
-     "starts to pay, until your deductible is met."),
+     "starts to pay, until your deductible is met (or, on a family plan, your family's)."),
     ("coinsurance", "coinsurance_cents", "Your share, as a percentage, of the allowed amount "
      "after the deductible."),
     ("copay", "copay_cents", "The fixed amount you pay for this kind of service."),

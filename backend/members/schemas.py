@@ -58,7 +58,12 @@ class AccumulatorQuerySchema(Schema):
 class ProgressSchema(Schema):
     met_cents = fields.Integer()
     limit_cents = fields.Integer()
-    remaining_cents = fields.Integer()
+    remaining_cents = fields.Integer(
+        metadata={
+            "description": "what can still be charged toward the limit; for a member, also "
+            "capped by what the family has left of the family limit"
+        }
+    )
 
 
 class LimitsSchema(Schema):

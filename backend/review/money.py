@@ -103,11 +103,17 @@ def _lowered(line: Line, item: dict) -> Line:
 
 
 def share(
-    member_id: int, lines: list[Line], plans: a.Plans, accumulators: a.Accumulators
+    member_id: int,
+    lines: list[Line],
+    plans: a.Plans,
+    accumulators: a.Accumulators,
+    families: a.Families | None = None,
 ) -> tuple[list[Line], AccumulatorChange]:
     """Deductible, copay, coinsurance of the lines not denied, as the pipeline's cost share
-    computes them for this claim alone from `accumulators`; the lines with their money set,
-    and the accumulator change to write."""
+    computes them for this claim alone from `accumulators` (the family's rows, where the plan
+    has family limits: `families` says whose family each is); the lines with their money set,
+    and the accumulator change to write (the family's other rows included unchanged, so the
+    write checks them)."""
     count = len(lines)
     plan_row = np.array(
         [np.searchsorted(plans.plan_id, line.plan_id or 0) for line in lines], np.int64
@@ -126,6 +132,7 @@ def share(
         claims=SimpleNamespace(member_id=np.array([member_id], np.int64)),
         plans=plans,
         accumulators=accumulators,
+        families=families,
     )
     eligibility = SimpleNamespace(
         plan=np.where(known, plan_row, -1),

@@ -39,16 +39,30 @@ SELECT
  (SELECT array_agg(out_of_network_coinsurance_bp ORDER BY id) FROM plan WHERE id = ANY(:plans))
     AS plan_coinsurance_out_bp,
  (SELECT array_agg(out_of_network_covered ORDER BY id) FROM plan WHERE id = ANY(:plans))
-    AS plan_out_of_network_covered
+    AS plan_out_of_network_covered,
+ (SELECT array_agg(family_deductible_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
+    AS plan_family_deductible,
+ (SELECT array_agg(family_oop_max_cents ORDER BY id) FROM plan WHERE id = ANY(:plans))
+    AS plan_family_oop_max
 """
 COPAYS = """
 SELECT plan_id, service_category::text, copay_cents, applies_before_deductible
 FROM plan_copay WHERE plan_id = ANY(:plans) ORDER BY plan_id, service_category
 """
+# The member's family (subscriber and dependents): its members with their family id.
+FAMILY = """
+WITH head AS (SELECT coalesce(subscriber_id, id) AS id FROM member WHERE id = :member)
+SELECT h.id, h.id FROM head h
+UNION ALL
+SELECT m.id, h.id FROM head h JOIN member m ON m.subscriber_id = h.id
+ORDER BY 1
+"""
+# The family's rows, locked in one order (the pipeline's family limits read them all; two
+# decisions for one family serialize here).
 ACCUMULATORS = """
 SELECT member_id, plan_id, plan_year, network = 'out' AS out_of_network, deductible_cents,
        oop_cents
-FROM accumulator WHERE member_id = :member
+FROM accumulator WHERE member_id = ANY(:members)
 ORDER BY member_id, plan_id, plan_year, network
 FOR UPDATE
 """
@@ -89,8 +103,17 @@ def plans(connection, plan_ids: list[int]) -> a.Plans:
     return plans_of_row(row)
 
 
-def accumulators(connection, member_id: int) -> a.Accumulators:
-    rows = connection.execute(text(ACCUMULATORS), {"member": member_id}).all()
+def family(connection, member_id: int) -> a.Families:
+    rows = connection.execute(text(FAMILY), {"member": member_id}).all()
+    return a.Families(
+        np.array([row[0] for row in rows], np.int64), np.array([row[1] for row in rows], np.int64)
+    )
+
+
+def accumulators(connection, families: a.Families) -> a.Accumulators:
+    """The accumulator rows of every member of `families`, locked."""
+    members = [int(member) for member in families.member_id]
+    rows = connection.execute(text(ACCUMULATORS), {"members": members}).all()
     columns = list(zip(*rows, strict=True)) if rows else [[]] * 6
     return a.Accumulators(
         np.array(columns[0], np.int64),

@@ -170,11 +170,13 @@ def _recompute(connection, claim: dict, before: list[Line], request: dict):
     try:
         decided = money.apply_request(before, request)
         plan_ids = sorted({line.plan_id for line in decided if line.plan_id is not None})
+        family = reads.family(connection, claim["member_id"])
         return money.share(
             claim["member_id"],
             decided,
             reads.plans(connection, plan_ids),
-            reads.accumulators(connection, claim["member_id"]),
+            reads.accumulators(connection, family),
+            family,
         )
     except DecisionRefused as refused:
         raise ReviewError(422, str(refused)) from refused
@@ -195,6 +197,12 @@ def _apply(connection, claim: dict, lines: list[Line], change, reviewer_id: int)
     for line in lines:
         connection.execute(text(UPDATE_LINE), _line_values(claim, line))
     for group in range(len(change.member_id)):
+        unchanged = (change.deductible_before[group], change.oop_before[group]) == (
+            change.deductible_after[group],
+            change.oop_after[group],
+        )
+        if change.existed[group] and unchanged:
+            continue  # a family member's row, read and locked: nothing to write
         values = {
             "member_id": int(change.member_id[group]),
             "plan_id": int(change.plan_id[group]),

@@ -118,3 +118,26 @@ def test_the_reconciliation_still_balances_after_reviewers_decide_pended_claims(
     assert after["pended"] == 0 and after["balanced"] and after["claims_in"] == 14
     assert (after["paid"], after["denied"]) == (before["paid"] + 1, before["denied"] + 1)
     assert after["noncovered_cents"] == before["noncovered_cents"] + 60_000
+
+
+def test_a_family_s_claims_share_a_chunk(world, db, connection):
+    """Family limits need a family's claims in one chunk, in service-date order: subscriber,
+    child and spouse land together however small the chunks (the other member may not)."""
+    from sqlalchemy import text
+
+    from backend.batches.service import create_batch
+
+    family = (world.subscriber, world.child, world.spouse)
+    claims = {
+        member.id: [wf.make_claim(db, member, world.provider_b, day=date(2026, 2, 1 + n)).id
+                    for n in range(2)]
+        for member in (*family, world.other_member)
+    }  # fmt: skip
+    ids = [claim_id for member_claims in claims.values() for claim_id in member_claims]
+    batch_id = create_batch(connection, {"claim_ids": ids}, claims_per_chunk=1)
+    chunks = connection.execute(
+        text("SELECT claim_ids FROM batch_chunk WHERE batch_id = :b"), {"b": batch_id}
+    ).scalars()
+    family_claims = {claim_id for member in family for claim_id in claims[member.id]}
+    holding = [set(chunk) for chunk in chunks if set(chunk) & family_claims]
+    assert holding == [family_claims | (holding[0] - family_claims)]

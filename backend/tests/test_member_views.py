@@ -199,3 +199,23 @@ def test_the_access_log_shows_who_read_the_members_records_and_claims(world, as_
     assert [i["claim_id"] for i in paged["items"]] == [claim_id]
     child_log = as_user("member").get(f"/api/v1/members/{world.child.id}/access-log").json
     assert child_log["items"] == []  # nobody has looked at the child's records yet
+
+
+def test_a_member_owes_no_more_deductible_once_the_family_met_it(world, as_user, db):
+    """Embedded family limits: the family's met reaches the family deductible (300,000) before
+    the child's own (150,000), so the child has nothing left to pay toward it."""
+    plan_id = db.scalar(
+        select(CoverageSpan.plan_id).where(CoverageSpan.member_id == world.subscriber.id)
+    )
+    accumulate(db, world.subscriber, plan_id, 150_000, 200_000)
+    accumulate(db, world.spouse, plan_id, 140_000, 150_000)
+    accumulate(db, world.child, plan_id, 10_000, 10_000)
+    body = as_user("member").get(f"/api/v1/members/{world.child.id}/accumulators").json
+    network = body["plans"][0]["networks"][0]
+    assert network["individual"]["deductible"] == {
+        "met_cents": 10_000, "limit_cents": 150_000, "remaining_cents": 0,
+    }  # fmt: skip
+    assert network["individual"]["out_of_pocket"]["remaining_cents"] == 590_000
+    assert network["family"]["deductible"] == {
+        "met_cents": 300_000, "limit_cents": 300_000, "remaining_cents": 0,
+    }  # fmt: skip

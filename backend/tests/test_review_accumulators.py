@@ -3,10 +3,12 @@ pended by their risk score, the others finalized by the pipeline) and reviewers'
 through POST /api/v1/claims/{id}/decision, interleaved at random. After every sequence, each
 member's accumulator rows equal the per-claim reference (workers/tests/reference.py) replayed
 over the finalized claims in the order they were finalized, and every finalized line's cost
-share equals the reference's."""
+share equals the reference's. Subscriber and child are one family, and the spouse's row (no
+claims) brings the family near the plan's family limits, so they bind too."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -54,30 +56,33 @@ event = st.one_of(
     events=st.lists(event, min_size=1, max_size=8),
     met=st.tuples(st.integers(0, 20_000), st.integers(0, 20_000)),
     lowered=st.integers(0, 9_321),
+    spouse=st.tuples(st.integers(0, 40_000), st.integers(0, 60_000)),
 )  # fmt: skip
 def test_accumulators_equal_a_replay_of_the_finalized_claims(
-    setup, connection, events, met, lowered
+    setup, connection, events, met, lowered, spouse
 ):
     savepoint = connection.begin_nested()
     try:
-        _run(setup, connection, events, met, lowered)
+        _run(setup, connection, events, met, lowered, spouse)
     finally:
         savepoint.rollback()
         Session.remove()
 
 
-def _run(setup, connection, events, met, lowered):
+def _run(setup, connection, events, met, lowered, spouse):
     world, plan = setup["world"], setup["plan"]
     members = {"subscriber": world.subscriber, "child": world.child}
-    start = {}
+    start = {(world.spouse.id, plan.id, 2026, False): spouse}
     for member in members.values():  # near the deductible and the out-of-pocket maximum
-        key = (member.id, plan.id, 2026, False)
-        start[key] = (plan.individual_deductible_cents - met[0],
-                      plan.individual_oop_max_cents - met[1] - 15_000)  # fmt: skip
+        start[(member.id, plan.id, 2026, False)] = (
+            plan.individual_deductible_cents - met[0],
+            plan.individual_oop_max_cents - met[1] - 15_000,
+        )
+    for key in start:
         connection.execute(
             text("INSERT INTO accumulator (member_id, plan_id, plan_year, network, "
                  "deductible_cents, oop_cents) VALUES (:m, :p, 2026, 'in', :d, :o)"),
-            {"m": member.id, "p": plan.id, "d": start[key][0], "o": start[key][1]},
+            {"m": key[0], "p": plan.id, "d": start[key][0], "o": start[key][1]},
         )  # fmt: skip
     finalized, pended, day = [], [], date(2026, 2, 1)
     for kind, first, second in events:
@@ -94,15 +99,16 @@ def _run(setup, connection, events, met, lowered):
             assert response.status_code == 200, response.json
             finalized.append(claim_id)
     replay = dict(start)
+    family = {m.id: world.subscriber.id for m in (world.subscriber, world.child, world.spouse)}
     for claim_id in finalized:
         claim, outcome, stored = _reference_claim(connection, claim_id, plan)
-        reference.share_claim_costs(None, claim, outcome, replay)
+        reference.share_claim_costs(SimpleNamespace(families=family), claim, outcome, replay)
         for number, line in stored.items():
             mine = outcome.lines[number]
             assert line == (mine.deductible, mine.coinsurance, mine.copay, mine.paid), claim_id
     rows = connection.execute(
         text("SELECT member_id, plan_id, plan_year, deductible_cents, oop_cents FROM accumulator "
-             "WHERE member_id = ANY(:m)"), {"m": [m.id for m in members.values()]},
+             "WHERE member_id = ANY(:m)"), {"m": list(family)},
     ).all()  # fmt: skip
     assert {(m, p, y, False): (d, o) for m, p, y, d, o in rows} == replay
 
@@ -134,7 +140,8 @@ def _reference_claim(connection, claim_id: int, plan: Plan):
     reference_plan = reference.Plan(
         plan.id, plan.individual_deductible_cents, plan.out_of_network_deductible_cents,
         plan.individual_oop_max_cents, plan.out_of_network_oop_max_cents, plan.coinsurance_bp,
-        plan.out_of_network_coinsurance_bp, plan.out_of_network_covered,
+        plan.out_of_network_coinsurance_bp, plan.out_of_network_covered, {},
+        plan.family_deductible_cents, plan.family_oop_max_cents,
     )  # fmt: skip
     lines = [
         reference.Line(row.line_number, row.billed_cents, Decimal(1), row.procedure_code,

@@ -2,8 +2,9 @@
 decide them in any order (approve, deny the claim or a line, lower a line), every member's
 accumulators equal a replay by the per-claim reference (workers/tests/reference.py) of the
 finalized claims in the order they were finalized: the pipeline's paid and denied claims in
-processing order, then each decided claim when it was decided. The decision's money is
-computed by backend/review/money.py, the code the decision endpoint runs."""
+processing order, then each decided claim when it was decided, family limits included (the
+worlds have families). The decision's money is computed by backend/review/money.py, the code
+the decision endpoint runs."""
 
 import copy
 from datetime import date, timedelta
@@ -43,7 +44,7 @@ def test_accumulators_equal_a_replay_of_the_finalized_claims(world, data):
         event(request["action"] + (" with lines" if request.get("lines") else ""))
         decided = money.apply_request(lines, request)
         decided, change = money.share(
-            claim.member_id, decided, chunk.plans, _arrays(accumulators, chunk)
+            claim.member_id, decided, chunk.plans, _arrays(accumulators, chunk), chunk.families
         )
         accumulators = _moved(accumulators, change)
         outcome = _reference_decision(expected[claim.claim_id], request)

@@ -119,6 +119,9 @@ class Plans:
     out_of_network_covered: np.ndarray  # bool
     copay: np.ndarray  # int64 shape (P, len(SERVICE_CATEGORIES)); -1 = no copay
     copay_before_deductible: np.ndarray  # bool shape (P, len(SERVICE_CATEGORIES))
+    # Family limits (in network; docs/pipeline.md "Family limits"); 0: the plan has none.
+    family_deductible: np.ndarray  # int64
+    family_oop_max: np.ndarray  # int64
 
 
 @dataclass
@@ -131,6 +134,15 @@ class Accumulators:
     out_of_network: np.ndarray  # bool
     deductible: np.ndarray  # int64 cents met so far
     oop: np.ndarray  # int64 cents met so far
+
+
+@dataclass
+class Families:
+    """The family (subscriber's member id) of the chunk's members and of their families'
+    other members, sorted by member id. A member not listed is a family of its own."""
+
+    member_id: np.ndarray  # int64, sorted
+    family_id: np.ndarray  # int64
 
 
 @dataclass
@@ -157,6 +169,7 @@ class ChunkInput:
     prior_lines: PriorLines
     today: int  # date the chunk is processed (days since 1970): "in the future" is after it
     risk_history: object = None  # risk_features.RiskHistory as of the chunk; None: empty
+    families: Families | None = None  # None: every member is a family of their own
 
 
 @dataclass

@@ -10,11 +10,23 @@ where the out-of-pocket cap removes coinsurance first, then the copay, then the 
 A copay category charges its copay once per claim (on the category's first line) and replaces
 coinsurance for every line of that category; `applies_before_deductible` exempts those lines
 from the deductible. Copays apply in network only. Amounts are int64 cents.
+
+Family limits (embedded, in network, where the plan has them): the family is the subscriber and
+their dependents, keyed (subscriber, plan, plan year, network tier). Once the family's combined
+deductible met reaches the family deductible nobody in it pays deductible for the rest of the
+year and tier; the same for the out-of-pocket maximum. Both caps are monotone (once met, every
+later line of the family pays 0), so each is applied as a second running-sum cap, over the
+family in processing order, to the individually capped amounts:
+
+    fam_i = min(Dfam, F0 + C_i) - min(Dfam, F0 + C_(i-1))   C = running individual deductible
+
+where F0 is the sum of the family members' stored accumulators (docs/pipeline.md, "Family
+limits", has the argument that this equals the line-by-line rule).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -88,6 +100,7 @@ def share_costs(
     start = np.ones(len(line), bool)
     start[1:] = group[1:] != group[:-1]
     existed, met0, oop0 = _initial(chunk, group_keys, space)
+    family = _Family(chunk, group_keys, group, claim_rank[owner], lines.line_number[line])
 
     amount = allowed[line]
     cat = category[line]
@@ -110,6 +123,7 @@ def share_costs(
     deductible_raw = np.maximum(
         np.minimum(limit, g_met + running) - np.minimum(limit, g_met + running - base), 0
     )
+    deductible_raw = family.cap(deductible_raw, "deductible")
     rest = amount - deductible_raw
     copay_raw = np.where(
         copay_path & first_of_category, np.minimum(rest, np.maximum(copay_amount, 0)), 0
@@ -121,6 +135,7 @@ def share_costs(
     member = np.maximum(
         np.minimum(oop_max, g_oop + raw_running) - np.minimum(oop_max, g_oop + raw_running - raw), 0
     )
+    member = family.cap(member, "oop")
     coinsurance, copay, deductible = _cap(raw - member, coinsurance_raw, copay_raw, deductible_raw)
 
     deductible_running = group_cumsum(deductible_raw, start)
@@ -156,7 +171,160 @@ def share_costs(
         after_ded,
         after_oop,
     )
-    return share, change
+    return share, family.with_unchanged_rows(change, space)
+
+
+NO_LIMIT = np.int64(1 << 62)  # a family limit of 0: the plan has none
+
+
+class _Family:
+    """The family caps of the lines (in member order) whose plan has a family limit in their
+    network tier: those lines in family order (family, processing rank, line number; each
+    member's lines are a subsequence of it), and each family's starting met, the sum of its
+    members' stored accumulators (the fetch reads the other members' rows too)."""
+
+    def __init__(self, chunk, group_keys, group, rank, line_number):
+        """`group_keys` (G member groups: member, plan id, year, out of network) and, per line in
+        member order, its `group`, claim `rank` and `line_number`. Grouping works on the G
+        member groups, not the lines: a family group is a set of member groups."""
+        plans = chunk.plans
+        self.chunk = chunk
+        plan = find_code(plans.plan_id, group_keys[:, 1])
+        out = group_keys[:, 3] == 1
+        deductible = np.where(out | (plan < 0), 0, plans.family_deductible[np.maximum(plan, 0)])
+        oop = np.where(out | (plan < 0), 0, plans.family_oop_max[np.maximum(plan, 0)])
+        limited_groups = np.nonzero((deductible > 0) | (oop > 0))[0]
+        self.empty = len(limited_groups) == 0
+        if self.empty:
+            return
+        family_keys = group_keys[limited_groups].copy()
+        family_keys[:, 0] = family_of(chunk, family_keys[:, 0])
+        self.keys, family_group, self.space = _groups(family_keys)
+        self.codes = self.space.encode(self.keys)  # sorted: _groups orders the keys by code
+        family_of_group = np.full(len(group_keys), -1, np.int64)
+        family_of_group[limited_groups] = family_group
+        line_family = family_of_group[group]
+        limited = np.nonzero(line_family >= 0)[0]
+        # family order: (family group, claim rank, line number), one int64 key
+        ranks = int(rank.max()) + 1 if len(rank) else 1
+        if len(self.keys) * ranks < (1 << 46):
+            key = (line_family[limited] * ranks + rank[limited]) << 16
+            order = np.argsort(key + line_number[limited].astype(np.int64), kind="stable")
+        else:  # pragma: no cover - chunks are far smaller
+            order = np.lexsort((line_number[limited], rank[limited], line_family[limited]))
+        self.index = limited[order]
+        self.group = line_family[self.index]
+        self.start = np.ones(len(order), bool)
+        self.start[1:] = self.group[1:] != self.group[:-1]
+        member_group = group[self.index]
+        self.limit = {
+            "deductible": np.where(deductible > 0, deductible, NO_LIMIT)[member_group],
+            "oop": np.where(oop > 0, oop, NO_LIMIT)[member_group],
+        }
+        self.met0 = self._stored_sums()
+
+    def _stored_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(member keys, family keys) of the stored accumulator rows."""
+        member_keys = _stored_keys(self.chunk.accumulators)
+        family_keys = member_keys.copy()
+        family_keys[:, 0] = family_of(self.chunk, member_keys[:, 0])
+        return member_keys, family_keys
+
+    def _stored_sums(self) -> dict:
+        """Deductible and out-of-pocket met of each family group: its members' stored rows
+        summed."""
+        stored = self.chunk.accumulators
+        _member_keys, family_keys = self._stored_keys()
+        group = find_code(self.codes, self.space.encode(family_keys))
+        found = group >= 0
+        sums = {}
+        for name, values in (("deductible", stored.deductible), ("oop", stored.oop)):
+            total = np.zeros(len(self.keys), np.int64)
+            np.add.at(total, group[found], np.asarray(values, np.int64)[found])
+            sums[name] = total
+        return sums
+
+    def cap(self, amounts: np.ndarray, name: str) -> np.ndarray:
+        """`amounts` (individually capped, member order) capped by the family limit `name`."""
+        if self.empty:
+            return amounts
+        value = amounts[self.index]
+        running = group_cumsum(value, self.start)
+        met = self.met0[name][self.group]
+        limit = self.limit[name]
+        capped = amounts.copy()
+        capped[self.index] = np.minimum(limit, met + running) - np.minimum(
+            limit, met + running - value
+        )
+        return capped
+
+    def with_unchanged_rows(self, change: AccumulatorChange, space: _KeySpace):
+        """`change` and, unchanged (before = after), the stored rows of the other members of
+        the families it capped: the write checks that they still hold what the family's met
+        was computed from (docs/pipeline.md, "Family limits")."""
+        if self.empty:
+            return change
+        stored = self.chunk.accumulators
+        member_keys, family_keys = self._stored_keys()
+        in_family = find_code(self.codes, self.space.encode(family_keys)) >= 0
+        changed = np.sort(space.encode(_change_keys(change)))
+        extra = np.nonzero(in_family & (find_code(changed, space.encode(member_keys)) < 0))[0]
+        if not len(extra):
+            return change
+        deductible = np.asarray(stored.deductible, np.int64)[extra]
+        oop = np.asarray(stored.oop, np.int64)[extra]
+        added = (
+            member_keys[extra, 0],
+            member_keys[extra, 1],
+            member_keys[extra, 2].astype(np.int16),
+            member_keys[extra, 3] == 1,
+            np.ones(len(extra), bool),
+            deductible,
+            oop,
+            deductible,
+            oop,
+        )
+        names = [f.name for f in fields(AccumulatorChange)]
+        return AccumulatorChange(
+            *(
+                np.concatenate([getattr(change, name), rows])
+                for name, rows in zip(names, added, strict=True)
+            )
+        )
+
+
+def family_of(chunk, member_id: np.ndarray) -> np.ndarray:
+    """The family (subscriber's member id) of each member; a member the chunk has no family
+    for is a family of their own."""
+    families = getattr(chunk, "families", None)
+    if families is None or not len(families.member_id):
+        return member_id
+    row = find_code(families.member_id, member_id)
+    return np.where(row >= 0, families.family_id[np.maximum(row, 0)], member_id)
+
+
+def _stored_keys(stored) -> np.ndarray:
+    return np.stack(
+        [
+            np.asarray(stored.member_id, np.int64),
+            np.asarray(stored.plan_id, np.int64),
+            np.asarray(stored.plan_year, np.int64),
+            np.asarray(stored.out_of_network, np.int64),
+        ],
+        axis=1,
+    ).reshape(-1, 4)
+
+
+def _change_keys(change: AccumulatorChange) -> np.ndarray:
+    return np.stack(
+        [
+            change.member_id.astype(np.int64),
+            change.plan_id.astype(np.int64),
+            change.plan_year.astype(np.int64),
+            change.out_of_network.astype(np.int64),
+        ],
+        axis=1,
+    ).reshape(-1, 4)
 
 
 class _KeySpace:
@@ -188,15 +356,7 @@ def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, _KeySpace]:
 def _initial(chunk: ChunkInput, group_keys: np.ndarray, space: _KeySpace):
     """(existed, deductible met, out-of-pocket met) of each group from the persisted rows."""
     stored = chunk.accumulators
-    stored_keys = np.stack(
-        [
-            stored.member_id,
-            stored.plan_id,
-            stored.plan_year.astype(np.int64),
-            stored.out_of_network.astype(np.int64),
-        ],
-        axis=1,
-    ).reshape(-1, 4)
+    stored_keys = _stored_keys(stored)
     stored_code = space.encode(stored_keys)
     order = np.argsort(stored_code, kind="stable")
     row = find_code(stored_code[order], space.encode(group_keys))

@@ -104,6 +104,10 @@ def plans(draw, plan_id: int) -> ref.Plan:
         draw(st.sampled_from((4_000, 5_001))),
         draw(st.booleans()),
         copays,
+        # family limits (in network): none, about twice the individual (binding once two
+        # members meet), equal to it, or below it
+        draw(st.sampled_from((0, 2 * deductible, deductible, deductible // 2 + 1))),
+        draw(st.sampled_from((0, 2 * oop, oop + 5_000, oop // 2))),
     )
 
 
@@ -215,6 +219,12 @@ def worlds(draw) -> ref.World:
     claims = [
         draw(claims_of(1000 + n, members, providers)) for n in range(draw(st.integers(1, 12)))
     ]
+    # families: member 1 and 3 subscribe; 2 and 4 are dependents of one of them or their own
+    heads = [m for m, _ in members if m in (1, 3)]
+    families = {
+        m: (m if m in heads or not draw(st.booleans()) else draw(st.sampled_from(heads)))
+        for m, _ in members
+    }
     accumulators = {}
     for member, _ in members:
         for plan in all_plans:
@@ -253,4 +263,5 @@ def worlds(draw) -> ref.World:
         accumulators=accumulators,
         prior_lines=prior,
         today=TODAY,
+        families=families,
     )

@@ -94,6 +94,8 @@ class Plan:
     coinsurance_out_bp: int
     out_of_network_covered: bool
     copays: dict[str, tuple[int, bool]] = field(default_factory=dict)  # category: (cents, before)
+    family_deductible: int = 0  # in network; 0: no family limit
+    family_oop_max: int = 0
 
 
 @dataclass
@@ -113,6 +115,7 @@ class World:
     accumulators: dict[tuple[int, int, int, bool], tuple[int, int]]  # -> (deductible, oop)
     prior_lines: set[tuple]  # duplicate keys already in production
     today: date
+    families: dict[int, int] = field(default_factory=dict)  # member: subscriber; absent: self
 
 
 @dataclass
@@ -441,10 +444,22 @@ def service_category(claim: Claim, line: Line) -> str | None:
     return None
 
 
+def family_met(families: dict, accumulators: dict, key: tuple) -> tuple[int, int]:
+    """Deductible and out-of-pocket met by the family of key's member for key's plan, year and
+    network: the sum of its members' accumulators."""
+    member, rest = key[0], key[1:]
+    family = families.get(member, member)
+    rows = [v for k, v in accumulators.items()
+            if k[1:] == rest and families.get(k[0], k[0]) == family]  # fmt: skip
+    return sum(r[0] for r in rows), sum(r[1] for r in rows)
+
+
 def share_claim_costs(
-    world: World, claim: Claim, outcome: ClaimOutcome, accumulators: dict
+    world: World | None, claim: Claim, outcome: ClaimOutcome, accumulators: dict
 ) -> None:
-    """Deductible, then copay or coinsurance, capped by the out-of-pocket maximum, line by line."""
+    """Deductible, then copay or coinsurance, capped by the out-of-pocket maximum, line by line;
+    in network, the family limits cap them too (the family's met is its members' sum)."""
+    families = world.families if world is not None else {}
     copay_charged = set()
     for line in claim.lines:
         result = outcome.lines[line.line_number]
@@ -455,6 +470,9 @@ def share_claim_costs(
         deductible_met, oop_met = accumulators.get(key, (0, 0))
         limit = plan.deductible_out if out else plan.deductible_in
         oop_max = plan.oop_max_out if out else plan.oop_max_in
+        family_deductible_met, family_oop_met = family_met(families, accumulators, key)
+        family_deductible = None if out or not plan.family_deductible else plan.family_deductible
+        family_oop_max = None if out or not plan.family_oop_max else plan.family_oop_max
         category = service_category(claim, line)
         copay = plan.copays.get(category) if category and not out else None
         allowed = result.allowed
@@ -462,6 +480,8 @@ def share_claim_costs(
         deductible = 0
         if not (copay and copay[1]):  # lines of a before-deductible copay skip the deductible
             deductible = min(allowed, max(0, limit - deductible_met))
+            if family_deductible is not None:
+                deductible = min(deductible, max(0, family_deductible - family_deductible_met))
         rest = allowed - deductible
         copay_due = coinsurance = 0
         if copay:
@@ -473,6 +493,8 @@ def share_claim_costs(
             coinsurance = _percent(rest, coinsurance_bp)
         owed = deductible + copay_due + coinsurance
         member = min(owed, max(0, oop_max - oop_met))
+        if family_oop_max is not None:
+            member = min(member, max(0, family_oop_max - family_oop_met))
         # The out-of-pocket cap waives coinsurance first, then the copay, then the deductible.
         waived = owed - member
         waived_coinsurance = min(waived, coinsurance)

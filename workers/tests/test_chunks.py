@@ -205,3 +205,51 @@ def test_a_line_already_in_production_is_a_duplicate(db, connection, redis_clien
     claim, lines = production(connection, again.id)
     assert claim["decision"] == "denied"
     assert lines[0]["adjustments"] == [{"group": "CO", "carc": "18", "amount_cents": 15_000}]
+
+
+def test_a_dependent_pays_deductible_only_up_to_what_the_family_has_left(
+    db, connection, redis_client
+):
+    """Family limits through fetch, pipeline and transfer: the subscriber (no claim in the
+    chunk) met 10,000 of the 11,000 family deductible, so the child's first claim pays 1,000 of
+    deductible and the next none, though the child's own 10,000 is far from met. A chunk whose
+    family row moved between its read and its write loses the race."""
+    forget()
+    wf.make_reference(connection)
+    plan = wf.make_plan(
+        db, individual_deductible_cents=10_000, family_deductible_cents=11_000, coinsurance_bp=0
+    )
+    provider = wf.f.make_provider(db, organization_name="Family Clinic")
+    wf.make_network(db, plan, provider)
+    subscriber = wf.make_covered_member(db, plan, provider)
+    child = wf.f.make_member(db, subscriber, first_name="Kid", birth_date=date(2015, 3, 4))
+    wf.f.make_coverage(db, child, plan)
+    connection.execute(
+        text("INSERT INTO accumulator (member_id, plan_id, plan_year, network, deductible_cents, "
+             "oop_cents) VALUES (:m, :p, 2026, 'in', 10000, 10000)"),
+        {"m": subscriber.id, "p": plan.id},
+    )  # fmt: skip
+    ids = [
+        wf.make_claim(db, child, provider, lines=(("20610", 20_000, ()),), day=date(2026, 2, d)).id
+        for d in (2, 3)
+    ]
+    chunk = fetch_chunk(connection, ids, today_days())
+    result = run_pipeline(chunk, reference_arrays(connection, redis_client), default_scorer())
+    ensure_partitions(connection, service_months(result))
+    moved = "UPDATE accumulator SET oop_cents = oop_cents + :d WHERE member_id = :m"
+    connection.execute(text(moved), {"m": subscriber.id, "d": 1})
+    savepoint = connection.begin_nested()
+    with pytest.raises(ConcurrentChange, match="accumulators"):
+        transfer(connection, result, None, "test")
+    savepoint.rollback()
+    connection.execute(text(moved), {"m": subscriber.id, "d": -1})
+
+    adjudicate(connection, redis_client, ids)
+    deductibles = [line["deductible_cents"] for i in ids for line in production(connection, i)[1]]
+    assert deductibles == [1_000, 0]
+    rows = connection.execute(
+        text("SELECT member_id, deductible_cents FROM accumulator WHERE plan_id = :p "
+             "ORDER BY member_id"), {"p": plan.id},
+    ).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [(subscriber.id, 10_000), (child.id, 1_000)]
+    forget()

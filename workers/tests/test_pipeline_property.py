@@ -7,6 +7,7 @@ end in the middle of a claim.
 """
 
 from collections import Counter
+from dataclasses import replace
 
 from hypothesis import HealthCheck, event, given, settings
 
@@ -54,7 +55,26 @@ def scenarios(world, outcomes) -> set[str]:
             found.add("multiple-procedure modifier")
         if outcome.decision == "pended":
             found.add("pended")
-    return found | _oop_reached(world, outcomes)
+    return found | _oop_reached(world, outcomes) | _family_limits_bind(world, outcomes)
+
+
+def _family_limits_bind(world, outcomes) -> set[str]:
+    """Does a family limit change some line's cost share (the same world without them)?"""
+    found = set()
+    if len(set(world.families.values())) < len(world.families):
+        found.add("a family of several members")
+    plans = {
+        pid: replace(p, family_deductible=0, family_oop_max=0) for pid, p in world.plans.items()
+    }
+    alone, _ = reference.adjudicate(replace(world, plans=plans, families={}))
+    for claim_id, outcome in outcomes.items():
+        for number, line in outcome.lines.items():
+            other = alone[claim_id].lines[number]
+            if line.deductible != other.deductible:
+                found.add("family deductible reached")
+            if line.patient != other.patient and line.deductible == other.deductible:
+                found.add("family out-of-pocket maximum reached")
+    return found
 
 
 def _oop_reached(world, outcomes) -> set[str]:

@@ -163,6 +163,7 @@ def to_chunk(world: ref.World) -> a.ChunkInput:
         accumulators=_accumulators(world.accumulators),
         prior_lines=_prior_lines(world.prior_lines),
         today=day(world.today),
+        families=_families(world.families),
     )
 
 
@@ -183,11 +184,21 @@ def _plans(plans: list[ref.Plan]) -> a.Plans:
             "oop_max_out",
             "coinsurance_in_bp",
             "coinsurance_out_bp",
+            "family_deductible",
+            "family_oop_max",
         )
     }
     covered = np.array([p.out_of_network_covered for p in plans], bool)
     return a.Plans(
         **column, out_of_network_covered=covered, copay=copay, copay_before_deductible=before
+    )
+
+
+def _families(families: dict[int, int]) -> a.Families:
+    members = sorted(families)
+    return a.Families(
+        member_id=np.array(members, np.int64),
+        family_id=np.array([families[m] for m in members], np.int64),
     )
 
 
@@ -326,6 +337,17 @@ def to_world(chunk: a.ChunkInput, reference: a.Reference) -> ref.World:
             )
         },
         today=date_of(chunk.today),
+        families=(
+            {}
+            if chunk.families is None
+            else dict(
+                zip(
+                    chunk.families.member_id.tolist(),
+                    chunk.families.family_id.tolist(),
+                    strict=True,
+                )
+            )
+        ),  # fmt: skip
     )
 
 
@@ -395,5 +417,6 @@ def _plans_of(plans: a.Plans) -> dict[int, ref.Plan]:
             int(plan_id), int(plans.deductible_in[i]), int(plans.deductible_out[i]),
             int(plans.oop_max_in[i]), int(plans.oop_max_out[i]), int(plans.coinsurance_in_bp[i]),
             int(plans.coinsurance_out_bp[i]), bool(plans.out_of_network_covered[i]), copays,
+            int(plans.family_deductible[i]), int(plans.family_oop_max[i]),
         )  # fmt: skip
     return result

@@ -3288,6 +3288,7 @@ export interface components {
         Progress: {
             limit_cents?: number;
             met_cents?: number;
+            /** @description what can still be charged toward the limit; for a member, also capped by what the family has left of the family limit */
             remaining_cents?: number;
         };
         Provider: {

@@ -7,7 +7,7 @@ import { formatMoneyShort } from '@/lib/format';
 
 import { useAccumulators } from '../api/get-eob';
 
-type ProgressValue = { met_cents?: number; limit_cents?: number };
+type ProgressValue = { met_cents?: number; limit_cents?: number; remaining_cents?: number };
 
 /** Deductible and out-of-pocket met against the plan's limits, as labelled progress bars. */
 export function AccumulatorBars({ memberId }: { memberId: number }) {
@@ -43,13 +43,16 @@ export function AccumulatorBars({ memberId }: { memberId: number }) {
 function Bar({ label, value }: { label: string; value?: ProgressValue }) {
   const met = value?.met_cents ?? 0;
   const limit = value?.limit_cents ?? 0;
-  const text = `${formatMoneyShort(met)} of ${formatMoneyShort(limit)} met`;
+  // Embedded family limits: once the family has met its limit, nothing is left for the member
+  // either, whatever their own figure (the API's remaining_cents says so).
+  const byFamily = value?.remaining_cents === 0 && met < limit;
+  const text = `${formatMoneyShort(met)} of ${formatMoneyShort(limit)} met${byFamily ? ' (your family met it)' : ''}`;
   return (
     <div>
       <Text size="sm">
         {label}: {text}
       </Text>
-      <LabelledProgress label={label} value={met} max={limit} text={text} />
+      <LabelledProgress label={label} value={byFamily ? limit : met} max={limit} text={text} />
     </div>
   );
 }
