@@ -316,7 +316,8 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
         oop_met_before_cents, coinsurance_bp (those that apply to the line)."""
         if self.pricing_method is None:
             return self.stored_pricing_trace or {}
-        return line_pricing_trace({name: getattr(self, name) for name in TRACE_COLUMNS})
+        columns = (*TRACE_COLUMNS, *COORDINATION_COLUMNS)
+        return line_pricing_trace({name: getattr(self, name) for name in columns})
 
 
 TRACE_COLUMNS = (
@@ -326,6 +327,11 @@ TRACE_COLUMNS = (
 )  # fmt: skip
 
 
+# A secondary claim's line (workers/pipeline/cob.py): the trace adds how COB set its payment.
+COORDINATION_COLUMNS = (
+    "allowed_cents", "paid_cents", "prior_payer_cents", "deductible_credit_cents",
+    "oop_credit_cents",
+)  # fmt: skip
 ADJUSTMENT_COLUMNS = (
     "decision", "denial_carc", "noncovered_cents", "contractual_adjustment_cents",
     "deductible_cents", "coinsurance_cents", "copay_cents", "prior_payer_cents",
@@ -366,7 +372,22 @@ def line_pricing_trace(row) -> dict:
         return row.get("pricing_trace") or {}
     trace = {name: row[name] for name in TRACE_COLUMNS if row[name] is not None}
     trace["method"] = trace.pop("pricing_method")
+    if row.get("prior_payer_cents") is not None:
+        trace["coordination_of_benefits"] = coordination_trace(row)
     return trace
+
+
+def coordination_trace(row) -> dict:
+    """How a secondary claim's line was paid: our normal benefit (what we pay as primary), the
+    prior payer's share (OA-23), our payment, and the accumulator credits (as if primary)."""
+    return {
+        "method": "lesser_of",  # docs/pipeline.md, "Secondary claims"
+        "normal_benefit_cents": row["allowed_cents"] - row["oop_credit_cents"],
+        "prior_payer_cents": row["prior_payer_cents"],
+        "paid_cents": row["paid_cents"],
+        "deductible_credit_cents": row["deductible_credit_cents"],
+        "oop_credit_cents": row["oop_credit_cents"],
+    }
 
 
 class FailedClaim(Base):

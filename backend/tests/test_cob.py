@@ -1,0 +1,159 @@
+"""Secondary claims (coordination of benefits, issue 14 item 4): a claim another payer
+adjudicated first pays the lesser of our normal benefit and what that payer left of the allowed
+amount (docs/pipeline.md, "Secondary claims"); the prior payer's share is OA-23 on every line,
+in the price trace, the EOB, FHIR and the 835, and the accumulators move as if we were primary.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backend.members.models import Accumulator
+from backend.tests.test_submit import claim_body
+
+
+def submit(client, world, **overrides) -> dict:
+    response = client.post("/api/v1/claims", json=claim_body(world, **overrides))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def accumulated(db, member) -> tuple[int, int]:
+    row = db.execute(
+        select(func.sum(Accumulator.deductible_cents), func.sum(Accumulator.oop_cents)).where(
+            Accumulator.member_id == member.id
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def amounts(claim: dict) -> dict:
+    adjudication = claim["adjudication"]
+    return {name: adjudication[name] for name in (
+        "allowed_cents", "paid_cents", "patient_responsibility_cents", "prior_payer_cents")}  # fmt: skip
+
+
+def test_a_rest_secondary_claim_pays_what_the_primary_left(priced_world, as_user, db):
+    provider, member = as_user("provider_a"), priced_world.subscriber
+    primary = submit(provider, priced_world, patient_control_number="PRIMARY")
+    normal = amounts(primary)
+    credited = accumulated(db, member)
+    assert normal["prior_payer_cents"] is None and normal["patient_responsibility_cents"] > 0
+    # the same service again, as a secondary claim (another day: not a duplicate)
+    other_paid = 2_000
+    secondary = submit(
+        provider, priced_world, **_another_day(), patient_control_number="SECONDARY",
+        other_payer_paid_cents=other_paid,
+        other_payer_adjustments=[{"group": "PR", "carc": "1", "amount_cents": 13_000}],
+    )  # fmt: skip
+    assert secondary["decision"] == "paid", secondary
+    assert secondary["other_payer_paid_cents"] == other_paid
+    got = amounts(secondary)
+    assert got["allowed_cents"] == 9_322
+    assert got["prior_payer_cents"] == other_paid
+    assert got["paid_cents"] + got["patient_responsibility_cents"] + other_paid == 9_322
+    (line,) = secondary["adjudication"]["lines"]
+    assert {"group": "OA", "carc": "23", "amount_cents": other_paid} in line["adjustments"]
+    trace = line["pricing_trace"]["coordination_of_benefits"]
+    assert trace["method"] == "lesser_of" and trace["prior_payer_cents"] == other_paid
+    assert trace["paid_cents"] == got["paid_cents"] <= trace["normal_benefit_cents"]
+    # the accumulators moved by the cost share as if primary
+    assert accumulated(db, member)[1] - credited[1] == trace["oop_credit_cents"]
+
+
+def _another_day() -> dict:
+    line = {"line_number": 1, "charge_cents": 15_000, "units": "1", "procedure_code": "99213",
+            "service_from": "2026-02-03", "diagnosis_pointers": [1]}  # fmt: skip
+    return {"statement_from": "2026-02-03", "statement_to": "2026-02-03", "lines": [line]}
+
+
+def _on(day: int, charge: int = 15_000) -> dict:
+    """The office visit of the test world, on another day of February 2026."""
+    when = f"2026-02-{day:02d}"
+    line = {"line_number": 1, "charge_cents": charge, "units": "1", "procedure_code": "99213",
+            "service_from": when, "diagnosis_pointers": [1]}  # fmt: skip
+    return {"statement_from": when, "statement_to": when, "lines": [line],
+            "total_charge_cents": charge, "patient_control_number": f"COB-{day}"}  # fmt: skip
+
+
+def test_the_primary_paid_everything_so_we_pay_nothing_and_the_member_owes_nothing(
+    priced_world, as_user, db
+):
+    provider, member = as_user("provider_a"), priced_world.subscriber
+    before = accumulated(db, member)
+    claim = submit(provider, priced_world, **_on(10), other_payer_paid_cents=15_000)
+    got = amounts(claim)
+    assert claim["decision"] == "paid"  # adjudicated and payable: payable is nothing
+    assert got == {"allowed_cents": 9_322, "paid_cents": 0, "patient_responsibility_cents": 0,
+                   "prior_payer_cents": 9_322}  # fmt: skip
+    (line,) = claim["adjudication"]["lines"]
+    assert line["deductible_cents"] == line["coinsurance_cents"] == line["copay_cents"] == 0
+    trace = line["pricing_trace"]["coordination_of_benefits"]
+    # the member's deductible and out-of-pocket are credited as if we were primary
+    after = accumulated(db, member)
+    assert after[0] - before[0] == trace["deductible_credit_cents"] > 0
+    assert after[1] - before[1] == trace["oop_credit_cents"] > 0
+
+
+def test_the_primary_paid_nothing_so_we_pay_our_normal_benefit(priced_world, as_user, db):
+    """The primary denied the claim (paid 0): the claim is ours as if we were primary."""
+    provider = as_user("provider_a")
+    claim = submit(
+        provider, priced_world, **_on(12), other_payer_paid_cents=0,
+        other_payer_adjustments=[{"group": "CO", "carc": "27", "amount_cents": 15_000}],
+    )  # fmt: skip
+    got = amounts(claim)
+    assert got["prior_payer_cents"] == 0
+    assert got["paid_cents"] + got["patient_responsibility_cents"] == got["allowed_cents"]
+    (line,) = claim["adjudication"]["lines"]
+    assert (
+        line["pricing_trace"]["coordination_of_benefits"]["normal_benefit_cents"]
+        == (got["paid_cents"])
+    )
+    assert not [a for a in line["adjustments"] if a["group"] == "OA"]  # nothing to adjust
+    assert claim["other_payer_adjustments"][0]["carc"] == "27"
+
+
+def test_secondary_claims_in_a_payment_cycles_835_carry_oa_23_and_balance(
+    priced_world, as_user, db
+):
+    from backend.payments.service import close_cycle
+    from backend.tests.test_edi_journey import cents, segments
+    from backend.tests.test_replacements import cycle_documents
+    from edi import pyx12_check
+    from edi.validation import is_clean
+
+    provider = as_user("provider_a")
+    part = submit(provider, priced_world, **_on(16), other_payer_paid_cents=3_000)
+    everything = submit(provider, priced_world, **_on(17), other_payer_paid_cents=20_000)
+    primary = submit(provider, priced_world, **_on(18))
+    (document,) = cycle_documents(db, close_cycle(db))
+    assert is_clean(pyx12_check.validate(document.body))
+    clp = {fields[7]: fields for fields in segments(document.body, "CLP")}
+    assert clp[str(part["id"])][2] == "2"  # processed as secondary
+    assert clp[str(everything["id"])][2] == "2" and cents(clp[str(everything["id"])][4]) == 0
+    assert clp[str(primary["id"])][2] == "1"
+    assert cents(clp[str(part["id"])][4]) == part["adjudication"]["paid_cents"]
+    oa = [fields for fields in segments(document.body, "CAS") if fields[1] == "OA"]
+    assert sorted(cents(fields[3]) for fields in oa) == [3_000, 9_322]
+    for svc_billed, svc_paid, adjusted in _services(document.body):
+        assert svc_billed == svc_paid + adjusted  # SVC balances with OA-23 among its CAS
+    (bpr,) = segments(document.body, "BPR")
+    assert cents(bpr[2]) == sum(cents(fields[4]) for fields in clp.values())
+
+
+def _services(body: str) -> list[tuple[int, int, int]]:
+    """(billed, paid, sum of CAS amounts) of every SVC of an 835."""
+    from backend.tests.test_edi_journey import cents
+
+    services, current = [], None
+    for segment in body.split("~"):
+        fields = segment.strip().split("*")
+        if fields[0] == "SVC":
+            current = [cents(fields[2]), cents(fields[3]), 0]
+            services.append(current)
+        elif fields[0] == "CLP":
+            current = None
+        elif fields[0] == "CAS" and current is not None:
+            current[2] += sum(cents(amount) for amount in fields[3::3] if amount)
+    return services
