@@ -29,8 +29,8 @@ def accumulated(db, member) -> tuple[int, int]:
 
 def amounts(claim: dict) -> dict:
     adjudication = claim["adjudication"]
-    return {name: adjudication[name] for name in (
-        "allowed_cents", "paid_cents", "patient_responsibility_cents", "prior_payer_cents")}  # fmt: skip
+    names = ("allowed_cents", "paid_cents", "patient_responsibility_cents", "prior_payer_cents")
+    return {name: adjudication[name] for name in names}
 
 
 def test_a_rest_secondary_claim_pays_what_the_primary_left(priced_world, as_user, db):
