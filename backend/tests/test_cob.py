@@ -6,10 +6,21 @@ in the price trace, the EOB, FHIR and the 835, and the accumulators move as if w
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlalchemy import func, select
 
+from backend.claims.models import AdjudicatedClaim, AdjudicatedClaimLine, StagedClaim
 from backend.members.models import Accumulator
+from backend.tests.test_batches import TransactionEngine
+from backend.tests.test_edi_api import _upload
+from backend.tests.test_edi_journey import cents, deductible_met, segments
 from backend.tests.test_submit import claim_body
+from edi import pyx12_check
+from edi.tests.helpers import CORPUS
+from edi.validation import is_clean
+from workers.chunks import work_batch_chunks
 
 
 def submit(client, world, **overrides) -> dict:
@@ -118,10 +129,7 @@ def test_secondary_claims_in_a_payment_cycles_835_carry_oa_23_and_balance(
     priced_world, as_user, db
 ):
     from backend.payments.service import close_cycle
-    from backend.tests.test_edi_journey import cents, segments
     from backend.tests.test_replacements import cycle_documents
-    from edi import pyx12_check
-    from edi.validation import is_clean
 
     provider = as_user("provider_a")
     part = submit(provider, priced_world, **_on(16), other_payer_paid_cents=3_000)
@@ -144,8 +152,6 @@ def test_secondary_claims_in_a_payment_cycles_835_carry_oa_23_and_balance(
 
 def _services(body: str) -> list[tuple[int, int, int]]:
     """(billed, paid, sum of CAS amounts) of every SVC of an 835."""
-    from backend.tests.test_edi_journey import cents
-
     services, current = [], None
     for segment in body.split("~"):
         fields = segment.strip().split("*")
@@ -157,3 +163,84 @@ def _services(body: str) -> list[tuple[int, int, int]]:
         elif fields[0] == "CAS" and current is not None:
             current[2] += sum(cents(amount) for amount in fields[3::3] if amount)
     return services
+
+
+@pytest.mark.parametrize("name", ["demo.cob.example3.B.837", "demo.cob.example3.C.837"])
+def test_corpus_secondary_837_is_staged_and_priced_by_the_lesser_of_method(
+    name, priced_world, as_user, db, connection, redis_client, tmp_path, monkeypatch
+):
+    """The X12 COB examples (read in place from ../shared/corpus), with the test world's
+    subscriber, dependent, provider, dates and code sets put in place of the example's (their
+    2005 ICD-9 codes and providers are not ours); the COB loops are the file's own: SBR*S (we
+    are secondary), 2320 CAS PR-1 21.89 PR-2 15.00 and AMT*D 39.15, 2430 SVD, CAS and DTP*573."""
+    monkeypatch.setenv("ASKES_EDI_DIR", str(tmp_path))
+    (path,) = CORPUS.glob(f"837_*/{name}")
+    provider, insurer = as_user("provider_a"), as_user("insurer")
+    deductible_met(db, priced_world.child)  # so that our normal benefit is not nothing
+    uploaded = _upload(provider, _in_our_world(path.read_text("latin-1"), priced_world))
+    assert uploaded.status_code == 201 and uploaded.json["claims_staged"] == 1, uploaded.json
+    (staged,) = db.scalars(
+        select(StagedClaim).where(StagedClaim.source_file_id == uploaded.json["id"])
+    ).all()
+    assert staged.member_id == priced_world.child.id
+    assert staged.other_payer_paid_cents == 3_915  # 2320 AMT*D
+    assert staged.other_payer_adjustments == [
+        {"group": "PR", "carc": "1", "amount_cents": 2_189},
+        {"group": "PR", "carc": "2", "amount_cents": 1_500},
+    ]
+    assert [line.other_payer_paid_cents for line in staged.lines] == [4_000, 1_500, 2_104]
+    assert staged.lines[0].other_payer_adjustments == [
+        {"group": "CO", "carc": "42", "amount_cents": 300}
+    ]
+    assert {line.other_payer_paid_date for line in staged.lines} == {date(2005, 10, 15)}
+
+    batch = insurer.post("/api/v1/batches", json={"claim_ids": [staged.id]}).json
+    work_batch_chunks(TransactionEngine(connection), redis_client, batch["id"])
+    done = insurer.get(f"/api/v1/batches/{batch['id']}").json
+    assert done["status"] == "done" and done["reconciliation"]["balanced"], done
+    assert done["reconciliation"]["prior_payer_cents"] == 3_915
+
+    claim = db.get(AdjudicatedClaim, (staged.id, date(2026, 3, 1)))
+    lines = db.scalars(
+        select(AdjudicatedClaimLine)
+        .where(AdjudicatedClaimLine.claim_id == staged.id)
+        .order_by(AdjudicatedClaimLine.line_number)
+    ).all()
+    # the documented method, computed here from the lines' cost share as if primary
+    allowed = sum(line.allowed_cents for line in lines)
+    as_primary_member = sum(line.oop_credit_cents for line in lines)
+    normal_benefit = allowed - as_primary_member
+    assert 0 < normal_benefit and 0 < allowed - 3_915 < normal_benefit  # the lesser of: ours
+    assert claim.paid_cents == max(0, min(normal_benefit, allowed - 3_915))
+    assert claim.prior_payer_cents == min(3_915, allowed)
+    assert claim.patient_responsibility_cents == as_primary_member - min(3_915, as_primary_member)
+    for line in lines:
+        assert line.allowed_cents == (
+            line.paid_cents + line.patient_responsibility_cents + line.prior_payer_cents
+        )
+
+    created = insurer.post("/api/v1/edi/remittances", json={"batch_id": batch["id"]})
+    (item,) = created.json["items"]
+    text = provider.get(f"/api/v1/edi/remittances/{item['id']}").text
+    assert is_clean(pyx12_check.validate(text))
+    (clp,) = segments(text, "CLP")
+    assert clp[2] == "2" and cents(clp[4]) == claim.paid_cents
+
+
+def _in_our_world(text: str, world) -> str:
+    """The example with our subscriber, dependent, billing provider, a 2026 date of service and
+    codes our test reference data prices (ICD-10 for its ICD-9; 99213, 20610, 36415)."""
+    child = world.child
+    for old, new in (
+        ("MI*222334444", f"MI*{world.subscriber.member_number}"),
+        ("MI*22233444", f"MI*{world.subscriber.member_number}"),
+        ("XX*1999996666", f"XX*{world.provider_a.npi}"),
+        ("NM1*QC*1*SMITH*TED", f"NM1*QC*1*{child.last_name.upper()}*{child.first_name.upper()}"),
+        ("DMG*D8*19730501", f"DMG*D8*{child.birth_date:%Y%m%d}"),
+        ("DTP*472*D8*20051003", "DTP*472*D8*20260302"),
+        ("HI*BK:4779*BF:2724*BF:2780*BF:53081", "HI*ABK:E119*ABF:I10*ABF:E119*ABF:I10"),
+        ("HC:90782", "HC:20610"),
+        ("HC:J3301", "HC:36415"),
+    ):
+        text = text.replace(old, new)
+    return text
