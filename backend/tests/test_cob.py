@@ -210,7 +210,7 @@ def test_corpus_secondary_837_is_staged_and_priced_by_the_lesser_of_method(
     allowed = sum(line.allowed_cents for line in lines)
     as_primary_member = sum(line.oop_credit_cents for line in lines)
     normal_benefit = allowed - as_primary_member
-    assert 0 < normal_benefit and 0 < allowed - 3_915 < normal_benefit  # the lesser of: ours
+    assert normal_benefit > 0 and 0 < allowed - 3_915 < normal_benefit  # the lesser of: ours
     assert claim.paid_cents == max(0, min(normal_benefit, allowed - 3_915))
     assert claim.prior_payer_cents == min(3_915, allowed)
     assert claim.patient_responsibility_cents == as_primary_member - min(3_915, as_primary_member)
