@@ -141,7 +141,9 @@ def test_cob_loops_give_the_other_payers_paid_amounts_and_adjustments():
     ]
     assert [line.other_payer_paid_cents for line in claim.lines] == [4_000, 1_500, 2_104]
     assert [line.other_payer_adjustments for line in claim.lines] == [
-        [{"group": "CO", "carc": "42", "amount_cents": 300}], None, None
+        [{"group": "CO", "carc": "42", "amount_cents": 300}],
+        None,
+        None,
     ]
     assert {line.other_payer_paid_date for line in claim.lines} == {date(2005, 10, 15)}
     assert claim.lines[0].procedure_code == "99213"  # the SVD's procedure is not the line's
