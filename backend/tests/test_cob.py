@@ -244,3 +244,74 @@ def _in_our_world(text: str, world) -> str:
     ):
         text = text.replace(old, new)
     return text
+
+
+def _secondary_fhir_claim(world, other_paid: float | None, day: int = 20) -> dict:
+    """A FHIR Claim for the office visit whose first insurance (sequence 1, not focal) is the
+    payer that adjudicated it first, its result a contained ClaimResponse; ours is sequence 2."""
+    from dataclasses import replace as replaced
+
+    from askes_fhir import codes
+    from askes_fhir.claim_out import claim_to_fhir
+    from backend.tests.fhir_helpers import world_claim
+
+    claim = world_claim(world, patient_control_number=f"FHIR-COB-{day}")
+    lines = [replaced(line, service_from=date(2026, 3, day), service_to=date(2026, 3, day))
+             for line in claim.lines]  # fmt: skip
+    resource = claim_to_fhir(replaced(claim, lines=lines))
+    (ours,) = resource["insurance"]
+    prior = {"sequence": 1, "focal": False, "coverage": {"display": "Key Insurance Company"}}
+    if other_paid is not None:
+        prior["claimResponse"] = {"reference": "#primary-result"}
+        resource["contained"].append({
+            "resourceType": "ClaimResponse", "id": "primary-result", "status": "active",
+            "type": {"coding": [{"system": codes.CLAIM_TYPE, "code": "professional"}]},
+            "use": "claim", "patient": {"reference": "#patient"}, "created": "2026-03-25",
+            "insurer": {"display": "Key Insurance Company"}, "outcome": "complete",
+            "payment": {"type": {"coding": [{"system": codes.PAYMENT_TYPE, "code": "complete"}]},
+                        "amount": {"value": other_paid, "currency": "USD"}},
+            "adjudication": [{
+                "category": {"coding": [{"system": codes.C4BB_DISCRIMINATOR,
+                                         "code": "adjustmentreason"}]},
+                "reason": {"coding": [{"system": codes.CARC, "code": "1"}], "text": "PR-1"},
+                "amount": {"value": 12.5, "currency": "USD"}}],
+        })  # fmt: skip
+    resource["insurance"] = [prior, {**ours, "sequence": 2}]
+    return resource
+
+
+def test_a_fhir_secondary_claim_pays_its_share_and_its_claimresponse_says_so(
+    priced_world, app, db
+):
+    from backend.tests.fhir_helpers import bearer, post_json
+
+    client = bearer(app, db, priced_world.users["provider_a"],
+                    ["system/Claim.write", "user/Claim.read"])  # fmt: skip
+    response = post_json(client, "/fhir/Claim/$submit", _secondary_fhir_claim(priced_world, 30))
+    assert response.status_code in (200, 201), response.json
+    result = response.json
+    assert result["resourceType"] == "ClaimResponse" and result["outcome"] == "complete"
+    staged = db.get(StagedClaim, int(result["id"]))
+    assert staged.other_payer_paid_cents == 3_000
+    assert staged.other_payer_adjustments == [{"group": "PR", "carc": "1", "amount_cents": 1_250}]
+
+    def total(code):
+        (found,) = [t for t in result["total"] if t["category"]["coding"][0]["code"] == code]
+        return round(found["amount"]["value"] * 100)
+
+    assert total("priorpayerpaid") == 3_000
+    assert total("eligible") == total("benefit") + total("memberliability") + 3_000
+    reasons = [
+        a["reason"]["text"] for item in result["item"] for a in item["adjudication"] if "reason" in a
+    ]
+    assert "OA-23" in reasons
+
+
+def test_a_fhir_claim_naming_a_prior_payer_without_its_result_is_refused(priced_world, app, db):
+    from backend.tests.fhir_helpers import bearer, post_json
+
+    client = bearer(app, db, priced_world.users["provider_a"], ["system/Claim.write"])
+    response = post_json(client, "/fhir/Claim", _secondary_fhir_claim(priced_world, None))
+    assert 400 <= response.status_code < 500, response.json
+    assert response.json["resourceType"] == "OperationOutcome"
+    assert "Claim.insurance[0].claimResponse" in str(response.json)
