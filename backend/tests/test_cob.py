@@ -315,3 +315,22 @@ def test_a_fhir_claim_naming_a_prior_payer_without_its_result_is_refused(priced_
     assert 400 <= response.status_code < 500, response.json
     assert response.json["resourceType"] == "OperationOutcome"
     assert "Claim.insurance[0].claimResponse" in str(response.json)
+
+
+def test_the_members_eob_says_what_the_other_plan_paid(priced_world, as_user, db):
+    claim = submit(as_user("provider_a"), priced_world, **_on(24), other_payer_paid_cents=2_500)
+    eob = as_user("member").get(f"/api/v1/claims/{claim['id']}/eob").json
+    assert eob["final"] and eob["other_plan_message"].startswith("Your other plan paid first")
+    totals = eob["totals"]
+    assert totals["paid_by_other_plan_cents"] == 2_500
+    assert totals["allowed_cents"] == (
+        totals["plan_paid_cents"] + totals["you_owe_cents"] + totals["paid_by_other_plan_cents"]
+    )
+    (line,) = eob["lines"]
+    (other_plan,) = [a for a in line["adjustments"] if a["carc"] == "23"]
+    assert other_plan["group"] == "OA" and not other_plan["you_owe"]
+    assert other_plan["group_description"].startswith("Paid by your other plan")
+    assert other_plan["amount_cents"] == 2_500
+    primary = submit(as_user("provider_a"), priced_world, **_on(25))
+    plain = as_user("member").get(f"/api/v1/claims/{primary['id']}/eob").json
+    assert plain["other_plan_message"] is None and plain["totals"]["paid_by_other_plan_cents"] is None
