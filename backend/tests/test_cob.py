@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from backend.claims.models import AdjudicatedClaim, AdjudicatedClaimLine, StagedClaim
 from backend.members.models import Accumulator
@@ -253,6 +253,7 @@ def _secondary_fhir_claim(world, other_paid: float | None, day: int = 20) -> dic
 
     from askes_fhir import codes
     from askes_fhir.claim_out import claim_to_fhir
+
     from backend.tests.fhir_helpers import world_claim
 
     claim = world_claim(world, patient_control_number=f"FHIR-COB-{day}")
@@ -280,9 +281,7 @@ def _secondary_fhir_claim(world, other_paid: float | None, day: int = 20) -> dic
     return resource
 
 
-def test_a_fhir_secondary_claim_pays_its_share_and_its_claimresponse_says_so(
-    priced_world, app, db
-):
+def test_a_fhir_secondary_claim_pays_its_share_and_its_claimresponse_says_so(priced_world, app, db):
     from backend.tests.fhir_helpers import bearer, post_json
 
     client = bearer(app, db, priced_world.users["provider_a"],
@@ -302,7 +301,10 @@ def test_a_fhir_secondary_claim_pays_its_share_and_its_claimresponse_says_so(
     assert total("priorpayerpaid") == 3_000
     assert total("eligible") == total("benefit") + total("memberliability") + 3_000
     reasons = [
-        a["reason"]["text"] for item in result["item"] for a in item["adjudication"] if "reason" in a
+        a["reason"]["text"]
+        for item in result["item"]
+        for a in item["adjudication"]
+        if "reason" in a
     ]
     assert "OA-23" in reasons
 
@@ -333,4 +335,60 @@ def test_the_members_eob_says_what_the_other_plan_paid(priced_world, as_user, db
     assert other_plan["amount_cents"] == 2_500
     primary = submit(as_user("provider_a"), priced_world, **_on(25))
     plain = as_user("member").get(f"/api/v1/claims/{primary['id']}/eob").json
-    assert plain["other_plan_message"] is None and plain["totals"]["paid_by_other_plan_cents"] is None
+    assert (
+        plain["other_plan_message"] is None and plain["totals"]["paid_by_other_plan_cents"] is None
+    )
+
+
+def test_a_pended_secondary_claim_decided_later_is_still_coordinated(priced_world, as_user, db):
+    from backend.members.models import CoverageSpan
+    from backend.reference.loaders import load_code_lists
+    from backend.tests import review_helpers as r
+
+    load_code_lists(db.connection())
+    member = priced_world.subscriber
+    plan_id = db.scalar(select(CoverageSpan.plan_id).where(CoverageSpan.member_id == member.id))
+    r.set_accumulator(db, member.id, plan_id, 10**7, 0)  # deductible met: a benefit to pay
+    body = r.claim_body(priced_world, 1, (r.PENDING_CHARGE, r.PENDING_CHARGE))
+    body["other_payer_paid_cents"] = 5_000
+    pended = as_user("provider_a").post("/api/v1/claims", json=body).json
+    assert pended["decision"] == "pended", pended
+    assert pended["adjudication"]["prior_payer_cents"] == 5_000  # the estimate is coordinated
+    before = r.accumulator(db, member.id)
+    insurer = as_user("insurer")
+    lowered = r.FEE_99213 - 1_000  # the reviewer lowers line 2's allowed amount
+    response = insurer.post(
+        f"/api/v1/claims/{pended['id']}/decision",
+        json={"note": "checked", "action": "adjust",
+              "lines": [{"line_number": 2, "allowed_cents": lowered, "carc": "59"}]},
+    )  # fmt: skip
+    assert response.status_code == 200, response.json
+    claim = db.execute(
+        text("SELECT * FROM production.claim WHERE id = :id"), {"id": pended["id"]}
+    ).mappings().one()  # fmt: skip
+    lines = db.execute(
+        text("SELECT * FROM production.claim_line WHERE claim_id = :id ORDER BY line_number"),
+        {"id": pended["id"]},
+    ).mappings().all()  # fmt: skip
+    allowed = r.FEE_99213 + lowered
+    as_primary_member = sum(line["oop_credit_cents"] for line in lines)
+    normal_benefit = allowed - as_primary_member
+    assert claim["decision"] == "paid" and claim["allowed_cents"] == allowed
+    assert claim["paid_cents"] == max(0, min(normal_benefit, allowed - 5_000))
+    assert claim["prior_payer_cents"] == 5_000 == sum(line["prior_payer_cents"] for line in lines)
+    assert claim["allowed_cents"] == (
+        claim["paid_cents"] + claim["patient_responsibility_cents"] + claim["prior_payer_cents"]
+    )
+    # the accumulators moved as if primary, when the claim was decided
+    assert r.accumulator(db, member.id)[1] - before[1] == as_primary_member
+    decision = response.json
+    assert decision["after"]["prior_payer_cents"] == 5_000
+    (line_2,) = [line for line in decision["after"]["lines"] if line["line_number"] == 2]
+    # the lowered line's CAS (the reviewer's CARC, then OA-23 and PR) still balance its charge
+    assert line_2["prior_payer_cents"] > 0
+    assert {"group": "OA", "carc": "23", "amount_cents": line_2["prior_payer_cents"]} in (
+        line_2["adjustments"]
+    )
+    assert line_2["billed_cents"] == line_2["paid_cents"] + sum(
+        a["amount_cents"] for a in line_2["adjustments"]
+    )
