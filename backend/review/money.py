@@ -4,7 +4,8 @@ alone, from the member's accumulators at decision time). Pure: rows in, rows out
 
 Per line: billed = allowed + contractual (CO-45) + non-covered; allowed = paid + patient
 responsibility (+ the prior payer's share, OA-23, on a secondary claim: the cost share is then
-coordinated by the pipeline's own workers/pipeline/cob.py); patient responsibility = deductible + coinsurance + copay. A denied line has
+coordinated by the pipeline's own workers/pipeline/cob.py); patient responsibility =
+deductible + coinsurance + copay. A denied line has
 allowed 0 and its whole charge non-covered under its CARC; a lowered ("adjusted") line keeps its
 CO-45 and books the reduction as non-covered under the reviewer's CARC.
 """
