@@ -392,3 +392,17 @@ def test_a_pended_secondary_claim_decided_later_is_still_coordinated(priced_worl
     assert line_2["billed_cents"] == line_2["paid_cents"] + sum(
         a["amount_cents"] for a in line_2["adjustments"]
     )
+
+
+def test_voiding_a_secondary_claim_takes_out_what_it_credited(priced_world, as_user, db):
+    """A secondary claim credited the accumulators as if primary (more than the member owes);
+    its void takes out the same credits, not its own smaller cost share."""
+    provider, member = as_user("provider_a"), priced_world.subscriber
+    before = accumulated(db, member)
+    claim = submit(provider, priced_world, **_on(26), other_payer_paid_cents=4_000)
+    credited = accumulated(db, member)
+    assert credited[1] - before[1] > claim["adjudication"]["patient_responsibility_cents"]
+    voiding = {**_on(26), "frequency_code": "8", "original_claim_id": str(claim["id"])}
+    void = submit(provider, priced_world, **voiding)
+    assert void["status"] == "processed", void
+    assert accumulated(db, member) == before
