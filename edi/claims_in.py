@@ -1,8 +1,10 @@
 """837P (005010X222A1/A2) and 837I (005010X223A2/A3) transaction sets to canonical Claims.
 
 The mapping is docs/claim-model.md. Claims are found under the subscriber loop (2000B, patient is
-the subscriber) and under the patient loop (2000C). Coordination-of-benefits loops (2320/2330)
-and line adjudication (2430) are skipped, as the model has no place for them.
+the subscriber) and under the patient loop (2000C). Coordination of benefits: when the
+subscriber's SBR01 (2000B) says we are not the primary payer (S, T, A-H), what the other payers
+paid (2320 AMT*D, or when no payer sent one the 2430 SVD02 of the lines) and their adjustments
+(2320 and 2430 CAS, 2430 DTP*573) are read; the rest of 2320/2330 is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ INSTITUTIONAL_HEADER_PARTIES = {
     "71": "attending",
     "72": "operating",
 }
+# SBR01 payer responsibility sequence codes that put another payer before us (U, unknown, does not)
+NOT_PRIMARY = frozenset("STABCDEFGH")
 PARTY_FIELD = {
     "rendering": "rendering_provider_npi",
     "referring": "referring_provider_npi",
@@ -93,6 +97,8 @@ class _ClaimParser:
         self.line: ClaimLine | None = None
         self.in_other_payer = False  # inside 2320/2330: NM1s there are not ours
         self.in_line_loop = None  # "provider" when in 2420
+        self.payer_sequence = "P"  # 2000B SBR01: our place among the payers
+        self.in_line_adjudication = False  # inside 2430 (SVD)
 
     def feed(self, segment: list[str], position: int) -> ParsedClaim | None:
         tag = segment[0]
@@ -107,6 +113,7 @@ class _ClaimParser:
 
     def finish(self) -> ParsedClaim:
         claim, self.claim, self.line = self.claim, None, None
+        _settle_other_payers(claim, self.payer_sequence in NOT_PRIMARY)
         return ParsedClaim(claim, self.claim_position)
 
     # hierarchy
@@ -128,6 +135,7 @@ class _ClaimParser:
             self.in_other_payer = True
         elif self.level == "22":
             self.subscriber.relationship = _get(segment, 2) or None
+            self.payer_sequence = _get(segment, 1) or "P"
 
     def _PAT(self, segment, _position):
         if self.patient is not None:
@@ -192,7 +200,7 @@ class _ClaimParser:
     # claim
     def _CLM(self, segment, position):
         self.claim_position = position
-        self.line, self.in_other_payer = None, False
+        self.line, self.in_other_payer, self.in_line_adjudication = None, False, False
         place, _qualifier, frequency = (_get(segment, 5).split(self.component) + ["", ""])[:3]
         professional = self.claim_type == "professional"
         self.claim = claim = Claim(
@@ -224,6 +232,8 @@ class _ClaimParser:
         claim.patient_birth_date, claim.patient_sex = patient.birth_date, patient.sex
 
     def _DTP(self, segment, _position):
+        if self.in_line_adjudication and _get(segment, 1) == "573":
+            self.line.other_payer_paid_date = parse_period(_get(segment, 2), _get(segment, 3))[0]
         if self.claim is None or self.in_other_payer:
             return
         qualifier, form, value = _get(segment, 1), _get(segment, 2), _get(segment, 3)
@@ -255,7 +265,7 @@ class _ClaimParser:
     def _LX(self, segment, _position):
         if self.claim is None:
             return
-        self.in_other_payer = False
+        self.in_other_payer = self.in_line_adjudication = False
         self.line = ClaimLine(line_number=int(segment[1]), charge_cents=0, units=quantity("0"))
         self.claim.lines.append(self.line)
 
@@ -290,5 +300,46 @@ class _ClaimParser:
         if self.line is not None and _get(segment, 2) == "N4":
             self.line.ndc_code = _get(segment, 3) or None
 
-    def _SVD(self, _segment, _position):
+    # coordination of benefits: other payers' adjudication (2320 claim level, 2430 line level)
+    def _SVD(self, segment, _position):
         self.in_other_payer = True  # 2430 line adjudication: other payers' data
+        if self.line is None:
+            return
+        self.in_line_adjudication = True
+        self.line.other_payer_paid_cents = (self.line.other_payer_paid_cents or 0) + cents(
+            _get(segment, 2) or "0"
+        )
+
+    def _AMT(self, segment, _position):
+        other_payer = self.claim is not None and self.line is None and self.in_other_payer
+        if other_payer and _get(segment, 1) == "D":  # 2320 payer paid amount
+            paid = self.claim.other_payer_paid_cents or 0
+            self.claim.other_payer_paid_cents = paid + cents(_get(segment, 2))
+
+    def _CAS(self, segment, _position):
+        if self.claim is None or not self.in_other_payer:
+            return
+        target = self.line if self.in_line_adjudication else self.claim
+        if self.line is not None and not self.in_line_adjudication:
+            return
+        adjustments = target.other_payer_adjustments or []
+        group = _get(segment, 1)
+        for start in range(2, min(len(segment), 20), 3):  # up to six reason, amount, quantity
+            if _get(segment, start) and _get(segment, start + 1):
+                amount = cents(_get(segment, start + 1))
+                adjustments.append({"group": group, "carc": segment[start], "amount_cents": amount})
+        target.other_payer_adjustments = adjustments
+
+
+def _settle_other_payers(claim: Claim, secondary: bool) -> None:
+    """A secondary claim's other-payer paid amount: the 2320 AMT*D total, else the lines' SVD02
+    total, else 0 (the other payer paid nothing); a primary claim keeps none of it."""
+    if not secondary:
+        claim.other_payer_paid_cents = claim.other_payer_adjustments = None
+        for line in claim.lines:
+            line.other_payer_paid_cents = line.other_payer_adjustments = None
+            line.other_payer_paid_date = None
+        return
+    if claim.other_payer_paid_cents is None:
+        paid = [line.other_payer_paid_cents for line in claim.lines]
+        claim.other_payer_paid_cents = sum(p for p in paid if p is not None)

@@ -11,7 +11,7 @@ no subscriber name: see docs/claim-model.md, Gaps).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import groupby, islice
 
 from backend.canonical.claim import Claim, ClaimLine
 from edi.interchange import Parties, SetWriter, envelope
@@ -80,7 +80,7 @@ def _subscriber_and_claim(out, hl: int, parent_hl: int, claim: Claim, parties: P
     is_patient = claim.relationship_code == "18"
     hl += 1
     out.add("HL", str(hl), str(parent_hl), "22", "0" if is_patient else "1")
-    payer_responsibility = "P"
+    payer_responsibility = "P" if claim.other_payer_paid_cents is None else "S"  # COB: 2320
     out.add("SBR", payer_responsibility, "18" if is_patient else "", "", "", "", "", "", "", "CI")
     if is_patient:
         _person(out, "IL", claim, claim.subscriber_member_number)
@@ -156,6 +156,8 @@ def _claim(out: SetWriter, claim: Claim) -> None:
         out.add("REF", "F8", claim.original_claim_id)
     _diagnoses(out, claim)
     _header_parties(out, claim)
+    if claim.other_payer_paid_cents is not None:
+        _other_payer(out, claim)
     for line in claim.lines:
         _line(out, claim, line)
 
@@ -259,3 +261,47 @@ def _line(out: SetWriter, claim: Claim, line: ClaimLine) -> None:
         out.add("CTP", "", "", "", units, "UN")
     if line.rendering_provider_npi:
         out.add("NM1", "82", "1", "PROVIDER", "", "", "", "", "XX", line.rendering_provider_npi)
+    if claim.other_payer_paid_cents is not None and line.other_payer_paid_cents is not None:
+        _line_adjudication(out, claim, line)
+
+
+OTHER_PAYER_ID = "OTHERPAYER"  # 2330B NM109 / 2430 SVD01: the canonical claim keeps no payer id
+
+
+def _other_payer(out: SetWriter, claim: Claim) -> None:
+    """Loops 2320 (the payer before us: its adjustments and what it paid), 2330A and 2330B."""
+    out.add("SBR", "P", "18", "", "", "", "", "", "", "CI")
+    _cas(out, claim.other_payer_adjustments)
+    out.add("AMT", "D", dollars(claim.other_payer_paid_cents))
+    out.add("OI", "", "", "Y", "P", "", "Y")
+    name = [claim.patient_last_name or "UNKNOWN", claim.patient_first_name or ""]
+    out.add("NM1", "IL", "1", *name, "", "", "", "MI", claim.subscriber_member_number)
+    out.add("NM1", "PR", "2", "OTHER PAYER", "", "", "", "", "PI", OTHER_PAYER_ID)
+
+
+def _line_adjudication(out: SetWriter, claim: Claim, line: ClaimLine) -> None:
+    """Loop 2430: what the other payer paid on the line, its adjustments and when."""
+    units = quantity_text(line.units)
+    if claim.claim_type == "professional":
+        out.add("SVD", OTHER_PAYER_ID, dollars(line.other_payer_paid_cents),
+                _procedure("HC", line), "", units)  # fmt: skip
+    else:
+        procedure = _procedure("HC", line) if line.procedure_code else ""
+        out.add("SVD", OTHER_PAYER_ID, dollars(line.other_payer_paid_cents), procedure,
+                line.revenue_code or "", units)  # fmt: skip
+    _cas(out, line.other_payer_adjustments)
+    paid_on = line.other_payer_paid_date or line.service_from or claim.service_span()[0]
+    if paid_on:
+        out.add("DTP", "573", "D8", d8(paid_on))
+
+
+def _cas(out: SetWriter, adjustments: list[dict] | None) -> None:
+    """CAS segments, one per run of a group (OA when the group was not sent), six reasons each."""
+    rows = [(a.get("group") or "OA", a["carc"], a["amount_cents"]) for a in adjustments or []]
+    for group, run in groupby(rows, key=lambda row: row[0]):
+        run = list(run)
+        for start in range(0, len(run), 6):
+            triplets = [
+                v for _g, carc, cents in run[start : start + 6] for v in (carc, dollars(cents), "")
+            ]
+            out.add("CAS", group, *triplets[:-1])

@@ -21,6 +21,7 @@ VERSION = "005010X221A1"
 # CLP02: processed as primary, denied, reversal of a previous payment (the original claim taken
 # back by a replacement or void: every amount negated, `reversal_of`)
 CLAIM_STATUS = {"paid": "1", "denied": "4", "reversed": "22"}
+SECONDARY = "2"  # CLP02: processed as secondary (its CAS carry OA-23, the prior payer's share)
 PAYER_ADDRESS = ("1 PAYER PLAZA", "ANYTOWN", "NY", "10001")
 
 
@@ -66,6 +67,7 @@ class RemittanceClaim:
     claim_billed_cents: int = 0
     claim_paid_cents: int = 0
     adjustments: list[Adjustment] = field(default_factory=list)
+    secondary: bool = False  # another payer adjudicated it first: CLP02 2 when paid
 
     @property
     def billed_cents(self) -> int:
@@ -191,7 +193,7 @@ def _claim(out: SetWriter, claim: RemittanceClaim) -> None:
     out.add(
         "CLP",
         claim.patient_control_number,
-        CLAIM_STATUS[claim.decision],
+        SECONDARY if claim.secondary and claim.decision == "paid" else CLAIM_STATUS[claim.decision],
         dollars(claim.billed_cents),
         dollars(claim.paid_cents),
         dollars(claim.patient_responsibility_cents),

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -152,7 +153,8 @@ UPDATE batch_chunk SET status = 'done', finished_at = now(), lease_until = NULL,
        contractual_adjustment_cents = :contractual_adjustment_cents,
        noncovered_cents = :noncovered_cents, deductible_cents = :deductible_cents,
        coinsurance_cents = :coinsurance_cents, copay_cents = :copay_cents,
-       stage_seconds = :stage_seconds, peak_rss_mb = :peak_rss_mb
+       prior_payer_cents = :prior_payer_cents, stage_seconds = :stage_seconds,
+       peak_rss_mb = :peak_rss_mb
 WHERE batch_id = :batch_id AND chunk_number = :chunk_number AND status = 'running'
   AND worker = :worker AND attempts = :attempts
 """
@@ -430,9 +432,15 @@ def chunk_figures(result: ChunkResult, leased: int) -> dict:
         "deductible_cents": decided.deductible,
         "coinsurance_cents": decided.coinsurance,
         "copay_cents": decided.copay,
+        "prior_payer_cents": _prior_payer(decided),
     }
     figures.update({name: int(values[adjudicated].sum()) for name, values in sums.items()})
     return figures
+
+
+def _prior_payer(decided) -> np.ndarray:
+    prior = decided.prior_payer
+    return np.zeros(len(decided.decision), np.int64) if prior is None else prior
 
 
 def peak_rss_mb() -> float:

@@ -110,6 +110,7 @@ CLAIM_COLUMNS = [
         "original_state",
         ">i2",
     ),
+    ("coalesce(s.other_payer_paid_cents, -1)", "other_payer_paid", ">i8"),  # COB: -1 primary
 ]
 CLAIM_CODES = [
     ("bp.pricing_locality_code", "locality", 8),

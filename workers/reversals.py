@@ -12,7 +12,8 @@ a void is denied whole (E008): it only reverses. Replacements and voids whose or
 reversed are rejected (fetch.py reads why: V070 unknown, V071 already reversed, V072 pending).
 
 The accumulator contribution taken out is the original's line deductible and patient
-responsibility, which is what the cost share added, except in the rare claim whose own lines
+responsibility (a secondary claim's: its credits as if primary), which is what the cost share
+added, except in the rare claim whose own lines
 reached the out-of-pocket maximum while still in the deductible (docs/claim-model.md).
 """
 
@@ -23,7 +24,7 @@ from sqlalchemy import text
 AMOUNTS = (
     "billed_cents", "allowed_cents", "paid_cents", "patient_responsibility_cents",
     "deductible_cents", "coinsurance_cents", "copay_cents", "contractual_adjustment_cents",
-    "noncovered_cents",
+    "noncovered_cents", "prior_payer_cents",
 )  # fmt: skip
 ORIGINAL_ID = (
     "CASE WHEN {s}.original_claim_id ~ '^[0-9]{{1,18}}$' THEN {s}.original_claim_id::int8 END"
@@ -51,7 +52,9 @@ WITH candidates AS (
 ), contributions AS (
     SELECT c.member_id, c.plan_id, c.network,
            extract(year FROM l.service_from)::int2 AS plan_year,
-           sum(l.deductible_cents) AS deductible, sum(l.patient_responsibility_cents) AS oop
+           -- a secondary claim's lines credited the accumulators as if primary (COB)
+           sum(coalesce(l.deductible_credit_cents, l.deductible_cents)) AS deductible,
+           sum(coalesce(l.oop_credit_cents, l.patient_responsibility_cents)) AS oop
     FROM reversed r
     JOIN production.claim c
       ON c.id = r.original_claim_id AND c.service_month = r.original_service_month

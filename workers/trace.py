@@ -66,3 +66,23 @@ def pricing_trace_fields(result: ChunkResult, rows: np.ndarray) -> list:
         encode_fixed(share.oop_before[rows], ">i8", denied),
         encode_fixed(share.coinsurance_bp[rows], ">i4", denied),
     ]
+
+
+def coordination_fields(result: ChunkResult, rows: np.ndarray) -> list:
+    """prior_payer_cents (OA-23), deductible_credit_cents and oop_credit_cents (what the line
+    moved the accumulators by: its cost share as if primary) of a secondary claim's lines; NULL
+    on a primary claim's lines (workers/pipeline/cob.py)."""
+    coordination = result.coordination
+    if coordination is None:
+        null = np.ones(len(rows), bool)
+        zero = np.zeros(len(rows), np.int64)
+        return [encode_fixed(zero, ">i8", null) for _ in range(3)]
+    primary = ~coordination.secondary[rows]
+    return [
+        encode_fixed(values[rows], ">i8", primary)
+        for values in (
+            coordination.prior_payer,
+            coordination.credited_deductible,
+            coordination.credited_oop,
+        )
+    ]

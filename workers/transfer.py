@@ -60,7 +60,8 @@ TEMP_TABLES = {
     "billing_provider_id int8, rendering_provider_id int8, out_of_network bool, billed int8, "
     "allowed int8, paid int8, patient int8, deductible int8, coinsurance int8, copay int8, "
     "contractual int8, noncovered int8, risk_score float8, risk_failed bool, risk_version int2, "
-    "risk_arm int2, risk_threshold float8, shadow_score float8",
+    "risk_arm int2, risk_threshold float8, shadow_score float8, secondary bool, "
+    "prior_payer int8",
     "chunk_failure": "claim_id int8, line_number int2, edit int2, detail bytea",
     "chunk_accumulator": "member_id int8, plan_id int8, plan_year int2, out_of_network bool, "
     "existed bool, deductible_before int8, oop_before int8, deductible_after int8, "
@@ -91,7 +92,8 @@ WITH marked AS (  -- staging read once: the update returns what the insert copie
     UPDATE staging.claim SET status = 'processed'
     WHERE id = ANY(CAST(:ids AS int8[])) AND status = 'pending'
     RETURNING id, claim_type, channel, patient_control_number, frequency_code,
-              place_of_service, bill_type, diagnosis_codes, received_at
+              place_of_service, bill_type, diagnosis_codes, received_at,
+              other_payer_paid_cents
 ), inserted AS (
 INSERT INTO production.claim (
     id, service_month, claim_type, channel, patient_control_number, frequency_code, batch_id,
@@ -100,7 +102,8 @@ INSERT INTO production.claim (
     adjudicated_at, decision, pend_reason, billed_cents, allowed_cents, paid_cents,
     patient_responsibility_cents, deductible_cents, coinsurance_cents, copay_cents,
     contractual_adjustment_cents, noncovered_cents, risk_score, risk_model_version,
-    risk_scoring_failed, risk_arm, risk_shadow_score, risk_shadow_version)
+    risk_scoring_failed, risk_arm, risk_shadow_score, risk_shadow_version,
+    other_payer_paid_cents, prior_payer_cents)
 SELECT t.id, t.service_month, s.claim_type, s.channel, s.patient_control_number,
        s.frequency_code, :batch_id, t.member_id, NULLIF(t.plan_id, 0), NULLIF(t.span_id, 0),
        t.billing_provider_id, NULLIF(t.rendering_provider_id, 0),
@@ -113,7 +116,8 @@ SELECT t.id, t.service_month, s.claim_type, s.channel, s.patient_control_number,
        t.contractual, t.noncovered, NULLIF(t.risk_score, 'NaN'),
        (CAST(:model_versions AS text[]))[t.risk_version + 1], t.risk_failed,
        (ARRAY['A', 'B'])[t.risk_arm], NULLIF(t.shadow_score, 'NaN'),
-       CASE WHEN t.shadow_score <> 'NaN' THEN :shadow_version END
+       CASE WHEN t.shadow_score <> 'NaN' THEN :shadow_version END,
+       s.other_payer_paid_cents, CASE WHEN t.secondary THEN t.prior_payer END
 FROM pg_temp.chunk_claim t JOIN marked s ON s.id = t.id
 WHERE t.status = 1
 RETURNING 1)
@@ -126,7 +130,7 @@ LINE_COLUMNS = (
     "patient_responsibility_cents", "deductible_cents", "coinsurance_cents", "copay_cents",
     "contractual_adjustment_cents", "noncovered_cents", "work_rvu", "pe_rvu", "mp_rvu",
     "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "denial_carc", "rarc_codes",
-    *TRACE_COLUMNS,
+    *TRACE_COLUMNS, "prior_payer_cents", "deductible_credit_cents", "oop_credit_cents",
 )  # fmt: skip
 COPY_LINES = f"COPY production.claim_line ({', '.join(LINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 VARCHAR_OID = 1043
@@ -318,8 +322,16 @@ def _claim_rows(result: ChunkResult) -> bytes:
             (arm, ">i2"),
             (_thresholds(risk), ">f8"),
             (shadow, ">f8"),
+            (claims.other_payer_paid >= 0 if claims.other_payer_paid is not None
+             else np.zeros(len(arm), bool), "?"),
+            (_prior_payer(decided, len(arm)), ">i8"),
         ]
-    )
+    )  # fmt: skip
+
+
+def _prior_payer(decided, count: int) -> np.ndarray:
+    prior = decided.prior_payer
+    return np.zeros(count, np.int64) if prior is None else prior
 
 
 def _thresholds(risk) -> np.ndarray:
@@ -368,6 +380,7 @@ def _production_lines(result: ChunkResult) -> bytes:
         encode_text(trace.denial_carcs(result, rows)),
         encode_text_array(trace.remark_codes(result, rows), VARCHAR_OID),
         *trace.pricing_trace_fields(result, rows),
+        *trace.coordination_fields(result, rows),
     ]  # fmt: skip
     return copy_stream(fields)
 

@@ -44,6 +44,7 @@ CHUNK_MONEY = (
     "deductible_cents",
     "coinsurance_cents",
     "copay_cents",
+    "prior_payer_cents",
 )
 
 
@@ -105,6 +106,7 @@ class BatchChunk(Base):
     deductible_cents: Mapped[int] = counter()
     coinsurance_cents: Mapped[int] = counter()
     copay_cents: Mapped[int] = counter()
+    prior_payer_cents: Mapped[int] = counter()  # secondary claims' OA-23 (migration 0016)
     stage_seconds: Mapped[dict] = mapped_column(JSONB, default=dict)
     peak_rss_mb: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)

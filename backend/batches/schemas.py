@@ -37,6 +37,9 @@ class ReconciliationSchema(Schema):
     deductible_cents = fields.Integer()
     coinsurance_cents = fields.Integer()
     copay_cents = fields.Integer()
+    prior_payer_cents = fields.Integer(
+        metadata={"description": "secondary claims: the prior payers' share of allowed (OA-23)"}
+    )
     claims_balance = fields.Boolean()
     billed_balance = fields.Boolean()
     allowed_balance = fields.Boolean()

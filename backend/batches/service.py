@@ -195,7 +195,8 @@ def stage_seconds(connection, batch_id: int) -> dict[str, float]:
 def reconcile(claims_in: int, f: dict) -> dict:
     """The batch's balance: claims in = completed + failed + pended (+ skipped: no longer
     pending when their chunk ran; + unprocessed: in chunks that failed); billed = allowed +
-    contractual adjustment + non-covered; paid + patient responsibility = allowed."""
+    contractual adjustment + non-covered; paid + patient responsibility + prior payer (a
+    secondary claim's OA-23) = allowed."""
     completed = f["claims_paid"] + f["claims_denied"]
     accounted = (
         completed
@@ -209,7 +210,9 @@ def reconcile(claims_in: int, f: dict) -> dict:
         "claims_balance": claims_in == accounted,
         "billed_balance": f["billed_cents"]
         == f["allowed_cents"] + f["contractual_adjustment_cents"] + f["noncovered_cents"],
-        "allowed_balance": f["paid_cents"] + f["patient_responsibility_cents"]
+        "allowed_balance": f["paid_cents"]
+        + f["patient_responsibility_cents"]
+        + f["prior_payer_cents"]
         == f["allowed_cents"],
     }
     return {

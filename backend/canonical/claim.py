@@ -27,6 +27,11 @@ class ClaimLine:
     rendering_provider_npi: str | None = None
     line_control_number: str | None = None
     ndc_code: str | None = None
+    # Coordination of benefits: what the prior payer paid on this line, its adjustments
+    # ({"group", "carc", "amount_cents"}) and when (837 2430); None when not sent.
+    other_payer_paid_cents: int | None = None
+    other_payer_adjustments: list[dict] | None = None
+    other_payer_paid_date: date | None = None
 
 
 @dataclass
@@ -60,6 +65,10 @@ class Claim:
     discharge_status: str | None = None
     statement_from: date | None = None
     statement_to: date | None = None
+    # Coordination of benefits: set when another payer adjudicated the claim first (we are
+    # secondary): what it paid in all, and its claim-level adjustments. None: we are primary.
+    other_payer_paid_cents: int | None = None
+    other_payer_adjustments: list[dict] | None = None
 
     def service_span(self) -> tuple[date | None, date | None]:
         """The statement period, or for a professional claim the span of its line dates."""

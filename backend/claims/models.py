@@ -120,6 +120,11 @@ class StagedClaim(Base):
     statement_to: Mapped[date | None]
     diagnosis_codes: Mapped[list[str]] = mapped_column(ARRAY(String(7, collation="C")))
     total_charge_cents: Mapped[int] = mapped_column(BigInteger)
+    # A secondary claim (coordination of benefits, migration 0016): what the prior payer(s)
+    # paid (837 2320 AMT*D, FHIR Claim.insurance, REST) and their claim-level adjustments as
+    # [{"group", "carc", "amount_cents"}]; NULL when we are the primary payer.
+    other_payer_paid_cents: Mapped[int | None] = mapped_column(BigInteger)
+    other_payer_adjustments: Mapped[list | None] = mapped_column(JSONB)
 
     lines: Mapped[list["StagedClaimLine"]] = relationship(
         back_populates="claim", order_by="StagedClaimLine.line_number"
@@ -152,6 +157,11 @@ class StagedClaimLine(Base):
     diagnosis_pointers: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
     rendering_provider_npi: Mapped[str | None] = code_column(10)
     ndc_code: Mapped[str | None] = code_column(11)
+    # What the prior payer paid on this line, its adjustments and when (837 2430 SVD02, CAS,
+    # DTP*573); NULL when not sent. Pricing uses the claim's amount (docs/pipeline.md, COB).
+    other_payer_paid_cents: Mapped[int | None] = mapped_column(BigInteger)
+    other_payer_adjustments: Mapped[list | None] = mapped_column(JSONB)
+    other_payer_paid_date: Mapped[date | None]
 
     claim: Mapped[StagedClaim] = relationship(back_populates="lines")
 
@@ -170,6 +180,9 @@ class AdjudicatedAmounts:
     copay_cents: Mapped[int] = cents()
     contractual_adjustment_cents: Mapped[int] = cents()
     noncovered_cents: Mapped[int] = cents()
+    # A secondary claim: the prior payer's share of allowed (OA-23), so that allowed = paid +
+    # patient responsibility + prior payer; NULL when we are the primary payer (migration 0016).
+    prior_payer_cents: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AdjudicatedClaim(AdjudicatedAmounts, Base):
@@ -225,6 +238,7 @@ class AdjudicatedClaim(AdjudicatedAmounts, Base):
     risk_shadow_version: Mapped[str | None] = mapped_column(String(40))
     reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    other_payer_paid_cents: Mapped[int | None] = mapped_column(BigInteger)  # as the claim said
 
 
 class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
@@ -283,6 +297,11 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
     oop_met_before_cents: Mapped[int | None] = mapped_column(BigInteger)
     coinsurance_bp: Mapped[int | None] = mapped_column(Integer)
     stored_pricing_trace: Mapped[dict | None] = mapped_column("pricing_trace", JSONB)
+    # A secondary claim's line moved the accumulators by its cost share as if we were primary
+    # (docs/pipeline.md, COB): these credits, not its own deductible and patient responsibility.
+    # NULL on a primary claim's lines (they moved them by their own).
+    deductible_credit_cents: Mapped[int | None] = mapped_column(BigInteger)
+    oop_credit_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def adjustments(self) -> list[dict]:
@@ -297,7 +316,8 @@ class AdjudicatedClaimLine(AdjudicatedAmounts, Base):
         oop_met_before_cents, coinsurance_bp (those that apply to the line)."""
         if self.pricing_method is None:
             return self.stored_pricing_trace or {}
-        return line_pricing_trace({name: getattr(self, name) for name in TRACE_COLUMNS})
+        columns = (*TRACE_COLUMNS, *COORDINATION_COLUMNS)
+        return line_pricing_trace({name: getattr(self, name) for name in columns})
 
 
 TRACE_COLUMNS = (
@@ -307,13 +327,20 @@ TRACE_COLUMNS = (
 )  # fmt: skip
 
 
+# A secondary claim's line (workers/pipeline/cob.py): the trace adds how COB set its payment.
+COORDINATION_COLUMNS = (
+    "allowed_cents", "paid_cents", "prior_payer_cents", "deductible_credit_cents",
+    "oop_credit_cents",
+)  # fmt: skip
 ADJUSTMENT_COLUMNS = (
     "decision", "denial_carc", "noncovered_cents", "contractual_adjustment_cents",
-    "deductible_cents", "coinsurance_cents", "copay_cents",
+    "deductible_cents", "coinsurance_cents", "copay_cents", "prior_payer_cents",
 )  # fmt: skip
-# What is not paid of a line that is not denied, in 835 CAS order.
+# What is not paid of a line that is not denied, in 835 CAS order (OA-23: the impact of the
+# prior payer's adjudication, on a secondary claim).
 COST_ADJUSTMENTS = (
     ("CO", "45", "contractual_adjustment_cents"),
+    ("OA", "23", "prior_payer_cents"),
     ("PR", "1", "deductible_cents"),
     ("PR", "2", "coinsurance_cents"),
     ("PR", "3", "copay_cents"),
@@ -332,9 +359,9 @@ def line_adjustments(row) -> list[dict]:
             {"group": "CO", "carc": row["denial_carc"], "amount_cents": row["noncovered_cents"]}
         ]
     return [
-        {"group": group, "carc": carc, "amount_cents": row[column]}
+        {"group": group, "carc": carc, "amount_cents": row.get(column)}
         for group, carc, column in COST_ADJUSTMENTS
-        if row[column]
+        if row.get(column)
     ]
 
 
@@ -345,7 +372,22 @@ def line_pricing_trace(row) -> dict:
         return row.get("pricing_trace") or {}
     trace = {name: row[name] for name in TRACE_COLUMNS if row[name] is not None}
     trace["method"] = trace.pop("pricing_method")
+    if row.get("prior_payer_cents") is not None:
+        trace["coordination_of_benefits"] = coordination_trace(row)
     return trace
+
+
+def coordination_trace(row) -> dict:
+    """How a secondary claim's line was paid: our normal benefit (what we pay as primary), the
+    prior payer's share (OA-23), our payment, and the accumulator credits (as if primary)."""
+    return {
+        "method": "lesser_of",  # docs/pipeline.md, "Secondary claims"
+        "normal_benefit_cents": row["allowed_cents"] - row["oop_credit_cents"],
+        "prior_payer_cents": row["prior_payer_cents"],
+        "paid_cents": row["paid_cents"],
+        "deductible_credit_cents": row["deductible_credit_cents"],
+        "oop_credit_cents": row["oop_credit_cents"],
+    }
 
 
 class FailedClaim(Base):
@@ -420,6 +462,7 @@ class ClaimReversal(Base):
     copay_cents: Mapped[int] = mapped_column(BigInteger)
     contractual_adjustment_cents: Mapped[int] = mapped_column(BigInteger)
     noncovered_cents: Mapped[int] = mapped_column(BigInteger)
+    prior_payer_cents: Mapped[int | None] = mapped_column(BigInteger)
     reversed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -60,6 +60,9 @@ class StagedLineSchema(Schema):
     diagnosis_pointers = fields.List(fields.Integer())
     rendering_provider_npi = fields.String(allow_none=True)
     ndc_code = fields.String(allow_none=True)
+    other_payer_paid_cents = fields.Integer(allow_none=True)
+    other_payer_adjustments = fields.List(fields.Dict(), allow_none=True)
+    other_payer_paid_date = fields.Date(allow_none=True)
 
 
 class AdjustmentSchema(Schema):
@@ -78,6 +81,10 @@ class AmountsSchema(Schema):
     copay_cents = fields.Integer()
     contractual_adjustment_cents = fields.Integer()
     noncovered_cents = fields.Integer()
+    prior_payer_cents = fields.Integer(
+        allow_none=True,
+        metadata={"description": "a secondary claim: the prior payers' share (OA-23)"},
+    )
 
 
 class AdjudicatedLineSchema(AmountsSchema):
@@ -93,6 +100,8 @@ class AdjudicatedLineSchema(AmountsSchema):
     adjustments = fields.List(fields.Nested(AdjustmentSchema))
     rarc_codes = fields.List(fields.String())
     pricing_trace = fields.Dict()
+    deductible_credit_cents = fields.Integer(allow_none=True)
+    oop_credit_cents = fields.Integer(allow_none=True)
 
 
 class AdjudicationSchema(AmountsSchema):
@@ -106,6 +115,7 @@ class AdjudicationSchema(AmountsSchema):
     risk_scoring_failed = fields.Boolean()
     reviewed_by_id = fields.Integer(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
+    other_payer_paid_cents = fields.Integer(allow_none=True)
     lines = fields.List(fields.Nested(AdjudicatedLineSchema))
 
 
@@ -187,6 +197,11 @@ class ClaimDetailSchema(ClaimSummarySchema):
     source_position = fields.Integer(allow_none=True)
     source_request_id = fields.String(allow_none=True)
     batch_id = fields.Integer(allow_none=True)
+    other_payer_paid_cents = fields.Integer(
+        allow_none=True,
+        metadata={"description": "a secondary claim: what the other payer(s) said they paid"},
+    )
+    other_payer_adjustments = fields.List(fields.Dict(), allow_none=True)
     lines = fields.List(fields.Nested(StagedLineSchema))
     adjudication = fields.Nested(AdjudicationSchema, allow_none=True)
     failure_reasons = fields.List(fields.Nested(FailureReasonSchema))

@@ -39,6 +39,17 @@ UNITS = validate.Range(min=0, max=9_999_999.999)  # numeric(10, 3)
 Code = fields.String
 
 
+class OtherPayerAdjustmentBody(Schema):
+    """An adjustment the other payer made (its 835 CAS): group, CARC, cents."""
+
+    group = Code(required=True, validate=validate.OneOf(("CO", "CR", "OA", "PI", "PR")))
+    carc = Code(required=True, validate=validate.Length(min=1, max=5))
+    amount_cents = fields.Integer(required=True, validate=validate.Range(-(10**12), 10**12))
+
+
+OTHER_PAYER_ADJUSTMENTS = validate.Length(max=99)
+
+
 class ClaimLineBody(Schema):
     line_number = fields.Integer(required=True, validate=validate.Range(min=1, max=999))
     charge_cents = fields.Integer(required=True, validate=CENTS)
@@ -57,6 +68,13 @@ class ClaimLineBody(Schema):
     rendering_provider_npi = Code(allow_none=True, validate=validate.Length(max=10))
     line_control_number = Code(allow_none=True, validate=validate.Length(max=50))
     ndc_code = Code(allow_none=True, validate=validate.Length(max=11))
+    other_payer_paid_cents = fields.Integer(
+        allow_none=True, validate=CENTS, metadata={"description": "what the other payer paid"}
+    )
+    other_payer_adjustments = fields.List(
+        fields.Nested(OtherPayerAdjustmentBody), allow_none=True, validate=OTHER_PAYER_ADJUSTMENTS
+    )
+    other_payer_paid_date = fields.Date(allow_none=True)
 
     @post_load
     def make(self, data, **_kwargs) -> ClaimLine:
@@ -101,6 +119,17 @@ class ClaimBody(Schema):
     discharge_status = Code(allow_none=True, validate=validate.Length(max=2))
     statement_from = fields.Date(allow_none=True)
     statement_to = fields.Date(allow_none=True)
+    other_payer_paid_cents = fields.Integer(
+        allow_none=True,
+        validate=CENTS,
+        metadata={
+            "description": "a secondary claim: what the other payer(s) paid in all (0 when they "
+            "paid nothing); absent when we are the primary payer (docs/pipeline.md, COB)"
+        },
+    )
+    other_payer_adjustments = fields.List(
+        fields.Nested(OtherPayerAdjustmentBody), allow_none=True, validate=OTHER_PAYER_ADJUSTMENTS
+    )
 
     @validates_schema(skip_on_field_errors=True)
     def unique_line_numbers(self, data, **_kwargs) -> None:
@@ -110,7 +139,11 @@ class ClaimBody(Schema):
 
     @post_load
     def make(self, data, **_kwargs) -> Claim:
-        return Claim(**data)
+        claim = Claim(**data)
+        line_paid = [line.other_payer_paid_cents for line in claim.lines]
+        if claim.other_payer_paid_cents is None and any(p is not None for p in line_paid):
+            claim.other_payer_paid_cents = sum(p for p in line_paid if p is not None)  # as 2430
+        return claim
 
 
 CLAIM_BODY = ClaimBody()  # one instance: making a schema deep-copies every declared field

@@ -39,6 +39,7 @@ def derived_adjustments(row) -> list[Adjustment]:
     """The adjustments the amount columns imply, when the pipeline wrote none."""
     candidates = [
         ("CO", "45", row.contractual_adjustment_cents),
+        ("OA", "23", getattr(row, "prior_payer_cents", None) or 0),  # a secondary claim's
         ("CO", "96", row.noncovered_cents),
         ("PR", "1", row.deductible_cents),
         ("PR", "2", row.coinsurance_cents),
@@ -95,6 +96,7 @@ def _claim(claim: AdjudicatedClaim, staged, lines, control_numbers: dict) -> Rem
         claim.service_from,
         claim.service_to,
         [_line(line, control_numbers.get((claim.id, line.line_number))) for line in lines],
+        secondary=claim.other_payer_paid_cents is not None,
     )
     if not lines:
         record.claim_billed_cents, record.claim_paid_cents = claim.billed_cents, claim.paid_cents

@@ -33,6 +33,9 @@ LINE_COLUMNS = (
     "rendering_provider_npi",
     "line_control_number",
     "ndc_code",
+    "other_payer_paid_cents",
+    "other_payer_adjustments",
+    "other_payer_paid_date",
 )
 CLAIM_COLUMNS = tuple(name for name in Claim.__dataclass_fields__ if name != "lines")
 

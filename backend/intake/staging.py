@@ -67,6 +67,8 @@ CLAIM_RECORD_COLUMNS = (
     "statement_from",
     "statement_to",
     "total_charge_cents",
+    "other_payer_paid_cents",
+    "other_payer_adjustments",
 )
 CLAIM_COLUMNS = CLAIM_STAGING_COLUMNS + CLAIM_RECORD_COLUMNS
 LINE_STAGING_COLUMNS = (
@@ -90,6 +92,9 @@ LINE_RECORD_COLUMNS = (
     "place_of_service",
     "rendering_provider_npi",
     "ndc_code",
+    "other_payer_paid_cents",
+    "other_payer_adjustments",
+    "other_payer_paid_date",
 )
 LINE_COLUMNS = LINE_STAGING_COLUMNS + LINE_RECORD_COLUMNS
 
@@ -105,6 +110,9 @@ def _cuts(model, columns: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
 
 
 CLAIM_CUTS, LINE_CUTS = _cuts(StagedClaim, CLAIM_COLUMNS), _cuts(StagedClaimLine, LINE_COLUMNS)
+# jsonb columns: COPY takes their JSON text
+CLAIM_JSON = CLAIM_COLUMNS.index("other_payer_adjustments")
+LINE_JSON = LINE_COLUMNS.index("other_payer_adjustments")
 _claim_record_values = attrgetter(*CLAIM_RECORD_COLUMNS)
 _line_record_values = attrgetter(*LINE_RECORD_COLUMNS)
 
@@ -178,14 +186,20 @@ def _claim_row(row: Staged, source: tuple, position: int) -> list:
         row.billing_provider_id,
         [code[:7] for code in claim.diagnosis_codes],
     ]
-    return _fit([*staging_values, *_claim_record_values(claim)], CLAIM_CUTS)
+    return _fit(_json([*staging_values, *_claim_record_values(claim)], CLAIM_JSON), CLAIM_CUTS)
 
 
 def _line_row(claim_id: int, line) -> list:
     """The line's values in LINE_COLUMNS order."""
     modifiers = (line.modifiers + [None] * 4)[:4]
     staging_values = [claim_id, *modifiers, line.diagnosis_pointers[:4]]
-    return _fit([*staging_values, *_line_record_values(line)], LINE_CUTS)
+    return _fit(_json([*staging_values, *_line_record_values(line)], LINE_JSON), LINE_CUTS)
+
+
+def _json(values: list, index: int) -> list:
+    if values[index] is not None:
+        values[index] = orjson.dumps(values[index]).decode()
+    return values
 
 
 REQUEST_CLAIM_FIELDS = tuple(f.name for f in fields(Claim) if f.name != "lines")

@@ -32,6 +32,16 @@ YOU_OWE = (
      "after the deductible."),
     ("copay", "copay_cents", "The fixed amount you pay for this kind of service."),
 )  # fmt: skip
+# CARC 23 on a secondary claim (coordination of benefits), in the member's terms
+PAID_BY_OTHER_PLAN = (
+    "Paid by your other plan: your other coverage paid this part first, so neither this plan nor "
+    "you pay it"
+)
+OTHER_PLAN_MESSAGE = (
+    "Your other plan paid first. This plan paid the lesser of what it would normally pay and "
+    "what your other plan left of the allowed amount; your deductible and out-of-pocket totals "
+    "are credited as if this plan had paid first."
+)
 STATUS_MESSAGE = {
     "paid": "Your plan processed this claim. Any amount you owe is shown below.",
     "denied": "Your plan did not pay this claim; the reasons are shown for each service.",
@@ -69,6 +79,9 @@ def claim_eob(scope: DataScope, claim_id: int) -> dict | None:
     }
     if final:
         eob.update(_finalized(claim))
+    eob["other_plan_message"] = (
+        OTHER_PLAN_MESSAGE if claim is not None and claim.prior_payer_cents is not None else None
+    )
     return eob
 
 
@@ -126,6 +139,7 @@ def _amounts(row) -> dict:
         "deductible_cents": row.deductible_cents,
         "coinsurance_cents": row.coinsurance_cents,
         "copay_cents": row.copay_cents,
+        "paid_by_other_plan_cents": row.prior_payer_cents,  # None: no other plan paid first
     }
 
 
@@ -181,9 +195,10 @@ def _line(line: AdjudicatedClaimLine, adjustments: list[dict], codes: dict) -> d
 
 def _adjustment(adjustment: dict, codes: dict) -> dict:
     group, carc = adjustment["group"], str(adjustment["carc"])
+    other_plan = (group, carc) == ("OA", "23")
     return {
         "group": group,
-        "group_description": GROUPS.get(group),
+        "group_description": PAID_BY_OTHER_PLAN if other_plan else GROUPS.get(group),
         "carc": carc,
         "description": codes.get(("carc", carc)),
         "amount_cents": int(adjustment["amount_cents"]),

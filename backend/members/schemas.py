@@ -109,6 +109,11 @@ class EobAmountsSchema(Schema):
     deductible_cents = fields.Integer()
     coinsurance_cents = fields.Integer()
     copay_cents = fields.Integer()
+    paid_by_other_plan_cents = fields.Integer(
+        allow_none=True,
+        metadata={"description": "what your other plan paid of the allowed amount (OA-23); null "
+                  "when no other plan paid first"},
+    )  # fmt: skip
 
 
 class YouOweReasonSchema(Schema):
@@ -176,6 +181,10 @@ class EobSchema(Schema):
     )
     remitted_at = fields.DateTime(
         allow_none=True, metadata={"description": "when the provider's 835 included the claim"}
+    )
+    other_plan_message = fields.String(
+        allow_none=True,
+        metadata={"description": "a secondary claim: how your other plan's payment counted"},
     )
 
 

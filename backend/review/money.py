@@ -3,7 +3,9 @@ recomputed the way the pipeline computes it (workers/pipeline/cost_share.py, on 
 alone, from the member's accumulators at decision time). Pure: rows in, rows out; cents.
 
 Per line: billed = allowed + contractual (CO-45) + non-covered; allowed = paid + patient
-responsibility; patient responsibility = deductible + coinsurance + copay. A denied line has
+responsibility (+ the prior payer's share, OA-23, on a secondary claim: the cost share is then
+coordinated by the pipeline's own workers/pipeline/cob.py); patient responsibility =
+deductible + coinsurance + copay. A denied line has
 allowed 0 and its whole charge non-covered under its CARC; a lowered ("adjusted") line keeps its
 CO-45 and books the reduction as non-covered under the reviewer's CARC.
 """
@@ -17,6 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from workers.pipeline import arrays as a
+from workers.pipeline.cob import coordinate
 from workers.pipeline.codes import CATEGORY_INDEX, NO_CATEGORY
 from workers.pipeline.cost_share import AccumulatorChange, share_costs
 
@@ -47,6 +50,7 @@ class Line:
     rarc_codes: list = field(default_factory=list)
     adjustments: list | None = None  # stored CAS list (lowered lines), else derived
     trace: dict | None = None  # accumulators before the line, as the cost share saw them
+    credits: tuple[int, int] | None = None  # a secondary claim's (deductible, oop) credits
 
 
 def apply_request(lines: list[Line], request: dict) -> list[Line]:
@@ -82,6 +86,8 @@ def _copy(line: Line, **changes) -> Line:
 def _denied(line: Line, carc: str, rarc: list) -> Line:
     billed = line.amounts["billed_cents"]
     amounts = dict.fromkeys(AMOUNTS, 0) | {"billed_cents": billed, "noncovered_cents": billed}
+    secondary = line.amounts.get("prior_payer_cents") is not None
+    amounts["prior_payer_cents"] = 0 if secondary else None
     return _copy(line, decision="denied", amounts=amounts, denial_carc=carc,
                  rarc_codes=list(rarc), adjustments=None)  # fmt: skip
 
@@ -108,12 +114,14 @@ def share(
     plans: a.Plans,
     accumulators: a.Accumulators,
     families: a.Families | None = None,
+    other_payer_paid: int | None = None,
 ) -> tuple[list[Line], AccumulatorChange]:
     """Deductible, copay, coinsurance of the lines not denied, as the pipeline's cost share
     computes them for this claim alone from `accumulators` (the family's rows, where the plan
-    has family limits: `families` says whose family each is); the lines with their money set,
-    and the accumulator change to write (the family's other rows included unchanged, so the
-    write checks them)."""
+    has family limits: `families` says whose family each is), then coordinated with the other
+    payer's `other_payer_paid` cents on a secondary claim (cob.py); the lines with their money
+    set, and the accumulator change to write (as if primary, as the pipeline moves them; the
+    family's other rows included unchanged, so the write checks them)."""
     count = len(lines)
     plan_row = np.array(
         [np.searchsorted(plans.plan_id, line.plan_id or 0) for line in lines], np.int64
@@ -146,7 +154,21 @@ def share(
     cost, change = share_costs(
         chunk, eligibility, allowed, category, np.zeros(1, np.int64), days, covered
     )
+    paid_before = -1 if other_payer_paid is None else other_payer_paid
+    cost, coordination = coordinate(
+        cost, np.zeros(count, np.int64), np.array([0, count], np.int64),
+        np.array([paid_before], np.int64),
+    )  # fmt: skip
     for index, line in enumerate(lines):
+        secondary = other_payer_paid is not None
+        line.amounts["prior_payer_cents"] = (
+            int(coordination.prior_payer[index]) if secondary else None
+        )
+        line.credits = (
+            (int(coordination.credited_deductible[index]), int(coordination.credited_oop[index]))
+            if secondary and line.decision != "denied"
+            else None
+        )
         if line.decision == "denied":
             continue
         line.amounts.update(
@@ -172,6 +194,7 @@ def line_cas(line: Line) -> list[dict]:
     amounts = line.amounts
     parts = [("CO", "45", amounts["contractual_adjustment_cents"])]
     parts += [(r["group"], r["carc"], r["amount_cents"]) for r in reduction]
+    parts += [("OA", "23", amounts.get("prior_payer_cents") or 0)]
     parts += [("PR", "1", amounts["deductible_cents"]), ("PR", "2", amounts["coinsurance_cents"]),
               ("PR", "3", amounts["copay_cents"])]  # fmt: skip
     return [{"group": g, "carc": c, "amount_cents": int(v)} for g, c, v in parts if v]
@@ -180,6 +203,10 @@ def line_cas(line: Line) -> list[dict]:
 def claim_totals(lines: list[Line]) -> dict:
     """The claim's money (sums of its lines) and its decision: denied when every line is."""
     totals = {name: sum(int(line.amounts[name]) for line in lines) for name in AMOUNTS}
+    prior = [line.amounts.get("prior_payer_cents") for line in lines]
+    totals["prior_payer_cents"] = (
+        None if all(p is None for p in prior) else sum(p or 0 for p in prior)
+    )
     totals["decision"] = "denied" if all(l.decision == "denied" for l in lines) else "paid"  # noqa: E741
     return totals
 
@@ -191,7 +218,9 @@ def balanced(amounts: dict) -> bool:
         + amounts["contractual_adjustment_cents"]
         + amounts["noncovered_cents"]
         and amounts["allowed_cents"]
-        == amounts["paid_cents"] + amounts["patient_responsibility_cents"]
+        == amounts["paid_cents"]
+        + amounts["patient_responsibility_cents"]
+        + (amounts.get("prior_payer_cents") or 0)
         and amounts["patient_responsibility_cents"]
         == amounts["deductible_cents"] + amounts["coinsurance_cents"] + amounts["copay_cents"]
     )

@@ -11,7 +11,7 @@ from workers.pipeline import arrays as a
 
 LINE_COLUMNS = ", ".join(
     ("line_number", "decision", "service_from", "network", "service_category", "denial_carc",
-     "rarc_codes", "adjustments", *AMOUNTS)
+     "rarc_codes", "adjustments", "prior_payer_cents", *AMOUNTS)
 )  # fmt: skip
 LINE_PLANS = """
 SELECT l.line_number, s.plan_id
@@ -79,7 +79,8 @@ def read_lines(connection, claim: dict) -> list[Line]:
         Line(
             line_number=row["line_number"],
             decision=row["decision"],
-            amounts={name: int(row[name]) for name in AMOUNTS},
+            amounts={name: int(row[name]) for name in AMOUNTS}
+            | {"prior_payer_cents": row["prior_payer_cents"]},  # a secondary claim's OA-23
             service_from=row["service_from"],
             out_of_network=(row["network"] or claim["network"]) == "out",
             category=row["service_category"],

@@ -26,8 +26,9 @@ class ReviewError(Exception):
 
 
 CLAIM_COLUMNS = ", ".join(
-    ("id", "service_month", "batch_id", "member_id", "network", "decision", *AMOUNTS)
-)
+    ("id", "service_month", "batch_id", "member_id", "network", "decision",
+     "other_payer_paid_cents", *AMOUNTS)
+)  # fmt: skip
 UPDATE_ACCUMULATOR = """
 UPDATE accumulator SET deductible_cents = :deductible_after, oop_cents = :oop_after,
        updated_at = now()
@@ -47,12 +48,15 @@ UPDATE production.claim_line SET decision = :decision, allowed_cents = :allowed_
     noncovered_cents = :noncovered_cents, denial_carc = :denial_carc,
     rarc_codes = CAST(:rarc_codes AS varchar[]), adjustments = CAST(:adjustments AS jsonb),
     deductible_met_before_cents = coalesce(:deductible_before, deductible_met_before_cents),
-    oop_met_before_cents = coalesce(:oop_before, oop_met_before_cents)
+    oop_met_before_cents = coalesce(:oop_before, oop_met_before_cents),
+    prior_payer_cents = :prior_payer_cents, deductible_credit_cents = :deductible_credit_cents,
+    oop_credit_cents = :oop_credit_cents
 WHERE claim_id = :claim_id AND service_month = :service_month AND line_number = :line_number
 """
 UPDATE_CLAIM = f"""
 UPDATE production.claim SET decision = :decision, reviewed_by_id = :reviewer,
-    reviewed_at = now(), {", ".join(f"{name} = :{name}" for name in AMOUNTS)}
+    reviewed_at = now(), {", ".join(f"{name} = :{name}" for name in AMOUNTS)},
+    prior_payer_cents = :prior_payer_cents
 WHERE id = :id AND service_month = :service_month AND decision = 'pended'
 """
 
@@ -177,6 +181,7 @@ def _recompute(connection, claim: dict, before: list[Line], request: dict):
             reads.plans(connection, plan_ids),
             reads.accumulators(connection, family),
             family,
+            claim["other_payer_paid_cents"],  # a secondary claim: COB after the cost share
         )
     except DecisionRefused as refused:
         raise ReviewError(422, str(refused)) from refused
@@ -234,6 +239,9 @@ def _line_values(claim: dict, line: Line) -> dict:
         "adjustments": json.dumps(line.adjustments) if line.adjustments is not None else None,
         "deductible_before": trace.get("deductible_before"),
         "oop_before": trace.get("oop_before"),
+        "prior_payer_cents": line.amounts.get("prior_payer_cents"),
+        "deductible_credit_cents": line.credits[0] if line.credits else None,
+        "oop_credit_cents": line.credits[1] if line.credits else None,
     }
 
 

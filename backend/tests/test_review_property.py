@@ -30,6 +30,18 @@ ACTIONS = ("approve", "deny", "deny_line", "adjust")
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.data())
 def test_accumulators_equal_a_replay_of_the_finalized_claims(world, data):
+    _replay(world, data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(secondary=True), st.data())
+def test_decided_secondary_claims_are_coordinated_as_the_reference_does(world, data):
+    """The same, with secondary claims among the pended: a decision recomputes the cost share,
+    coordinates it with the other payer (COB) and moves the accumulators as if primary."""
+    _replay(world, data)
+
+
+def _replay(world, data):
     chunk = to_chunk(world)
     result = run_pipeline(chunk, to_reference(world), ChargeRatioRules())
     expected, replayed = reference.adjudicate(world)
@@ -44,17 +56,23 @@ def test_accumulators_equal_a_replay_of_the_finalized_claims(world, data):
         event(request["action"] + (" with lines" if request.get("lines") else ""))
         decided = money.apply_request(lines, request)
         decided, change = money.share(
-            claim.member_id, decided, chunk.plans, _arrays(accumulators, chunk), chunk.families
-        )
+            claim.member_id, decided, chunk.plans, _arrays(accumulators, chunk), chunk.families,
+            claim.other_payer_paid,
+        )  # fmt: skip
         accumulators = _moved(accumulators, change)
         outcome = _reference_decision(expected[claim.claim_id], request)
         reference.share_claim_costs(world, claim, outcome, replayed)
+        reference.coordinate_benefits(claim, outcome)
+        if claim.other_payer_paid is not None:
+            event("secondary claim decided")
         for line in decided:
             mine = outcome.lines[line.line_number]
             assert line.decision == mine.decision
             assert (line.amounts["deductible_cents"], line.amounts["coinsurance_cents"],
-                    line.amounts["copay_cents"], line.amounts["paid_cents"]) == (
-                    mine.deductible, mine.coinsurance, mine.copay, mine.paid)  # fmt: skip
+                    line.amounts["copay_cents"], line.amounts["paid_cents"],
+                    line.amounts.get("prior_payer_cents") or 0) == (
+                    mine.deductible, mine.coinsurance, mine.copay, mine.paid,
+                    mine.prior_payer)  # fmt: skip
             assert money.balanced(line.amounts)
         assert money.balanced(money.claim_totals(decided))
     assert accumulators == replayed
@@ -86,6 +104,7 @@ def _reference_decision(outcome, request) -> reference.ClaimOutcome:
         if line.decision == "denied":
             continue
         line.deductible = line.coinsurance = line.copay = line.patient = line.paid = 0
+        line.prior_payer = 0
         line.decision = "paid"
         if request["action"] == "deny" and (request.get("carc") or number in asked):
             line.decision, line.allowed = "denied", 0

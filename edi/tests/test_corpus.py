@@ -117,3 +117,53 @@ def test_defective_institutional_file_is_answered_with_its_errors():
     assert result.verdict.status == "R" and result.verdict.syntax_codes == ["5"]
     found = {(s.segment_id, s.position) for s in result.verdict.segments}
     assert {("N4", 10), ("CLM", 20), ("DTP", 21)} <= found
+
+
+def _parsed_set(name: str):
+    """The claims of a file's first transaction set read by the mapping alone (no validation)."""
+    from edi.claims_in import parse_claims
+    from edi.segments import Delimiters
+
+    (path,) = CORPUS.glob(f"837_*/{name}")
+    found = [s.strip().split("*") for s in path.read_text("latin-1").split("~") if s.strip()]
+    start = next(i for i, segment in enumerate(found) if segment[0] == "ST")
+    end = next(i for i, segment in enumerate(found) if segment[0] == "SE")
+    version = found[start][3]
+    return [parsed.claim for parsed in parse_claims(found[start : end + 1], version, Delimiters())]
+
+
+def test_cob_loops_give_the_other_payers_paid_amounts_and_adjustments():
+    (claim,) = _claims("demo.cob.example3.B.837")  # SBR*S: we are the secondary payer
+    assert claim.other_payer_paid_cents == 3_915  # 2320 AMT*D
+    assert claim.other_payer_adjustments == [
+        {"group": "PR", "carc": "1", "amount_cents": 2_189},
+        {"group": "PR", "carc": "2", "amount_cents": 1_500},
+    ]
+    assert [line.other_payer_paid_cents for line in claim.lines] == [4_000, 1_500, 2_104]
+    assert [line.other_payer_adjustments for line in claim.lines] == [
+        [{"group": "CO", "carc": "42", "amount_cents": 300}],
+        None,
+        None,
+    ]
+    assert {line.other_payer_paid_date for line in claim.lines} == {date(2005, 10, 15)}
+    assert claim.lines[0].procedure_code == "99213"  # the SVD's procedure is not the line's
+
+
+def test_cob_example4_is_refused_by_pyx12_but_its_cob_loops_map():
+    """pyx12 refuses example 4 (2320 AMT*F2 is not a 5010 qualifier), so it is answered with a
+    999 and never staged; the mapping still reads its Medicare-secondary COB loops."""
+    (claim,) = _parsed_set("demo.cob.example4.837")
+    assert claim.other_payer_paid_cents == 8_000  # AMT*D 80.00; AMT*F2 is not a paid amount
+    assert claim.other_payer_adjustments is None  # its CAS are at the line (2430)
+    (line,) = claim.lines
+    assert line.other_payer_paid_cents == 8_000
+    assert line.other_payer_adjustments == [
+        {"group": "CO", "carc": "42", "amount_cents": 2_500},
+        {"group": "PR", "carc": "2", "amount_cents": 1_500},
+    ]
+
+
+def test_a_primary_claims_other_payer_loops_are_not_a_payment():
+    (claim,) = _claims("demo.example1.837")
+    assert claim.other_payer_paid_cents is None
+    assert all(line.other_payer_paid_cents is None for line in claim.lines)

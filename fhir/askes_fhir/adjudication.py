@@ -26,6 +26,8 @@ AMOUNTS = (
     (codes.ADJUDICATION, "benefit", "paid_cents"),
     (codes.C4BB_ADJUDICATION, "paidtoprovider", "paid_cents"),
 )
+# a secondary claim's: what the prior payer(s) paid of the allowed amount (OA-23)
+PRIOR_PAYER = (codes.C4BB_ADJUDICATION, "priorpayerpaid", "prior_payer_cents")
 OUTCOMES = {"paid": "complete", "denied": "complete", "pended": "queued"}
 
 
@@ -103,9 +105,10 @@ def _error(reason: dict) -> dict:
 
 
 def _amounts(row: dict) -> list[dict]:
+    secondary = row.get("prior_payer_cents") is not None
     return [
         {"category": concept(system, code), "amount": money(row.get(column) or 0)}
-        for system, code, column in AMOUNTS
+        for system, code, column in AMOUNTS + ((PRIOR_PAYER,) if secondary else ())
     ]
 
 
@@ -155,10 +158,7 @@ def _notes_resource(notes: dict[str, int]) -> list[dict]:
 
 
 def _totals(adjudicated: dict) -> list[dict]:
-    return [
-        {"category": concept(system, code), "amount": money(adjudicated.get(column) or 0)}
-        for system, code, column in AMOUNTS
-    ]
+    return _amounts(adjudicated)
 
 
 def _payment(adjudicated: dict) -> dict:

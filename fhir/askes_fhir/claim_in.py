@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from askes_fhir import codes
+from askes_fhir.claim_cob import read_other_payers
 from askes_fhir.claim_items import read_items
 from askes_fhir.outcome import Issue, edit_issue
 from askes_fhir.references import ReferenceContext
@@ -31,6 +32,7 @@ def claim_from_fhir(
     values = _header(reader, resource)
     diagnosis_positions = _diagnoses(reader, resource, values)
     values["lines"] = read_items(reader, resource, diagnosis_positions, values)
+    read_other_payers(reader, resource, values)
     if "total_charge_cents" not in values:
         values["total_charge_cents"] = sum(line.charge_cents for line in values["lines"])
     if reader.failed:

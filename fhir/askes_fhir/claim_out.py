@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from askes_fhir import codes
+from askes_fhir.claim_cob import prior_insurance
 from backend.canonical.claim import Claim, ClaimLine
 
 PATIENT, COVERAGE, BILLING = "patient", "coverage", "billing"
@@ -53,6 +54,10 @@ def claim_to_fhir(claim: Claim, claim_id: int | None = None, created: date | Non
             _diagnosis(code, n) for n, code in enumerate(claim.diagnosis_codes)
         ]
     resource["insurance"] = [_insurance(claim)]
+    if prior := prior_insurance(claim):  # a secondary claim: the payer before us first
+        insurance, response = prior
+        resource["contained"].append(response)
+        resource["insurance"] = [insurance, {**resource["insurance"][0], "sequence": 2}]
     if claim.service_facility_npi:
         resource["facility"] = {"identifier": npi(claim.service_facility_npi)}
     resource["item"] = [_item(claim, line, line_sequences) for line in claim.lines]

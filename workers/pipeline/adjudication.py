@@ -38,6 +38,7 @@ class ClaimDecisions:
     copay: np.ndarray
     contractual: np.ndarray
     noncovered: np.ndarray
+    prior_payer: np.ndarray | None = None  # OA-23 (workers/pipeline/cob.py)
 
 
 def line_denials(eligibility_edit: np.ndarray, duplicate: np.ndarray) -> np.ndarray:

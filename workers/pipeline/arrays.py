@@ -27,8 +27,14 @@ NO_POS = np.int16(-1)  # place of service absent
 
 
 def subset(arrays, index: np.ndarray):
-    """A copy of a dataclass of equal-length arrays with rows `index` (int or bool array)."""
-    return type(arrays)(**{f.name: getattr(arrays, f.name)[index] for f in fields(arrays)})
+    """A copy of a dataclass of equal-length arrays with rows `index` (int or bool array); an
+    optional array left None stays None."""
+    return type(arrays)(
+        **{
+            f.name: None if getattr(arrays, f.name) is None else getattr(arrays, f.name)[index]
+            for f in fields(arrays)
+        }
+    )
 
 
 @dataclass
@@ -55,6 +61,9 @@ class Claims:
     total_charge: np.ndarray  # int64 cents
     diagnosis_count: np.ndarray  # int16
     original_state: np.ndarray  # int16: frequency 7 / 8 and its original (ORIGINAL_* below)
+    # int64 cents the other payers paid on a secondary claim, -1 when we are primary
+    # (workers/pipeline/cob.py); None: no claim of the chunk is secondary
+    other_payer_paid: np.ndarray | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workers.pipeline import adjudication, cost_share, duplicates, eligibility, pricing, risk
+from workers.pipeline import adjudication, cob, cost_share, duplicates, eligibility, pricing, risk
 from workers.pipeline.arrays import NO_DATE, NO_POS, ChunkInput, Reference
 from workers.pipeline.categories import service_categories
 from workers.pipeline.lookup import claim_starts, per_claim
@@ -48,6 +48,9 @@ class ChunkResult:
     claim_span_id: np.ndarray  # int64 (C,), 0 when no line is covered
     claim_out_of_network: np.ndarray  # bool (C,)
     stage_seconds: dict = field(default_factory=dict)
+    # a secondary claim's lines: the prior payer's share, the accumulator credits (`share` is
+    # after COB); None only in results built before it (a primary-only chunk has all False)
+    coordination: cob.Coordination | None = None
 
 
 @contextmanager
@@ -130,11 +133,15 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         )
     with _timed(seconds, "adjudication"):
         starts = claim_starts(owner, len(rejected))
+        share, coordination = cob.coordinate(share, owner, starts, other_payer_paid(chunk))
         line_decisions = adjudication.decide_lines(
             lines.charge, allowed, denial, owner, scores.pended
         )
         claim_decisions = adjudication.decide_claims(
             line_decisions, lines.charge, share, starts, scores.pended
+        )
+        claim_decisions.prior_payer = per_claim(
+            np.add, coordination.prior_payer, starts, np.int64(0)
         )
         plan_id, span_id, out = _claim_coverage(chunk, covered, starts)
     return ChunkResult(
@@ -155,7 +162,14 @@ def run_pipeline(chunk: ChunkInput, reference: Reference, scorer=None) -> ChunkR
         span_id,
         out,
         seconds,
+        coordination,
     )
+
+
+def other_payer_paid(chunk: ChunkInput) -> np.ndarray:
+    """int64 cents per claim what the other payers paid; -1 when we are the primary payer."""
+    paid = chunk.claims.other_payer_paid
+    return np.full(len(chunk.claims.claim_id), -1, np.int64) if paid is None else paid
 
 
 def _share_costs(chunk, covered, allowed, category, rank, facts, shared, pended_line):

@@ -44,6 +44,7 @@ def outcomes_of(result: ChunkResult) -> dict:
             "paid": int(share.paid[row]),
             "contractual": int(lines.contractual[row]),
             "noncovered": int(lines.noncovered[row]),
+            "prior_payer": int(result.coordination.prior_payer[row]),
         }
     return outcomes
 
@@ -73,6 +74,7 @@ def reference_outcomes(outcomes: dict) -> dict:
                         "paid",
                         "contractual",
                         "noncovered",
+                        "prior_payer",
                     )
                 }
                 for number, line in outcome.lines.items()

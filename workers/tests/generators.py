@@ -144,7 +144,9 @@ def lines_of(draw, start: date, invalid: bool) -> list[ref.Line]:
 
 
 @st.composite
-def claims_of(draw, claim_id: int, members: list, providers: list) -> ref.Claim:
+def claims_of(
+    draw, claim_id: int, members: list, providers: list, secondary: bool = False
+) -> ref.Claim:
     invalid = draw(st.integers(0, 9)) == 0
     member = draw(st.sampled_from(members))
     billing, rendering = draw(st.sampled_from(providers)), draw(st.sampled_from(providers + [None]))
@@ -154,7 +156,7 @@ def claims_of(draw, claim_id: int, members: list, providers: list) -> ref.Claim:
     statement = draw(st.booleans()) or institutional
     end = max(line.service_to or line.service_from for line in lines)
     total = sum(line.charge_cents for line in lines)
-    return ref.Claim(
+    claim = ref.Claim(
         claim_id=claim_id,
         received_us=draw(st.integers(0, 5)) * 1_000_000,
         lines=lines,
@@ -183,10 +185,17 @@ def claims_of(draw, claim_id: int, members: list, providers: list) -> ref.Claim:
         # an original, a replacement or void that reversed its original, or one refused (invalid)
         original_state=draw(st.sampled_from((0,) * 8 + (1, 5) + ((2, 3, 4) if invalid else ()))),
     )
+    if secondary and draw(st.integers(0, 2)):  # drawn only when asked: seeds' claims unchanged
+        # the other payer paid nothing, a cent, part, all or more than the charge
+        claim.other_payer_paid = draw(
+            st.sampled_from((0, 1, 1_000, total // 3, total // 2, total, total * 2))
+        )
+    return claim
 
 
 @st.composite
-def worlds(draw) -> ref.World:
+def worlds(draw, secondary: bool = False) -> ref.World:
+    """A random world; with `secondary`, some claims are secondary claims (COB)."""
     plan_count = draw(st.integers(1, 2))
     all_plans = {pid: draw(plans(pid)) for pid in range(1, plan_count + 1)}
     members = [
@@ -217,7 +226,8 @@ def worlds(draw) -> ref.World:
         if draw(st.integers(0, 3))
     ]
     claims = [
-        draw(claims_of(1000 + n, members, providers)) for n in range(draw(st.integers(1, 12)))
+        draw(claims_of(1000 + n, members, providers, secondary))
+        for n in range(draw(st.integers(1, 12)))
     ]
     # families: member 1 and 3 subscribe; 2 and 4 are dependents of one of them or their own
     heads = [m for m, _ in members if m in (1, 3)]

@@ -56,6 +56,7 @@ class Claim:
     statement_from: date | None = None
     statement_to: date | None = None
     original_state: int = 0  # arrays.Claims.original_state: 1 replaces, 5 voids, 2-4 refused
+    other_payer_paid: int | None = None  # a secondary claim: cents the other payers paid
 
 
 @dataclass
@@ -131,6 +132,7 @@ class LineOutcome:
     paid: int = 0
     contractual: int = 0
     noncovered: int = 0
+    prior_payer: int = 0  # OA-23 on a secondary claim
 
 
 @dataclass
@@ -185,6 +187,7 @@ def adjudicate(world: World, risk_threshold: float = 0.5) -> tuple[dict, dict]:
         # A pended claim's cost share is held from the accumulators until it is decided: its
         # lines show an estimate from the accumulators as they were before the run.
         share_claim_costs(world, claim, outcome, held if pended else accumulators)
+        coordinate_benefits(claim, outcome)
         for result in outcome.lines.values():
             if pended and result.decision != "denied":
                 result.decision = "pended"
@@ -507,6 +510,29 @@ def share_claim_costs(
         result.paid = allowed - member
         # The deductible accumulator counts what was applied to the deductible, waived or not.
         accumulators[key] = (deductible_met + deductible, oop_met + member)
+
+
+def coordinate_benefits(claim: Claim, outcome: ClaimOutcome) -> None:
+    """A secondary claim pays the lesser of its normal benefit and what the other payers left
+    of the allowed amount: their payment covers the member's cost share first, then ours; the
+    claim's reductions are taken line by line in order. The accumulators keep the cost share as
+    if primary (share_claim_costs already moved them)."""
+    if claim.other_payer_paid is None:
+        return
+    results = [outcome.lines[line.line_number] for line in claim.lines]
+    member_cut = min(claim.other_payer_paid, sum(r.patient for r in results))
+    payment_cut = min(claim.other_payer_paid - member_cut, sum(r.paid for r in results))
+    for result in results:
+        from_member, from_payment = min(result.patient, member_cut), min(result.paid, payment_cut)
+        member_cut, payment_cut = member_cut - from_member, payment_cut - from_payment
+        from_coinsurance = min(from_member, result.coinsurance)
+        from_copay = min(from_member - from_coinsurance, result.copay)
+        result.coinsurance -= from_coinsurance
+        result.copay -= from_copay
+        result.deductible -= from_member - from_coinsurance - from_copay
+        result.patient -= from_member
+        result.paid -= from_payment
+        result.prior_payer = from_member + from_payment
 
 
 # Risk ----------------------------------------------------------------------------------------

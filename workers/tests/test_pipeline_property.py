@@ -30,6 +30,24 @@ def test_vectorized_pipeline_equals_reference(world):
     assert accumulators_of(result, world.accumulators) == expected_accumulators
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(secondary=True))
+def test_secondary_claims_equal_the_reference(world):
+    """Coordination of benefits (workers/pipeline/cob.py) against the reference, on worlds
+    where some claims say another payer paid nothing, part, all or more than the charge."""
+    expected, expected_accumulators = reference.adjudicate(world)
+    result = run_pipeline(to_chunk(world), to_reference(world), ChargeRatioRules())
+    for name in scenarios(world, expected):
+        event(name)
+    assert outcomes_of(result) == reference_outcomes(expected)
+    assert accumulators_of(result, world.accumulators) == expected_accumulators
+    for claim in world.claims:  # every line balances with the prior payer's share
+        outcome = expected[claim.claim_id]
+        for line in outcome.lines.values():
+            assert line.allowed == line.paid + line.patient + line.prior_payer
+            assert line.paid >= 0 and line.patient >= 0
+
+
 def scenarios(world, outcomes) -> set[str]:
     found = set()
     members = Counter(c.member_id for c in world.claims if not outcomes[c.claim_id].rejected)
@@ -55,6 +73,12 @@ def scenarios(world, outcomes) -> set[str]:
             found.add("multiple-procedure modifier")
         if outcome.decision == "pended":
             found.add("pended")
+        if claim.other_payer_paid is not None:
+            owed = sum(r.paid + r.prior_payer for r in lines)
+            paid = sum(r.paid for r in lines)
+            found.add("secondary: we pay 0" if owed and not paid else "secondary claim")
+            if any(r.prior_payer and r.patient for r in lines):
+                found.add("secondary: member still owes part")
     return found | _oop_reached(world, outcomes) | _family_limits_bind(world, outcomes)
 
 

@@ -125,6 +125,10 @@ def to_chunk(world: ref.World) -> a.ChunkInput:
             total_charge=np.array([c.total_charge_cents for c in claims], np.int64),
             diagnosis_count=np.array([len(c.diagnosis_codes) for c in claims], np.int16),
             original_state=np.array([c.original_state for c in claims], np.int16),
+            other_payer_paid=np.array(
+                [-1 if c.other_payer_paid is None else c.other_payer_paid for c in claims],
+                np.int64,
+            ),
         ),
         lines=a.Lines(
             line_claim=np.array([i for i, _ in lines], np.int32),

@@ -16,6 +16,19 @@ from askes_fhir.claim_out import claim_to_fhir
 from askes_fhir.structure import resource_issues, validation_issues
 from askes_fhir.tests.samples import institutional_claim, professional_claim
 
+
+def secondary_claim(**overrides):
+    """A claim another payer adjudicated first (coordination of benefits)."""
+    claim = professional_claim(
+        other_payer_paid_cents=3_915,
+        other_payer_adjustments=[{"group": "PR", "carc": "1", "amount_cents": 2_189}],
+    )
+    claim.lines[0].other_payer_paid_cents = 4_000
+    claim.lines[0].other_payer_adjustments = [{"group": "CO", "carc": "42", "amount_cents": 300}]
+    claim.lines[0].other_payer_paid_date = date(2026, 3, 1)
+    return replace(claim, **overrides)
+
+
 X12_CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "x12"
 
 VARIANTS = [
@@ -25,6 +38,8 @@ VARIANTS = [
                        relationship_code="21", patient_member_number=None, patient_sex="U"),
     professional_claim(frequency_code="6", relationship_code="40", referring_provider_npi=None,
                        service_facility_npi=None, billing_provider_tax_id=None),
+    secondary_claim(),
+    secondary_claim(other_payer_paid_cents=0, other_payer_adjustments=None),
     institutional_claim(),
     institutional_claim(bill_type="0137", frequency_code="7", original_claim_id="77"),
     institutional_claim(bill_type=None, frequency_code="1", statement_from=None,

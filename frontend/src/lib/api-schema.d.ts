@@ -2445,12 +2445,14 @@ export interface components {
             copay_cents?: number;
             decision?: string;
             deductible_cents?: number;
+            deductible_credit_cents?: number | null;
             line_number?: number;
             /** Format: decimal */
             mp_gpci?: string | null;
             /** Format: decimal */
             mp_rvu?: string | null;
             noncovered_cents?: number;
+            oop_credit_cents?: number | null;
             paid_cents?: number;
             patient_responsibility_cents?: number;
             /** Format: decimal */
@@ -2460,6 +2462,8 @@ export interface components {
             pricing_trace?: {
                 [key: string]: unknown;
             };
+            /** @description a secondary claim: the prior payers' share (OA-23) */
+            prior_payer_cents?: number | null;
             rarc_codes?: string[];
             /** Format: decimal */
             work_gpci?: string | null;
@@ -2479,10 +2483,13 @@ export interface components {
             lines?: components["schemas"]["AdjudicatedLine"][];
             network?: string;
             noncovered_cents?: number;
+            other_payer_paid_cents?: number | null;
             paid_cents?: number;
             patient_responsibility_cents?: number;
             pend_reason?: string | null;
             plan_id?: number | null;
+            /** @description a secondary claim: the prior payers' share (OA-23) */
+            prior_payer_cents?: number | null;
             /** Format: date-time */
             reviewed_at?: string | null;
             reviewed_by_id?: number | null;
@@ -2654,6 +2661,9 @@ export interface components {
             lines: components["schemas"]["ClaimLineBody"][];
             operating_provider_npi?: string | null;
             original_claim_id?: string | null;
+            other_payer_adjustments?: components["schemas"]["OtherPayerAdjustmentBody"][] | null;
+            /** @description a secondary claim: what the other payer(s) paid in all (0 when they paid nothing); absent when we are the primary payer (docs/pipeline.md, COB) */
+            other_payer_paid_cents?: number | null;
             /** Format: date */
             patient_birth_date?: string | null;
             patient_control_number: string;
@@ -2702,6 +2712,11 @@ export interface components {
             member_id?: number | null;
             operating_provider_npi?: string | null;
             original_claim_id?: string | null;
+            other_payer_adjustments?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** @description a secondary claim: what the other payer(s) said they paid */
+            other_payer_paid_cents?: number | null;
             paid_cents?: number | null;
             /** Format: date */
             patient_birth_date?: string | null;
@@ -2741,6 +2756,11 @@ export interface components {
             line_number: number;
             modifiers?: string[];
             ndc_code?: string | null;
+            other_payer_adjustments?: components["schemas"]["OtherPayerAdjustmentBody"][] | null;
+            /** @description what the other payer paid */
+            other_payer_paid_cents?: number | null;
+            /** Format: date */
+            other_payer_paid_date?: string | null;
             place_of_service?: string | null;
             procedure_code?: string | null;
             rendering_provider_npi?: string | null;
@@ -2830,6 +2850,8 @@ export interface components {
             noncovered_cents?: number;
             paid_cents?: number;
             patient_responsibility_cents?: number;
+            /** @description a secondary claim: the prior payers' share (OA-23) */
+            prior_payer_cents?: number | null;
             rarc_codes?: string[];
         };
         DecidedMoney: {
@@ -2844,6 +2866,8 @@ export interface components {
             noncovered_cents?: number;
             paid_cents?: number;
             patient_responsibility_cents?: number;
+            /** @description a secondary claim: the prior payers' share (OA-23) */
+            prior_payer_cents?: number | null;
         };
         Decision: {
             action?: string;
@@ -2963,6 +2987,8 @@ export interface components {
             final?: boolean;
             lines?: components["schemas"]["EobLine"][];
             message?: string;
+            /** @description a secondary claim: how your other plan's payment counted */
+            other_plan_message?: string | null;
             patient?: (Record<string, never> | null) | components["schemas"]["EobPatient"];
             provider?: components["schemas"]["EobProvider"];
             /** Format: date-time */
@@ -2997,6 +3023,8 @@ export interface components {
             copay_cents?: number;
             deductible_cents?: number;
             not_covered_cents?: number;
+            /** @description what your other plan paid of the allowed amount (OA-23); null when no other plan paid first */
+            paid_by_other_plan_cents?: number | null;
             /** @description contractual adjustment */
             plan_discount_cents?: number;
             plan_paid_cents?: number;
@@ -3013,6 +3041,8 @@ export interface components {
             deductible_cents?: number;
             line_number?: number;
             not_covered_cents?: number;
+            /** @description what your other plan paid of the allowed amount (OA-23); null when no other plan paid first */
+            paid_by_other_plan_cents?: number | null;
             /** @description contractual adjustment */
             plan_discount_cents?: number;
             plan_paid_cents?: number;
@@ -3168,6 +3198,12 @@ export interface components {
             individual?: components["schemas"]["Limits"];
             /** @description in or out (of network) */
             network?: string;
+        };
+        OtherPayerAdjustmentBody: {
+            amount_cents: number;
+            carc: string;
+            /** @enum {string} */
+            group: "CO" | "CR" | "OA" | "PI" | "PR";
         };
         PaginationMetadata: {
             /** @description First available page number. */
@@ -3393,6 +3429,8 @@ export interface components {
             paid_cents?: number;
             patient_responsibility_cents?: number;
             pended?: number;
+            /** @description secondary claims: the prior payers' share of allowed (OA-23) */
+            prior_payer_cents?: number;
             skipped?: number;
             unprocessed?: number;
         };
@@ -3496,6 +3534,12 @@ export interface components {
             line_number?: number;
             modifiers?: string[];
             ndc_code?: string | null;
+            other_payer_adjustments?: {
+                [key: string]: unknown;
+            }[] | null;
+            other_payer_paid_cents?: number | null;
+            /** Format: date */
+            other_payer_paid_date?: string | null;
             place_of_service?: string | null;
             procedure_code?: string | null;
             rendering_provider_npi?: string | null;

@@ -27,6 +27,17 @@ const SUMMARY: [keyof EobAmounts, string, string][] = [
   ['plan_paid_cents', 'Plan paid', 'paid to the provider'],
   ['you_owe_cents', 'You owe', 'the provider may bill you this'],
 ];
+// A secondary claim: what the member's other plan paid first (CARC 23).
+const OTHER_PLAN: [keyof EobAmounts, string, string] = [
+  'paid_by_other_plan_cents',
+  'Paid by your other plan',
+  'your other coverage paid this first',
+];
+
+function summaryOf(totals: EobAmounts) {
+  if (totals.paid_by_other_plan_cents == null) return SUMMARY;
+  return [...SUMMARY.slice(0, 3), OTHER_PLAN, ...SUMMARY.slice(3)];
+}
 
 function EobView({ eob }: { eob: Eob }) {
   const totals = eob.totals as EobAmounts | null | undefined;
@@ -38,9 +49,10 @@ function EobView({ eob }: { eob: Eob }) {
         {eob.provider?.name} · service on {formatDate(eob.service_from)} · {eob.decision}
       </Text>
       {eob.message ? <Alert color={eob.final ? 'blue' : 'yellow'}>{eob.message}</Alert> : null}
+      {eob.other_plan_message ? <Alert color="blue">{eob.other_plan_message}</Alert> : null}
       {totals ? (
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} component="dl" m={0}>
-          {SUMMARY.map(([field, label, explanation]) => (
+        <SimpleGrid cols={{ base: 1, xs: 2, md: summaryOf(totals).length }} component="dl" m={0}>
+          {summaryOf(totals).map(([field, label, explanation]) => (
             <Paper key={field} withBorder p="sm">
               <Text component="dt" fw={600}>
                 {label}
