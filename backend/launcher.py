@@ -28,6 +28,8 @@ from pathlib import Path
 import click
 import psutil
 
+from backend.cli_context import Context, pass_context
+
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 15
 RESTART_FIRST_SECONDS = 0.5
@@ -243,3 +245,10 @@ def _kill_tree(pid: int) -> None:
     for process in [*parent.children(recursive=True), parent]:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
+
+
+@click.command()
+@pass_context
+def run(context: Context) -> None:
+    """Set up and start the whole system: web server and workers. Ctrl-C stops everything."""
+    raise SystemExit(Launcher(context).run())

@@ -1,8 +1,10 @@
 """Alembic, driven from Python: `askes db upgrade` and the tests use this, not alembic.ini."""
 
+import click
 from alembic import command
 from alembic.config import Config
 
+from backend.cli_context import Context, pass_context
 from backend.settings import PROJECT_ROOT
 
 
@@ -19,3 +21,32 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@pass_context
+def db_upgrade(context: Context, revision: str) -> None:
+    """Apply migrations up to REVISION, then sync the built-in roles."""
+    from backend.auth.roles import sync_roles
+    from backend.db import Session
+
+    upgrade(context.settings.database_url, revision)
+    context.engine  # noqa: B018 - binds the session
+    sync_roles(Session())
+    Session.commit()
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_context
+def db_downgrade(context: Context, revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    downgrade(context.settings.database_url, revision)
+    click.echo(f"database at {revision}")

@@ -4,6 +4,7 @@ see claims in every state: paid, denied, pended, rejected and not yet processed.
 
 from __future__ import annotations
 
+import click
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from backend.auth.models import User
 from backend.auth.passwords import hash_password, verify_password
 from backend.auth.roles import sync_roles
 from backend.auth.service import create_user
+from backend.cli_context import Context, pass_context
 
 DEMO_PROCESSED_SHARE = 0.85  # of the demo claims, lowest ids first; the rest stay pending
 
@@ -98,3 +100,22 @@ def prepare_for_benchmark(context) -> None:
         batch_ids = running.scalars().all()
     for batch_id in batch_ids:
         work_batch_chunks(context.engine, redis, batch_id)
+
+
+@click.group()
+def seed() -> None:
+    """Demo and reference data."""
+
+
+@seed.command("demo")
+@pass_context
+def seed_demo_command(context: Context) -> None:
+    """Load reference data, a generated demo population and the demo users (idempotent); the
+    first time, queue most demo claims for the workers to adjudicate."""
+    from redis import Redis
+
+    redis = Redis.from_url(context.settings.redis_url)
+    with context.engine.begin() as connection:
+        logins = seed_demo(connection, context.settings.demo_password, redis)
+    for line in logins:
+        click.echo(line)

@@ -18,10 +18,12 @@ import logging
 import signal
 import threading
 
+import click
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
+from backend.cli_context import Context, pass_context
 from backend.db import bind_engine, make_engine
 from workers.queues import QUEUE_NAMES
 
@@ -116,3 +118,17 @@ def _redis_answers(redis: Redis) -> bool:
 def _stop_on_signals(stop: threading.Event) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+
+
+@click.command()
+@click.option("--queue", "queues", multiple=True, help="queues to work (default: all, by priority)")
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+@pass_context
+def worker(context: Context, queues: tuple[str, ...], burst: bool) -> None:
+    """Run an RQ worker on the processing queues."""
+    from backend.observability import configure_logging
+
+    configure_logging(context.settings.log_level)
+    run_worker(
+        context.settings.database_url, context.settings.redis_url, queues or QUEUE_NAMES, burst
+    )

@@ -1,5 +1,6 @@
-"""`askes`: every command's --help works (an import or registration slip shows here), bench
-commands are registered by the root, and no subcommand module imports the root back."""
+"""`askes`: every command's --help works (an import or registration slip shows here), the
+commands are defined with their domains and only added by the root (benchmarks included), and
+no module imports the root back."""
 
 import ast
 from pathlib import Path
@@ -25,6 +26,10 @@ def test_every_command_answers_help():
         result = CliRunner().invoke(main, [*path, "--help"])
         assert result.exit_code == 0, (path, result.output)
         assert "Usage: " in result.output
+
+
+def test_the_root_defines_no_command_of_its_own():
+    assert all(command.callback.__module__ != "backend.cli" for command in main.commands.values())
 
 
 def test_the_root_registers_every_benchmark():

@@ -4,15 +4,11 @@ upgrade)."""
 
 import inspect
 
+import pytest
 from rq.utils import import_attribute
 
 from workers import jobs, queues
-
-JOB_PATHS = [
-    value
-    for name, value in vars(queues).items()
-    if name.isupper() and isinstance(value, str) and value.startswith("workers.jobs.")
-]
+from workers.queues import BATCH, JOB_PATHS, enqueue, enqueue_many
 
 
 def test_every_job_has_a_path_and_every_path_a_job():
@@ -28,3 +24,12 @@ def test_every_legacy_path_is_an_alias_with_the_same_signature():
         old_parameters = list(inspect.signature(old_job).parameters)
         new_parameters = list(inspect.signature(new_job).parameters)
         assert old_parameters[: len(new_parameters)] == new_parameters, old
+
+
+def test_only_the_jobs_of_workers_jobs_are_enqueued_and_only_on_known_queues():
+    with pytest.raises(ValueError, match="not a job"):
+        enqueue(None, BATCH, "workers.batch_jobs.work_batch", 1)
+    with pytest.raises(ValueError, match="not a job"):
+        enqueue_many(None, BATCH, "os.system", [("true",)])
+    with pytest.raises(ValueError, match="unknown queue"):
+        enqueue(None, "intake", queues.PING, "x")
