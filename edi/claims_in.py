@@ -99,6 +99,7 @@ class _ClaimParser:
         self.in_line_loop = None  # "provider" when in 2420
         self.payer_sequence = "P"  # 2000B SBR01: our place among the payers
         self.in_line_adjudication = False  # inside 2430 (SVD)
+        self.read_other_payer = False
 
     def feed(self, segment: list[str], position: int) -> ParsedClaim | None:
         tag = segment[0]
@@ -113,7 +114,8 @@ class _ClaimParser:
 
     def finish(self) -> ParsedClaim:
         claim, self.claim, self.line = self.claim, None, None
-        _settle_other_payers(claim, self.payer_sequence in NOT_PRIMARY)
+        if self.read_other_payer or self.payer_sequence in NOT_PRIMARY:
+            _settle_other_payers(claim, self.payer_sequence in NOT_PRIMARY)
         return ParsedClaim(claim, self.claim_position)
 
     # hierarchy
@@ -201,6 +203,7 @@ class _ClaimParser:
     def _CLM(self, segment, position):
         self.claim_position = position
         self.line, self.in_other_payer, self.in_line_adjudication = None, False, False
+        self.read_other_payer = False  # a 2320/2430 amount was read for this claim
         place, _qualifier, frequency = (_get(segment, 5).split(self.component) + ["", ""])[:3]
         professional = self.claim_type == "professional"
         self.claim = claim = Claim(
@@ -232,7 +235,7 @@ class _ClaimParser:
         claim.patient_birth_date, claim.patient_sex = patient.birth_date, patient.sex
 
     def _DTP(self, segment, _position):
-        if self.in_line_adjudication and _get(segment, 1) == "573":
+        if self.in_line_adjudication and _get(segment, 1) == "573":  # read_other_payer is set
             self.line.other_payer_paid_date = parse_period(_get(segment, 2), _get(segment, 3))[0]
         if self.claim is None or self.in_other_payer:
             return
@@ -305,7 +308,7 @@ class _ClaimParser:
         self.in_other_payer = True  # 2430 line adjudication: other payers' data
         if self.line is None:
             return
-        self.in_line_adjudication = True
+        self.in_line_adjudication = self.read_other_payer = True
         self.line.other_payer_paid_cents = (self.line.other_payer_paid_cents or 0) + cents(
             _get(segment, 2) or "0"
         )
@@ -313,6 +316,7 @@ class _ClaimParser:
     def _AMT(self, segment, _position):
         other_payer = self.claim is not None and self.line is None and self.in_other_payer
         if other_payer and _get(segment, 1) == "D":  # 2320 payer paid amount
+            self.read_other_payer = True
             paid = self.claim.other_payer_paid_cents or 0
             self.claim.other_payer_paid_cents = paid + cents(_get(segment, 2))
 
@@ -322,6 +326,7 @@ class _ClaimParser:
         target = self.line if self.in_line_adjudication else self.claim
         if self.line is not None and not self.in_line_adjudication:
             return
+        self.read_other_payer = True
         adjustments = target.other_payer_adjustments or []
         group = _get(segment, 1)
         for start in range(2, min(len(segment), 20), 3):  # up to six reason, amount, quantity

@@ -73,10 +73,6 @@ def coordination_fields(result: ChunkResult, rows: np.ndarray) -> list:
     moved the accumulators by: its cost share as if primary) of a secondary claim's lines; NULL
     on a primary claim's lines (workers/pipeline/cob.py)."""
     coordination = result.coordination
-    if coordination is None:
-        null = np.ones(len(rows), bool)
-        zero = np.zeros(len(rows), np.int64)
-        return [encode_fixed(zero, ">i8", null) for _ in range(3)]
     primary = ~coordination.secondary[rows]
     return [
         encode_fixed(values[rows], ">i8", primary)

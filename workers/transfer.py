@@ -130,9 +130,15 @@ LINE_COLUMNS = (
     "patient_responsibility_cents", "deductible_cents", "coinsurance_cents", "copay_cents",
     "contractual_adjustment_cents", "noncovered_cents", "work_rvu", "pe_rvu", "mp_rvu",
     "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "denial_carc", "rarc_codes",
-    *TRACE_COLUMNS, "prior_payer_cents", "deductible_credit_cents", "oop_credit_cents",
+    *TRACE_COLUMNS,
 )  # fmt: skip
+# A secondary claim's lines (COB); a chunk without one leaves them NULL without sending them.
+COORDINATION_COLUMNS = ("prior_payer_cents", "deductible_credit_cents", "oop_credit_cents")
 COPY_LINES = f"COPY production.claim_line ({', '.join(LINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+COPY_SECONDARY_LINES = (
+    f"COPY production.claim_line ({', '.join(LINE_COLUMNS + COORDINATION_COLUMNS)}) "
+    "FROM STDIN (FORMAT BINARY)"
+)
 VARCHAR_OID = 1043
 INSERT_FAILED = """
 INSERT INTO production.failed_claim (claim_id, batch_id)
@@ -179,13 +185,22 @@ class Payload:
     temp_tables: dict
     lines: memoryview
     seconds: float
+    secondary: bool = False  # the lines carry COORDINATION_COLUMNS
 
 
 def encode(result: ChunkResult) -> Payload:
     started = time.perf_counter()
     temp_tables = _temp_rows(result)
-    lines = _production_lines(result)
-    return Payload(temp_tables, lines, time.perf_counter() - started)
+    secondary = _has_secondary_lines(result)
+    lines = _production_lines(result, secondary)
+    return Payload(temp_tables, lines, time.perf_counter() - started, secondary)
+
+
+def _has_secondary_lines(result: ChunkResult) -> bool:
+    coordination = result.coordination
+    return coordination is not None and bool(
+        coordination.secondary[~result.rejected[result.chunk.lines.line_claim]].any()
+    )
 
 
 def transfer(
@@ -240,7 +255,8 @@ def transfer(
         raise ConcurrentChange("some claims are no longer pending")
     lap("insert_claims")
     if len(adjudicated):
-        with raw.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
+        statement = COPY_SECONDARY_LINES if payload.secondary else COPY_LINES
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(payload.lines)
     lap("copy_lines")
     if len(rejected):
@@ -340,7 +356,7 @@ def _thresholds(risk) -> np.ndarray:
     return limits[risk.claim_version]
 
 
-def _production_lines(result: ChunkResult) -> bytes:
+def _production_lines(result: ChunkResult, secondary: bool = False) -> bytes:
     """production.claim_line rows of the adjudicated claims, straight from the arrays."""
     chunk, facts, decided, share, priced = (
         result.chunk,
@@ -380,7 +396,7 @@ def _production_lines(result: ChunkResult) -> bytes:
         encode_text(trace.denial_carcs(result, rows)),
         encode_text_array(trace.remark_codes(result, rows), VARCHAR_OID),
         *trace.pricing_trace_fields(result, rows),
-        *trace.coordination_fields(result, rows),
+        *(trace.coordination_fields(result, rows) if secondary else ()),
     ]  # fmt: skip
     return copy_stream(fields)
 

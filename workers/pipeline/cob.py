@@ -43,6 +43,9 @@ def coordinate(share, line_claim: np.ndarray, starts: np.ndarray, other_paid: np
     secondary_claim = other_paid >= 0
     secondary = secondary_claim[line_claim]
     patient, paid = share.patient, share.paid
+    if not secondary_claim.any():  # the usual chunk: nothing to coordinate
+        nothing = np.zeros(len(patient), np.int64)
+        return share, Coordination(secondary, nothing, share.deductible, patient, paid)
     total_patient = per_claim(np.add, patient, starts, np.int64(0))
     total_paid = per_claim(np.add, paid, starts, np.int64(0))
     other = np.maximum(other_paid, 0)
