@@ -141,19 +141,24 @@ def _paired(f, found: np.ndarray) -> np.ndarray:
     return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
 
 
-def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day) -> HistoryUpdate:
-    """The chunk's scored claims summed per billing provider and per member."""
+def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
+                   providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
+    """The chunk's scored claims summed per billing provider and per member; `providers` is
+    np.unique(facts.provider, return_inverse=True) when the caller has it."""
     counted = scored & (facts.provider > 0)
-    ids, which = np.unique(facts.provider[counted], return_inverse=True)
+    ids, which = providers or np.unique(facts.provider, return_inverse=True)
+    which = which.reshape(-1)[counted]
+    claims = np.bincount(which, minlength=len(ids))
+    present = claims > 0
 
     def total(values):
-        return np.bincount(which, weights=values[counted], minlength=len(ids))
+        return np.bincount(which, weights=values[counted], minlength=len(ids))[present]
 
     members = scored & (f.member_id > 0)
     member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
     return HistoryUpdate(
-        ids,
-        total(np.ones(len(counted))).astype(np.int64),
+        ids[present],
+        claims[present].astype(np.int64),
         total(facts.levelled.astype(float)).astype(np.int64),
         total(facts.top.astype(float)).astype(np.int64),
         total(facts.paired.astype(float)).astype(np.int64),
@@ -186,6 +191,7 @@ class ChunkFacts:
     update: HistoryUpdate
     code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
     code_lines: np.ndarray  # int64: lines of each of those codes
+    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in the chunk's
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
@@ -197,8 +203,10 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     )
     code = code.reshape(-1)
     facts = claim_facts(f, ratio, starts, keys, code)
-    update = history_update(f, facts, scored, f.service_day)
-    return ChunkFacts(starts, ratio, facts, update, code, code_lines)
+    providers, provider_of = np.unique(facts.provider, return_inverse=True)
+    provider_of = provider_of.reshape(-1)
+    update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
+    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of)
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
@@ -254,7 +262,7 @@ def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     procedure_mean = (sums / np.maximum(counts, 1))[which]
     over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
     return {
-        "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), starts),
+        "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), prepared),
         "charge_ratio_log_max": np.nan_to_num(high),
         "charge_ratio_vs_provider": np.nan_to_num(high - provider_mean),
         "charge_ratio_vs_procedure": np.nan_to_num(over_procedure),
@@ -272,18 +280,17 @@ def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
     return which
 
 
-def _charge_vs_code(f, which: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
     charged = f.charge > 0
     per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
     sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
     counts = np.bincount(which, weights=charged.astype(float))
     deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
-    ids, claim_provider = np.unique(f.billing_provider_id, return_inverse=True)
-    mine = claim_provider.reshape(-1)[f.line_claim]
-    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation), minlength=len(ids))
-    provider_count = np.bincount(mine, weights=charged.astype(float), minlength=len(ids))
+    mine = prepared.provider_of[f.line_claim]
+    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation))
+    provider_count = np.bincount(mine, weights=charged.astype(float))
     typical = (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(per_claim(np.fmax, deviation - typical, starts, np.nan))
+    return np.nan_to_num(per_claim(np.fmax, deviation - typical, prepared.starts, np.nan))
 
 
 def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
