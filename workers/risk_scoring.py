@@ -3,8 +3,9 @@
 interface (workers/pipeline/risk.py). TensorFlow is never imported here.
 
 Features are standardized and clipped in numpy (`preprocessing`: centre, scale, clip), then
-quantized with the model's input scale and zero point; the model's int8 output is the logit,
-turned into a probability here.
+quantized with the model's input scale and zero point. The model's int8 output is the logit
+(models since risk-mlp-2 output max(logit, floor) - floor: `logit_floor`), turned into a
+probability here with the model's Platt calibration (`calibration`).
 A model whose feature schema differs from this code's is refused (SchemaMismatch)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import numpy as np
 
 from backend.risk import metrics
+from backend.risk.calibration import probability
 from workers.pipeline.risk_features import FEATURE_SCHEMA_HASH, FEATURES
 
 REASONS_PER_CLAIM = 3
@@ -60,6 +62,8 @@ class LiteRTScorer:
         self.typical = np.asarray(preprocessing["typical"], np.float32)
         self.edges = np.asarray(preprocessing["edges"], np.float64)  # (features + 1) x 9
         self.expected = np.asarray(preprocessing["expected"], np.float64)  # (features + 1) x 10
+        self.calibration = preprocessing.get("calibration")  # None: the sigmoid of the logit
+        self.logit_floor = float(preprocessing.get("logit_floor", 0.0))
 
     def standardize(self, matrix: np.ndarray) -> np.ndarray:
         return np.clip((matrix - self.centre) / self.scale, -self.clip, self.clip).astype(
@@ -93,31 +97,42 @@ class LiteRTScorer:
             interpreter.invoke()
             output = interpreter.get_tensor(target["index"]).reshape(-1).astype(np.float64)
         out_scale, out_zero = target["quantization"]
-        return 1.0 / (1.0 + np.exp(-(output - out_zero) * out_scale))
+        return probability((output - out_zero) * out_scale + self.logit_floor, self.calibration)
 
     def explain(self, rows: np.ndarray) -> list[list[dict]]:
         """Per row, the REASONS_PER_CLAIM features whose replacement by their typical value
-        lowers the score most: name, the claim's value, the typical value, the score drop."""
+        lowers the score most: name, the claim's value, the typical value, the score drop.
+        Only the features whose int8 input differs from the typical value's are varied (the
+        others' drop is exactly 0), and the figures are rounded in numpy."""
         count, width = rows.shape
         base = self.score_matrix(rows)
-        varied = np.repeat(rows, width, axis=0)
-        column = np.tile(np.arange(width), count)
-        varied[np.arange(len(varied)), column] = self.typical[column]
-        drop = base[:, None] - self.score_matrix(varied).reshape(count, width)
+        scale, zero = self.input_quantization()
+        typical = self.quantize(self.typical[None, :], scale, zero)
+        row, column = np.nonzero(self.quantize(rows, scale, zero) != typical)
+        varied = rows[row]
+        varied[np.arange(len(row)), column] = self.typical[column]
+        drop = np.zeros((count, width))
+        drop[row, column] = base[row] - self.score_matrix(varied)
         top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
+        drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
+        values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
+        typicals = self.typical.astype(np.float64)[top].round(4).tolist()
         return [
             [
-                {
-                    "feature": FEATURES[f],
-                    "value": round(float(rows[r, f]), 4),
-                    "typical": round(float(self.typical[f]), 4),
-                    "score_drop": round(float(drop[r, f]), 4),
-                }
-                for f in top[r]
-                if round(float(drop[r, f]), 4) > 0
+                {"feature": FEATURES[f], "value": v, "typical": t, "score_drop": d}
+                for f, v, t, d in zip(features, value, typical_value, drop_value, strict=True)
+                if d > 0
             ]
-            for r in range(count)
+            for features, value, typical_value, drop_value in zip(
+                top.tolist(), values, typicals, drops, strict=True
+            )
         ]
+
+    def input_quantization(self) -> tuple[float, int]:
+        """(scale, zero point) of the model's int8 input."""
+        interpreter = load_interpreter(self.artifact, self.sha256)
+        with _lock:
+            return interpreter.get_input_details()[0]["quantization"]
 
     def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
         """PSI of each feature and of the score against the training deciles."""

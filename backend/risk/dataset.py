@@ -8,7 +8,8 @@ Features never see labels: the labels are read after the pipeline has run, to be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import text
@@ -37,6 +38,10 @@ class Population:
     rules_score: np.ndarray  # float64, the rule set's score
     generator_version: int
     risk_stage_seconds: float = 0.0  # stage 7 with the features, summed over the chunks
+    # With a `timed` scorer (askes bench risk-scoring): CPU seconds of this process for stage 7
+    # scored by it (features, scoring, reasons, drift), and for the history read and write
+    # (plus their wall seconds, which include the database's work).
+    timings: dict = field(default_factory=dict)
 
     @property
     def positive(self) -> np.ndarray:
@@ -56,9 +61,10 @@ class _Capture:
         return np.zeros(len(matrix))
 
 
-def collect(connection, redis, seed: int, claims: int) -> Population:
+def collect(connection, redis, seed: int, claims: int, timed=None) -> Population:
     """Generate seed `seed` (`claims` claims) and run it through the pipeline in `connection`'s
-    transaction; the caller rolls back."""
+    transaction; the caller rolls back. With `timed` (a stage 7 scorer or ScoringPlan), each
+    chunk's stage 7 is also run with it and timed (`Population.timings`)."""
     from backend.synthetic.patterns import GENERATOR_VERSION
     from workers.chunks import today_days
     from workers.fetch import fetch_chunk
@@ -72,7 +78,7 @@ def collect(connection, redis, seed: int, claims: int) -> Population:
     source = f"synthetic-run-{run.run_id}"
     chunks = max(1, -(-run.claims // CLAIMS_PER_CHUNK))
     parts = connection.execute(text(CHUNKS_OF_RUN), {"chunks": chunks, "source": source})
-    ids, rows, rules, seconds = [], [], [], 0.0
+    ids, rows, rules, seconds, timings = [], [], [], 0.0, {}
     for (claim_ids,) in parts.all():
         chunk = fetch_chunk(connection, claim_ids, today_days())
         result = run_pipeline(chunk, reference, _Capture())
@@ -82,22 +88,45 @@ def collect(connection, redis, seed: int, claims: int) -> Population:
         ids.append(chunk.claims.claim_id[keep])
         rows.append(result.risk.matrix[keep])
         rules.append(ChargeRatioRules().score(features)[keep])
+        if timed is not None:
+            _time_chunk(connection, timed, features, ~result.rejected, timings)
         write_history(connection, result.risk.history)  # as the transfer would
     claim_id = np.concatenate(ids)
     labels = dict(connection.execute(text(LABELS), {"run": run.run_id}).all())
     pattern = np.array([labels.get(int(i), "") for i in claim_id], dtype="U20")
     return Population(seed, claim_id, np.concatenate(rows), pattern, np.concatenate(rules),
-                      GENERATOR_VERSION, seconds)  # fmt: skip
+                      GENERATOR_VERSION, seconds, timings)  # fmt: skip
 
 
-def collect_all(engine, redis, seeds, claims: int) -> list[Population]:
+def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
+    """Stage 7 with `scorer`, the history read and the history write of one chunk, added to
+    `timings` (CPU and wall seconds); the write is rolled back to a savepoint."""
+    from workers.pipeline.risk import score_claims
+    from workers.risk_history import fetch_history, write_history
+
+    def clocked(name, work):
+        cpu, wall = time.process_time(), time.perf_counter()
+        outcome = work()
+        timings[f"{name}_cpu_s"] = timings.get(f"{name}_cpu_s", 0.0) + time.process_time() - cpu
+        timings[f"{name}_wall_s"] = timings.get(f"{name}_wall_s", 0.0) + time.perf_counter() - wall
+        return outcome
+
+    result = clocked("stage7", lambda: score_claims(scorer, features, scored))
+    clocked("history_read", lambda: fetch_history(connection, features.billing_provider_id,
+                                                  features.member_id))  # fmt: skip
+    savepoint = connection.begin_nested()
+    clocked("history_write", lambda: write_history(connection, result.history))
+    savepoint.rollback()
+
+
+def collect_all(engine, redis, seeds, claims: int, timed=None) -> list[Population]:
     """One population per seed, each in its own rolled-back transaction (a cold start each)."""
     populations = []
     for seed in seeds:
         with engine.connect() as connection:
             transaction = connection.begin()
             try:
-                populations.append(collect(connection, redis, seed, claims))
+                populations.append(collect(connection, redis, seed, claims, timed))
             finally:
                 transaction.rollback()
     return populations

@@ -14,6 +14,10 @@ from sqlalchemy import select, text, update
 from backend.risk.models import MODEL_STATUSES, RiskModel
 
 SHIPPED = Path(__file__).resolve().parents[2] / "workers" / "risk_models"
+# Champions the project shipped before: a database still scoring with one of them is moved to
+# the shipped champion by `askes seed demo` (as `make run` runs it). Models trained locally are
+# never replaced.
+SUPERSEDED = ("risk-mlp-1",)
 SINGLE = ("champion", "shadow")
 
 
@@ -101,7 +105,8 @@ def shipped_models() -> list[tuple[dict, bytes]]:
 
 def ensure_shipped_champion(connection) -> str | None:
     """Register the shipped models that are missing, and make the shipped champion the
-    champion when there is none; the champion's version."""
+    champion when there is none or the champion is one the project shipped before
+    (SUPERSEDED); the champion's version."""
     from backend.risk.train import TrainedModel
 
     for meta, artifact in shipped_models():
@@ -111,7 +116,8 @@ def ensure_shipped_champion(connection) -> str | None:
                              meta["metrics"])  # fmt: skip
         register(connection, model, meta["feature_schema"], meta["feature_schema_hash"],
                  meta["training_seeds"], meta["holdout_seeds"], meta["data_version"])  # fmt: skip
-        has_champion = connection.scalar(select(RiskModel.id).where(RiskModel.status == "champion"))
-        if not has_champion:
+    champion = connection.scalar(select(RiskModel.version).where(RiskModel.status == "champion"))
+    if champion is None or champion in SUPERSEDED:
+        for meta, _ in shipped_models():
             promote(connection, meta["version"], "champion")
     return connection.scalar(select(RiskModel.version).where(RiskModel.status == "champion"))

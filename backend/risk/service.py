@@ -23,8 +23,9 @@ def trained_and_judged(train_pops: list[Population], holdout: list[Population],
     scorer = LiteRTScorer(version, model.artifact, model.preprocessing, model.threshold,
                           FEATURE_SCHEMA_HASH)  # fmt: skip
     int8 = [scorer.score_matrix(p.matrix) for p in holdout]
-    floating = [float_forward(model.float_weights, standardize(p.matrix, model.preprocessing))
-                for p in holdout]  # fmt: skip
+    calibration = model.preprocessing["calibration"]
+    floating = [float_forward(model.float_weights, standardize(p.matrix, model.preprocessing),
+                              calibration) for p in holdout]  # fmt: skip
     model.metrics = evaluate.compare(holdout, int8, floating)
     return model, scorer
 
@@ -92,10 +93,12 @@ def evaluate_model(engine, redis, seeds, claims: int, version: str | None) -> di
     floating = None
     if weights:  # models trained since the float weights were recorded
         weights = [(np.asarray(k), np.asarray(b)) for k, b in weights]
-        floating = [float_forward(weights, standardize(p.matrix, row["preprocessing"]))
+        calibration = row["preprocessing"].get("calibration")
+        floating = [float_forward(weights, standardize(p.matrix, row["preprocessing"]), calibration)
                     for p in populations]  # fmt: skip
     result = evaluate.compare(populations, scores, floating)
-    return {"model": row["version"], "rules": "rules-1", "claims_per_seed": claims, **result}
+    return {"model": row["version"], "rules": "rules-1", "rules_2": "rules-2",
+            "claims_per_seed": claims, **result}  # fmt: skip
 
 
 def scores_agree(int8: np.ndarray, reference: np.ndarray, share: float = 0.02) -> float:

@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backend.risk import metrics
+from backend.risk.calibration import fit_platt, probability
 from backend.risk.dataset import Population
 
 CLIP = 6.0
 HIDDEN = (32, 16)
 THRESHOLD = 0.5  # a probability: pend when the model says a finding is more likely than not
-REPRESENTATIVE_ROWS = 2_000
+REPRESENTATIVE_ROWS = 10_000
+LOGIT_FLOOR, LOGIT_CEILING = -10.0, 12.0  # the finding head's logit, clipped
+OUTLIER = "charge_outlier"
+BOOST_CAP = 8.0  # the outlier head adds at most this to the logit (keeps the int8 steps fine)
 
 
 @dataclass
@@ -73,22 +77,26 @@ def fit(populations: list[Population], spec: TrainingSpec):
     tf.config.experimental.enable_op_determinism()  # same seeds, same weights on one build
     matrix = np.concatenate([p.matrix for p in populations])
     positive = np.concatenate([p.positive for p in populations]).astype(np.float32)
+    outlier = np.concatenate([p.pattern == OUTLIER for p in populations]).astype(np.float32)
     preprocessing = preprocessing_of(matrix)
     inputs = tf.keras.Input((matrix.shape[1],), name="features")
     layer = inputs
     for width in HIDDEN:
         layer = tf.keras.layers.Dense(width, activation="relu")(layer)
-    # The model ends in the logit: int8 steps of a logit keep the ranking among likely findings
-    # that steps of 1/256 in probability would tie. The sigmoid is applied in numpy.
-    outputs = tf.keras.layers.Dense(1, name="logit")(layer)
-    model = tf.keras.Model(inputs, outputs)
+    # Two heads on the same hidden layers: any finding, and a charge outlier. The model ends in
+    # a logit (int8 steps of a logit keep the ranking among likely findings that steps of 1/256
+    # in probability would tie; the sigmoid is applied in numpy).
+    finding = tf.keras.layers.Dense(1, name="logit")(layer)
+    charge = tf.keras.layers.Dense(1, name="outlier")(layer)
+    model = tf.keras.Model(inputs, {"logit": finding, "outlier": charge})
     loss = tf.keras.losses.BinaryCrossentropy(from_logits=True)
-    model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate), loss=loss)
+    model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate),
+                  loss={"logit": loss, "outlier": loss})  # fmt: skip
     model.fit(
-        standardize(matrix, preprocessing), positive, epochs=spec.epochs,
-        batch_size=spec.batch_size, shuffle=True, verbose=0,
+        standardize(matrix, preprocessing), {"logit": positive, "outlier": outlier},
+        epochs=spec.epochs, batch_size=spec.batch_size, shuffle=True, verbose=0,
     )  # fmt: skip
-    return model, preprocessing, matrix
+    return model, preprocessing, matrix, positive
 
 
 def quantize(model, standardized: np.ndarray, seed: int) -> bytes:
@@ -103,7 +111,7 @@ def quantize(model, standardized: np.ndarray, seed: int) -> bytes:
         for row in sample:
             yield [row[None, :]]
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(scoring_model(model))
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -112,24 +120,57 @@ def quantize(model, standardized: np.ndarray, seed: int) -> bytes:
     return converter.convert()
 
 
-def float_forward(weights: list, standardized: np.ndarray) -> np.ndarray:
-    """The float model in numpy: dense layers with ReLU, then the sigmoid of the logit."""
+def scoring_model(model):
+    """The exported model's one output: the finding head's logit clipped to [LOGIT_FLOOR,
+    LOGIT_CEILING], plus the outlier head's logit clipped to [0, BOOST_CAP], minus LOGIT_FLOOR.
+    A claim the outlier head is sure of ranks above the other near-certain findings (a missed
+    charge outlier, one line at 5 to 20 times its usual charge, costs the most); a claim it
+    rules out keeps the finding head's logit. The clips keep the int8 output's 256 steps on the
+    logits that rank claims (below the floor p < 5e-5, above the ceiling p > 0.99999)."""
+    import tensorflow as tf
+
+    boost = tf.keras.layers.ReLU(BOOST_CAP, name="outlier_boost")(model.output["outlier"])
+    shifted = tf.keras.layers.Rescaling(1.0, offset=-LOGIT_FLOOR, name="shifted")(
+        model.output["logit"]
+    )
+    clipped = tf.keras.layers.ReLU(LOGIT_CEILING - LOGIT_FLOOR, name="clipped")(shifted)
+    return tf.keras.Model(model.input, tf.keras.layers.Add(name="combined")([clipped, boost]))
+
+
+def float_logit(weights: list, standardized: np.ndarray) -> np.ndarray:
+    """The exported model in numpy: dense layers with ReLU, then the logit as `scoring_model`
+    combines and floors it (`weights`: hidden layers, finding head, outlier head; models before
+    risk-mlp-2 have no outlier head)."""
     layer = standardized.astype(np.float64)
-    for kernel, bias in weights[:-1]:
+    heads = 2 if len(weights) == len(HIDDEN) + 2 else 1
+    for kernel, bias in weights[:-heads]:
         layer = np.maximum(layer @ kernel + bias, 0.0)
-    kernel, bias = weights[-1]
-    return (1.0 / (1.0 + np.exp(-(layer @ kernel + bias)))).reshape(-1)
+    logit = (layer @ weights[-heads][0] + weights[-heads][1]).reshape(-1)
+    if heads == 1:
+        return logit
+    boost = (layer @ weights[-1][0] + weights[-1][1]).reshape(-1)
+    return np.clip(logit, LOGIT_FLOOR, LOGIT_CEILING) + np.clip(boost, 0.0, BOOST_CAP)
+
+
+def float_forward(weights: list, standardized: np.ndarray, calibration: dict | None = None):
+    """The float model's probability (float64), calibrated as the int8 model's is."""
+    return probability(float_logit(weights, standardized), calibration)
 
 
 def train(train: list[Population], spec: TrainingSpec, version: str) -> TrainedModel:
-    model, preprocessing, matrix = fit(train, spec)
+    model, preprocessing, matrix, positive = fit(train, spec)
     standardized = standardize(matrix, preprocessing)
     artifact = quantize(model, standardized, spec.seed)
+    dense = [*(layer for layer in model.layers if layer.name.startswith("dense")),
+             model.get_layer("logit"), model.get_layer("outlier")]  # fmt: skip
     weights = [(layer.get_weights()[0].astype(np.float64), layer.get_weights()[1])
-               for layer in model.layers if layer.get_weights()]  # fmt: skip
+               for layer in dense]  # fmt: skip
     # The float model travels with the int8 one: `askes model evaluate` compares them.
     preprocessing["float_weights"] = [[k.tolist(), b.tolist()] for k, b in weights]
-    score = float_forward(weights, standardized)
+    calibration = fit_platt(float_logit(weights, standardized), positive > 0)
+    preprocessing["calibration"] = calibration
+    preprocessing["logit_floor"] = LOGIT_FLOOR
+    score = float_forward(weights, standardized, calibration)
     values = np.column_stack([matrix.astype(np.float64), score])
     edges = metrics.decile_edges(values)
     preprocessing["edges"] = edges.tolist()

@@ -108,12 +108,14 @@ def line_log_ratio(charge, fee, priced) -> np.ndarray:
     return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
 
 
-def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, key: np.ndarray) -> ClaimFacts:
-    """`f` is a risk.RiskFeatures, `key` its procedure codes' code_key."""
+def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, keys: np.ndarray, code: np.ndarray):
+    """ClaimFacts; `f` is a risk.RiskFeatures, `keys` the sorted code_key of the chunk's
+    procedure codes and `code` each line's index among them (the coding tables are searched
+    once per distinct code, not once per line)."""
     has_ratio = ~np.isnan(ratio)
     priced = per_claim(np.add, has_ratio.astype(np.int64), starts, 0)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    level = _line_level(key)
+    level = _line_level(keys)[code]
     highest = per_claim(np.maximum, level, starts, -1.0)
     return ClaimFacts(
         f.billing_provider_id,
@@ -122,7 +124,7 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, key: np.ndarray) -> Cl
         highest,
         highest >= 0,
         highest >= 1.0,
-        _paired(f, key),
+        _paired(f, find_code(PAIR_KEYS, keys)[code]),
     )
 
 
@@ -131,39 +133,51 @@ def _line_level(key: np.ndarray) -> np.ndarray:
     return np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
 
 
-def _paired(f, key: np.ndarray) -> np.ndarray:
-    """Claims billing both codes of any bundled pair."""
-    found = find_code(PAIR_KEYS, key)
+def _paired(f, found: np.ndarray) -> np.ndarray:
+    """Claims billing both codes of any bundled pair (`found`: each line's index in PAIR_KEYS)."""
     rows = found >= 0
     has = np.zeros((f.claim_count, len(PAIR_KEYS)), bool)
     has[f.line_claim[rows], found[rows]] = True
     return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
 
 
-def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day) -> HistoryUpdate:
-    """The chunk's scored claims summed per billing provider and per member."""
+def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
+                   providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
+    """The chunk's scored claims summed per billing provider and per member; `providers` is
+    np.unique(facts.provider, return_inverse=True) when the caller has it."""
     counted = scored & (facts.provider > 0)
-    ids, which = np.unique(facts.provider[counted], return_inverse=True)
+    ids, which = providers or np.unique(facts.provider, return_inverse=True)
+    which = which.reshape(-1)[counted]
+    claims = np.bincount(which, minlength=len(ids))
+    present = claims > 0
 
     def total(values):
-        return np.bincount(which, weights=values[counted], minlength=len(ids))
+        return np.bincount(which, weights=values[counted], minlength=len(ids))[present]
 
     members = scored & (f.member_id > 0)
-    member_ids, member_of = np.unique(f.member_id[members], return_inverse=True)
-    last = np.full(len(member_ids), NO_DATE, np.int32)
-    np.maximum.at(last, member_of, service_day[members])
+    member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
     return HistoryUpdate(
-        ids,
-        total(np.ones(len(counted))).astype(np.int64),
+        ids[present],
+        claims[present].astype(np.int64),
         total(facts.levelled.astype(float)).astype(np.int64),
         total(facts.top.astype(float)).astype(np.int64),
         total(facts.paired.astype(float)).astype(np.int64),
         total(facts.priced_lines.astype(float)).astype(np.int64),
         total(facts.log_ratio_sum),
         member_ids,
-        np.bincount(member_of, minlength=len(member_ids)).astype(np.int64),
+        member_claims,
         last,
     )
+
+
+def _per_member(member: np.ndarray, day: np.ndarray):
+    """(sorted unique member ids, claims of each, latest day of each); one sort, no ufunc.at."""
+    order = np.argsort(member, kind="stable")
+    member, day = member[order], day[order]
+    first = np.flatnonzero(np.r_[True, member[1:] != member[:-1]]) if len(member) else order
+    claims = np.diff(np.r_[first, len(member)]).astype(np.int64)
+    last = np.maximum.reduceat(day, first) if len(member) else day
+    return member[first], claims, last.astype(np.int32)
 
 
 @dataclass
@@ -177,17 +191,22 @@ class ChunkFacts:
     update: HistoryUpdate
     code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
     code_lines: np.ndarray  # int64: lines of each of those codes
+    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in the chunk's
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
     starts = claim_starts(f.line_claim, f.claim_count)
     ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
-    key = code_key(f.procedure_code)
-    facts = claim_facts(f, ratio, starts, key)
-    _, code, code_lines = np.unique(key, return_inverse=True, return_counts=True)
-    update = history_update(f, facts, scored, f.service_day)
-    return ChunkFacts(starts, ratio, facts, update, code.reshape(-1), code_lines)
+    keys, code, code_lines = np.unique(
+        code_key(f.procedure_code), return_inverse=True, return_counts=True
+    )
+    code = code.reshape(-1)
+    facts = claim_facts(f, ratio, starts, keys, code)
+    providers, provider_of = np.unique(facts.provider, return_inverse=True)
+    provider_of = provider_of.reshape(-1)
+    update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
+    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of)
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
@@ -242,10 +261,8 @@ def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     counts = np.bincount(which, weights=has.astype(float))
     procedure_mean = (sums / np.maximum(counts, 1))[which]
     over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
-    code = np.where(f.procedure_code != b"", f.procedure_code, f.revenue_code.astype("S5"))
-    code = code_key(code)
     return {
-        "charge_vs_code_provider": _charge_vs_code(f, code, starts),
+        "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), prepared),
         "charge_ratio_log_max": np.nan_to_num(high),
         "charge_ratio_vs_provider": np.nan_to_num(high - provider_mean),
         "charge_ratio_vs_procedure": np.nan_to_num(over_procedure),
@@ -253,19 +270,27 @@ def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     }
 
 
-def _charge_vs_code(f, code: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
+    """Each line's group: its procedure code, else its revenue code (int64 index)."""
+    which = prepared.code.astype(np.int64, copy=True)
+    bare = f.procedure_code == b""
+    if bare.any():
+        _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
+        which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
+    return which
+
+
+def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
     charged = f.charge > 0
     per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
-    _, which = np.unique(code, return_inverse=True)
     sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
     counts = np.bincount(which, weights=charged.astype(float))
     deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
-    provider = f.billing_provider_id[f.line_claim]
-    ids, mine = np.unique(provider, return_inverse=True)
-    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation), minlength=len(ids))
-    provider_count = np.bincount(mine, weights=charged.astype(float), minlength=len(ids))
+    mine = prepared.provider_of[f.line_claim]
+    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation))
+    provider_count = np.bincount(mine, weights=charged.astype(float))
     typical = (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(per_claim(np.fmax, deviation - typical, starts, np.nan))
+    return np.nan_to_num(per_claim(np.fmax, deviation - typical, prepared.starts, np.nan))
 
 
 def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
@@ -286,20 +311,27 @@ def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
     starts = prepared.starts
-    rarity = -np.log(prepared.code_lines[prepared.code] / max(len(f.procedure_code), 1))
+    # The rarest code is the one with the fewest lines: one log per claim, not per line.
+    fewest = per_claim(np.minimum, prepared.code_lines[prepared.code], starts, 0)
+    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
     lines = np.diff(starts)
     units = per_claim(np.maximum, f.units_milli, starts, 0) / 1000.0
     place = f.place_of_service
-    modifiers = per_claim(np.add, (f.modifiers != b"").sum(axis=1), starts, 0)
+    # Places as bit flags (1 office, 2 emergency): one reduction for both.
+    places = (place == OFFICE).astype(np.uint8) | ((place == EMERGENCY).astype(np.uint8) << 1)
+    places = per_claim(np.bitwise_or, places, starts, np.uint8(0))
+    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, not byte strings.
+    present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
+    modifiers = per_claim(np.add, present.sum(axis=1), starts, 0)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
-        "procedure_rarity": per_claim(np.fmax, rarity, starts, 0.0),
+        "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
         "lines": lines,
         "units_max_log": np.log1p(units),
         "age_years": age,
         "institutional": f.institutional,
-        "place_office": per_claim(np.logical_or, place == OFFICE, starts, False),
-        "place_emergency": per_claim(np.logical_or, place == EMERGENCY, starts, False),
+        "place_office": (places & 1) > 0,
+        "place_emergency": (places & 2) > 0,
         "modifiers_per_line": modifiers / np.maximum(lines, 1),
     }
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from workers.chunks import adjudicate
 from workers.fetch import fetch_chunk
 from workers.pipeline.arrays import NO_DATE
-from workers.pipeline.risk import RiskFeatures
+from workers.pipeline.risk import ProviderRelativeRules, RiskFeatures
 from workers.pipeline.risk_codes import BUNDLED_PAIRS, LEVEL_FAMILIES
 from workers.pipeline.risk_features import (
     FEATURES,
@@ -292,3 +292,18 @@ def test_history_starts_empty_and_grows_in_the_transfer(db, connection, redis_cl
         [(2, 1, 1, 1, 3)],
         [(2, date(2026, 2, 9))],
     )
+
+
+def test_rules_2_scores_a_charge_against_what_its_provider_usually_charges():
+    """rules-2: the highest of the two provider-relative charge multiples, / 10, capped at 1."""
+    matrix = np.zeros((4, len(FEATURES)), np.float32)
+    ratio, per_unit = (
+        FEATURES.index("charge_ratio_vs_provider"),
+        FEATURES.index("charge_vs_code_provider"),
+    )
+    matrix[1, ratio] = math.log(6.0)  # six times the provider's usual fee schedule ratio
+    matrix[2, per_unit] = math.log(4.0)  # four times its usual charge per unit for the code
+    matrix[3, [ratio, per_unit]] = math.log(30.0), math.log(2.0)
+    score = ProviderRelativeRules().score_matrix(matrix)
+    assert np.allclose(score, [0.1, 0.6, 0.4, 1.0], atol=1e-6)
+    assert ProviderRelativeRules().threshold == 0.5  # pends at five times

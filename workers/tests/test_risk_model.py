@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from backend.reference.loaders import load_reference
 from backend.risk import registry
+from backend.risk.calibration import fit_platt, probability
 from backend.risk.dataset import collect
 from backend.risk.service import scores_agree, trained_and_judged
 from backend.risk.train import TrainingSpec, float_forward, standardize
@@ -59,7 +60,8 @@ def test_the_int8_model_matches_the_numpy_forward_pass(trained):
     model, scorer, (_, holdout) = trained
     assert model.artifact[4:8] == b"TFL3" and len(model.artifact) < 20_000
     int8 = scorer.score_matrix(holdout.matrix)
-    reference = float_forward(model.float_weights, standardize(holdout.matrix, model.preprocessing))
+    reference = float_forward(model.float_weights, standardize(holdout.matrix, model.preprocessing),
+                              model.preprocessing["calibration"])  # fmt: skip
     difference = np.abs(int8 - reference)
     assert difference.max() <= MAX_DIFFERENCE and difference.mean() <= MEAN_DIFFERENCE
     assert scores_agree(int8, reference, 0.02) >= 0.95  # the same top 2 % within 5 %
@@ -76,6 +78,10 @@ def test_holdout_figures_are_recorded_side_by_side_with_the_rules(trained):
     _, _, (_, holdout) = trained
     assert mean["model"]["average_precision"] > 3 * holdout.positive.mean()
     assert 0 < mean["rules"]["average_precision"] < 1
+    assert 0 < mean["rules_2"]["average_precision"] < 1  # the provider-relative rule set
+    assert mean["model"]["average_precision_vs_rules"] == min(
+        mean["model"]["average_precision_vs_rules_1"], mean["model"]["average_precision_vs_rules_2"]
+    )
     assert figures["mean"]["model"]["int8_vs_float_average_precision"] < 0.05
 
 
@@ -198,27 +204,60 @@ def test_promoting_retires_the_previous_champion(connection, trained):
         registry.promote(connection, "no-such-model", "champion")
 
 
+def test_calibration_recovers_a_known_slope_and_intercept():
+    rng = np.random.default_rng(5)
+    logit = rng.normal(-2.0, 3.0, 200_000)
+    positive = rng.random(logit.size) < probability(logit, {"slope": 0.7, "intercept": -0.4})
+    fitted = fit_platt(logit, positive)
+    assert abs(fitted["slope"] - 0.7) < 0.02 and abs(fitted["intercept"] + 0.4) < 0.03
+
+
+def test_the_outlier_head_ranks_what_it_is_sure_of_first(trained):
+    """The exported score adds the outlier head's clipped logit to the finding head's: on the
+    holdout, charge outliers rank above the other findings (the issue's top-2 % target)."""
+    model, scorer, (_, holdout) = trained
+    assert len(model.float_weights) == 4  # two hidden layers, the finding and outlier heads
+    score = scorer.score_matrix(holdout.matrix)
+    outlier = holdout.pattern == "charge_outlier"
+    other = holdout.positive & ~outlier
+    assert np.median(score[outlier]) > np.median(score[other])
+
+
 def test_the_shipped_champion_is_registered_once_and_scores(connection, redis_client, claims):
     connection.execute(text("UPDATE production.risk_model SET status = 'retired'"))
     shipped = registry.shipped_models()
-    assert [meta["version"] for meta, _ in shipped] == ["risk-mlp-1"]
+    assert [meta["version"] for meta, _ in shipped] == ["risk-mlp-2"]
     meta, _ = shipped[0]
     assert meta["feature_schema_hash"] == FEATURE_SCHEMA_HASH  # the workers will take it
     assert meta["data_version"] == 2 and not set(meta["training_seeds"]) & set(
         meta["holdout_seeds"]
     )
     found = connection.scalar(
-        text("SELECT count(*) FROM production.risk_model WHERE version = 'risk-mlp-1'")
+        text("SELECT count(*) FROM production.risk_model WHERE version = 'risk-mlp-2'")
     )
     if found:  # registered by an earlier seed of this database: make it champion again
-        registry.promote(connection, "risk-mlp-1", "champion")
-    assert registry.ensure_shipped_champion(connection) == "risk-mlp-1"
-    assert registry.ensure_shipped_champion(connection) == "risk-mlp-1"
+        registry.promote(connection, "risk-mlp-2", "champion")
+    assert registry.ensure_shipped_champion(connection) == "risk-mlp-2"
+    assert registry.ensure_shipped_champion(connection) == "risk-mlp-2"
     adjudicate(connection, redis_client, claims)
     rows = claim_rows(connection, claims)
     assert {(r["risk_model_version"], r["risk_scoring_failed"]) for r in rows} == {
-        ("risk-mlp-1", False)
+        ("risk-mlp-2", False)
     }
+
+
+def test_a_database_on_the_previous_shipped_champion_moves_to_the_new_one(connection, trained):
+    """risk-mlp-1 (one head, no calibration) stays loadable, but `askes seed demo` replaces it
+    as champion; a champion trained locally is left alone."""
+    model, _, _ = trained
+    connection.execute(text("UPDATE production.risk_model SET status = 'retired'"))
+    connection.execute(text("DELETE FROM production.risk_model WHERE version = 'risk-mlp-1'"))
+    register(connection, model, "risk-mlp-1", "champion")
+    assert registry.ensure_shipped_champion(connection) == "risk-mlp-2"
+    status = {r["version"]: r["status"] for r in registry.listing(connection)}
+    assert status["risk-mlp-1"] == "retired"
+    register(connection, model, "risk-test-local", "champion")
+    assert registry.ensure_shipped_champion(connection) == "risk-test-local"
 
 
 def test_drift_and_rates_reach_metrics(connection, redis_client, claims, trained):
