@@ -50,6 +50,9 @@ class Settings:
         default_factory=lambda: {"login": 100, "read": 1200, "write": 600, "bulk": 60}
     )
     idempotency_lease_seconds: int = 600
+    # How long a web process may reuse a bearer token's row (and its user's) without reading
+    # them again; a revocation or user change anywhere ends the reuse at once (auth/token_cache).
+    token_cache_seconds: int = 30
     trusted_proxies: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -96,6 +99,7 @@ class Settings:
                 "bulk": _int("ASKES_RATE_BULK_PER_MINUTE", 60),
             },
             idempotency_lease_seconds=_int("ASKES_IDEMPOTENCY_LEASE_SECONDS", 600),
+            token_cache_seconds=_int("ASKES_TOKEN_CACHE_SECONDS", 30),
         )
 
     def updated(self, overrides: dict | None) -> Settings:
