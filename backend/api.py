@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 
 from backend.db import Session
 from backend.errors import ErrorSchema
+from backend.fast_dump import FastDumpSchema
 
 
 class AskesApi(Api):
@@ -62,7 +63,7 @@ class PageArgs(Schema):
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
     """A response schema {items, total, total_is_estimate, page, page_size} for lists of
     `item_schema`."""
-    return Schema.from_dict(
+    return FastDumpSchema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema)),
             "total": fields.Integer(),
