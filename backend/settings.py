@@ -59,6 +59,9 @@ class Settings:
         default_factory=lambda: {"login": 100, "read": 1200, "write": 600, "bulk": 60}
     )
     idempotency_lease_seconds: int = 600
+    # How long a web process may reuse a bearer token's row (and its user's) without reading
+    # them again; a revocation or user change anywhere ends the reuse at once (auth/token_cache).
+    token_cache_seconds: int = 30
     trusted_proxies: int = 0
     fhir_max_bundle_entries: int = 5000
     edi_dir: Path | None = None  # inbound/, archive/, outbound/; None: <var_dir>/edi
@@ -124,6 +127,7 @@ class Settings:
             risk_ab_share=min(max(float(env.get("ASKES_RISK_AB_SHARE", "0") or 0), 0.0), 1.0),
             sweep_seconds=_float("ASKES_SWEEP_SECONDS", 5.0),
             idempotency_purge_seconds=_float("ASKES_IDEMPOTENCY_PURGE_SECONDS", 600.0),
+            token_cache_seconds=_int("ASKES_TOKEN_CACHE_SECONDS", 30),
         )
 
     def updated(self, overrides: dict | None) -> Settings:

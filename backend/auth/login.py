@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, request, session
+from flask import abort, current_app, request, session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from backend.auth import token_cache
+from backend.auth.models import ApiToken
 from backend.auth.principal import Principal
 from backend.auth.sessions import SESSION_KEY, session_user
 from backend.auth.tokens import find_active_token
@@ -32,7 +36,8 @@ def load_token_user(req) -> Principal | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = find_active_token(Session(), header.removeprefix("Bearer ").strip())
+    cache = current_app.extensions["token_cache"]
+    token = find_active_token(Session(), header.removeprefix("Bearer ").strip(), cache)
     if token is None:
         abort(401, "the bearer token is unknown, revoked or expired")
     note_token_use(token, req.remote_addr, datetime.now(UTC))
@@ -41,13 +46,20 @@ def load_token_user(req) -> Principal | None:
 
 def note_token_use(token, client_ip: str | None, now: datetime) -> None:
     """Record the token's last use, at most once a minute per token and address: a write and a
-    commit on every API call would double the cost of a busy integration's requests."""
+    commit on every API call would double the cost of a busy integration's requests. The row
+    may be a remembered one (token_cache), detached: written by its id."""
     recent = token.last_used_at and now - token.last_used_at < TOKEN_USE_RESOLUTION
     if recent and token.last_used_ip == client_ip:
         return
-    token.last_used_at = now
-    token.last_used_ip = client_ip
+    Session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .values(last_used_at=now, last_used_ip=client_ip)
+        .execution_options(synchronize_session=False)
+    )
     Session.commit()
+    set_committed_value(token, "last_used_at", now)
+    set_committed_value(token, "last_used_ip", client_ip)
 
 
 @login_manager.unauthorized_handler
@@ -68,6 +80,7 @@ def protect_session_writes() -> None:
 def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
+    token_cache.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     app.before_request(protect_session_writes)

@@ -13,6 +13,7 @@ from backend.auth.models import ApiToken, User
 from backend.auth.permissions import TOKENS_MANAGE
 from backend.auth.principal import current_principal, permission_required
 from backend.auth.schemas import IssuedTokenSchema, TokenQuerySchema, TokenSchema
+from backend.auth.token_cache import credentials_changed
 from backend.auth.tokens import issue_token
 from backend.db import Session
 
@@ -65,3 +66,4 @@ class TokenById(MethodView):
         token = Session.get(ApiToken, token_id) or abort(404, "no such token")
         token.revoked_at = token.revoked_at or datetime.now(UTC)
         Session.commit()
+        credentials_changed()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backend.auth import permissions as p
 from backend.auth.models import ApiToken, User
+from backend.auth.token_cache import TokenCache
 
 TOKEN_PREFIX = "askes"
 
@@ -61,12 +62,20 @@ def issue_token(
 TOKEN_BY_PREFIX = select(ApiToken).where(ApiToken.prefix == bindparam("prefix"))
 
 
-def find_active_token(session: Session, plaintext: str) -> ApiToken | None:
-    """The live token matching `plaintext`, or None (unknown, wrong secret, revoked, expired)."""
+def find_active_token(
+    session: Session, plaintext: str, cache: TokenCache | None = None
+) -> ApiToken | None:
+    """The live token matching `plaintext`, or None (unknown, wrong secret, revoked, expired);
+    its row as `cache` remembers it while still current, else read (and remembered)."""
     parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = session.scalar(TOKEN_BY_PREFIX, {"prefix": parts[1]})
+    generation = cache.generation() if cache else None
+    token = cache.lookup(parts[1], generation) if cache else None
+    if token is None:
+        token = session.scalar(TOKEN_BY_PREFIX, {"prefix": parts[1]})
+        if token is not None and cache:
+            cache.keep(session, parts[1], token, generation)
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
         return None
     now = datetime.now(UTC)

@@ -15,6 +15,7 @@ from backend.auth.principal import permission_required
 from backend.auth.schemas import UserQuerySchema, UserSchema, UserUpdateSchema
 from backend.auth.service import create_user
 from backend.auth.sessions import end_user_sessions
+from backend.auth.token_cache import credentials_changed
 from backend.db import Session
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users (admin)")
@@ -68,6 +69,7 @@ class UserById(MethodView):
         user = Session.get(User, user_id) or abort(404, "no such user")
         apply_user_changes(user, changes)
         Session.commit()
+        credentials_changed()
         return user
 
 

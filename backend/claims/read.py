@@ -65,11 +65,11 @@ def count_claims(scope: DataScope, query: dict) -> Select:
     return _filtered(statement, query)
 
 
-def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> list:
-    """One page of `search_claims`, found without probing every month partition of
-    production for every claim skipped: the page's staging ids first (by the received_at
-    index), then their adjudications; with a decision filter, production's decision index
-    leads (its received_at is the staging claim's, copied at adjudication)."""
+def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> list[dict]:
+    """One page of `search_claims` as claim summaries, found without probing every month
+    partition of production for every claim skipped: the page's staging ids first (by the
+    received_at index), then their adjudications; with a decision filter, production's
+    decision index leads (its received_at is the staging claim's, copied at adjudication)."""
     if "decision" in query:
         order = (AdjudicatedClaim.received_at.desc(), AdjudicatedClaim.id.desc())
         keys = count_claims(scope, query).add_columns(AdjudicatedClaim.received_at)
@@ -78,12 +78,22 @@ def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> 
         keys = count_claims(scope, query).add_columns(StagedClaim.received_at)
     keys = keys.order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery()
     statement = (
-        select(StagedClaim, AdjudicatedClaim)
+        select(*SUMMARY_COLUMNS)
         .join(keys, keys.c.id == StagedClaim.id)
         .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
         .order_by(keys.c.received_at.desc(), keys.c.id.desc())
     )
-    return Session.execute(statement).all()
+    return [row._asdict() for row in Session.execute(statement)]
+
+
+# The summary's columns, read as values rather than as two mapped objects a row (building those
+# was a third of a page's Python time).
+SUMMARY_COLUMNS = (
+    *(getattr(StagedClaim, name) for name in SUMMARY_FROM_STAGING),
+    StagedClaim.statement_from.label("service_from"),
+    StagedClaim.statement_to.label("service_to"),
+    *(getattr(AdjudicatedClaim, name) for name in SUMMARY_FROM_ADJUDICATION),
+)
 
 
 def _filtered(statement: Select, query: dict, claims=StagedClaim) -> Select:

@@ -8,7 +8,7 @@ from backend.api import PageArgs, count_total, page_schema
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_READ
 from backend.auth.principal import current_principal, permission_required
-from backend.claims.read import claim_detail, claim_summary, count_claims, page_of_claims
+from backend.claims.read import claim_detail, count_claims, page_of_claims
 from backend.claims.schemas import ClaimDetailSchema, ClaimQuerySchema, ClaimSummarySchema
 from backend.db import Session
 
@@ -27,8 +27,7 @@ class Claims(MethodView):
         principal = current_principal()
         scope = principal.scope(Session())
         total, estimated = count_total(count_claims(scope, query))
-        rows = page_of_claims(scope, query, page, page_size)
-        items = [claim_summary(staged, adjudicated) for staged, adjudicated in rows]
+        items = page_of_claims(scope, query, page, page_size)
         return {"items": items, "total": total, "total_is_estimate": estimated,
                 "page": page, "page_size": page_size}  # fmt: skip
 

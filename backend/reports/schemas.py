@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from backend.fast_dump import FastDumpSchema
+
 MAX_SPAN_DAYS = 366
 DEFAULT_SPAN_DAYS = 30
 
@@ -42,7 +44,7 @@ class TopArgs(RangeArgs):
 
 
 def _range(name: str, extra: dict) -> type[Schema]:
-    return Schema.from_dict(
+    return FastDumpSchema.from_dict(
         {"from": fields.Date(attribute="from"), "to": fields.Date(attribute="to"), **extra},
         name=name,
     )
@@ -72,7 +74,7 @@ DenialsReport = _range("DenialsReport", {
         {"carc": fields.String(), "description": fields.String(allow_none=True),
          "lines": fields.Integer()}, name="CarcCount"))),
 })  # fmt: skip
-PendQueueReport = Schema.from_dict({
+PendQueueReport = FastDumpSchema.from_dict({
     "as_of": fields.DateTime(), "size": fields.Integer(),
     "oldest_days": fields.Integer(allow_none=True),
     "buckets": fields.List(fields.Nested(Schema.from_dict(

@@ -8,7 +8,7 @@ assignments and reasons are then read for the page's claims only.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import ARRAY, BigInteger, Date, Select, and_, any_, bindparam, func, select
 
 from backend.auth.models import User
 from backend.claims.models import AdjudicatedClaim as Claim
@@ -44,10 +44,27 @@ HELD = and_(ReviewAssignment.claim_id == Claim.id, ReviewAssignment.expires_at >
 AWAITING = and_(ReviewDecision.claim_id == Claim.id, ReviewDecision.status == "awaiting_approval")
 
 
+# What an item shows, read as column values: building a mapped object of every column for each
+# claim and line of a page was half the queue's Python time.
+ITEM_COLUMNS = (
+    "id", "patient_control_number", "claim_type", "channel", "service_from", "service_to",
+    "received_at", "pend_reason", "risk_score", "risk_model_version", "risk_scoring_failed",
+    "billed_cents", "allowed_cents", "paid_cents",
+)  # fmt: skip
+QUEUE_COLUMNS = (
+    *(getattr(Claim, name) for name in ITEM_COLUMNS),
+    Claim.adjudicated_at, Claim.billing_provider_id, Claim.member_id, Claim.service_month,
+)  # fmt: skip
+LINE_COLUMNS = (
+    ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.procedure_code, ClaimLine.units,
+    ClaimLine.pricing_method, ClaimLine.fee_cents, ClaimLine.billed_cents,
+)  # fmt: skip
+
+
 def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
     """The pended claims in `scope` matching `query` (QueueQuerySchema), sorted."""
     statement = (
-        select(Claim)
+        select(*QUEUE_COLUMNS)
         .where(Claim.decision == "pended")
         .where(scope.rows(Claim.member_id, Claim.billing_provider_id))
     )
@@ -85,7 +102,8 @@ def _assignee(value: str, reviewer_id: int):
 
 
 def queue_items(claims: list) -> list[dict]:
-    """The page's claims as QueueItemSchema items: a few queries for the whole page."""
+    """The page's claims (rows of QUEUE_COLUMNS) as QueueItemSchema items: a few queries for
+    the whole page."""
     ids = [claim.id for claim in claims]
     providers = _by_id(Provider, {c.billing_provider_id for c in claims})
     members = _by_id(Member, {c.member_id for c in claims})
@@ -95,10 +113,7 @@ def queue_items(claims: list) -> list[dict]:
     now = Session.scalar(select(func.now()))
     return [
         {
-            **{name: getattr(claim, name) for name in (
-                "id", "patient_control_number", "claim_type", "channel", "service_from",
-                "service_to", "received_at", "pend_reason", "risk_score", "risk_model_version",
-                "risk_scoring_failed", "billed_cents", "allowed_cents", "paid_cents")},
+            **{name: getattr(claim, name) for name in ITEM_COLUMNS},
             "pended_at": claim.adjudicated_at,
             "days_in_queue": max(0, (now - claim.adjudicated_at).days),
             "risk_reasons": reasons.get(claim.id, []),
@@ -205,11 +220,14 @@ def risk_reasons(claims: list) -> dict[int, list[dict]]:
     explained = [c for c in claims if c.id not in reasons and c.risk_model_version in EXPLAINERS]
     if not explained:
         return reasons
-    keys = [(c.id, c.service_month) for c in explained]
-    lines = Session.scalars(
-        select(ClaimLine)
-        .where(tuple_(ClaimLine.claim_id, ClaimLine.service_month).in_(keys))
-        .order_by(ClaimLine.claim_id, ClaimLine.line_number)
+    lines = Session.execute(  # arrays, not IN lists: one statement text, compiled once
+        select(*LINE_COLUMNS)
+        .where(
+            ClaimLine.claim_id == any_(bindparam("ids", type_=ARRAY(BigInteger))),
+            ClaimLine.service_month == any_(bindparam("months", type_=ARRAY(Date))),
+        )
+        .order_by(ClaimLine.claim_id, ClaimLine.line_number),
+        {"ids": [c.id for c in explained], "months": list({c.service_month for c in explained})},
     ).all()
     by_claim: dict[int, list] = {}
     for line in lines:

@@ -43,7 +43,7 @@ class ReviewQueue(MethodView):
         """List pended claims: why they pended, their money, who works them"""
         principal = current_principal()
         statement = queue_statement(principal.scope(Session()), query, principal.user.id)
-        result = paginate(statement, page, page_size)
+        result = paginate(statement, page, page_size, scalars=False)
         result["items"] = queue_items(result["items"])
         return result
 

@@ -177,9 +177,28 @@ def test_pend_queue_ages(book, db, as_user):
     assert report["size"] == len(pended)
     assert report["oldest_days"] == max(ages)
     counted = {b["label"]: b["claims"] for b in report["buckets"]}
-    assert counted["0-2 days"] == sum(1 for a in ages if a <= 2)
-    assert counted["8-14 days"] == sum(1 for a in ages if 8 <= a <= 14)
+    for bucket in report["buckets"]:
+        low, high = bucket["min_days"], bucket["max_days"] or math.inf
+        assert counted[bucket["label"]] == sum(1 for a in ages if low <= max(a, 0) <= high)
     assert sum(counted.values()) == len(pended)
+
+
+def test_pend_queue_ages_change_bucket_on_the_exact_day(book, db):
+    from backend.reports.service import pend_queue
+
+    claim = db.scalars(
+        select(AdjudicatedClaim).where(AdjudicatedClaim.decision == "pended")
+    ).first()
+    db.execute(
+        update(AdjudicatedClaim).where(AdjudicatedClaim.decision == "pended")
+        .values(adjudicated_at=claim.adjudicated_at)
+    )  # fmt: skip
+    for days, label in ((3, "3-7 days"), (8, "8-14 days"), (31, "31+ days")):
+        on_the_day = pend_queue(claim.adjudicated_at + timedelta(days=days))
+        just_before = pend_queue(claim.adjudicated_at + timedelta(days=days, microseconds=-1))
+        assert on_the_day["oldest_days"] == days and just_before["oldest_days"] == days - 1
+        assert {b["label"]: b["claims"] for b in on_the_day["buckets"]}[label] == on_the_day["size"]
+        assert {b["label"]: b["claims"] for b in just_before["buckets"]}[label] == 0
 
 
 def test_a_reviewers_decision_moves_the_figures_and_compaction_keeps_them(book, db, as_user):

@@ -1,0 +1,95 @@
+"""Bearer tokens remembered by each web process, so that an API call does not read its token, user
+and role from PostgreSQL every time (that read was the largest fixed cost of a GET).
+
+An entry is reused while it is younger than `token_cache_seconds` and the credentials generation
+in Redis is still the one it was read under. Whatever can stop a token working or change what it
+may do (revoking a token, changing, deactivating or re-passwording a user) bumps the generation
+after its commit (`credentials_changed`), so every process reads the rows again on its next call:
+a revoked token is refused as promptly as without the cache. The generation is read before the
+rows, so a change committed in between is never remembered under the newer generation. Without
+Redis nothing is reused. The secret, the expiry and the revocation are checked on every call,
+against the remembered row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from backend.auth.models import ApiToken
+
+log = logging.getLogger("askes.auth")
+
+GENERATION_KEY = "askes:auth:generation"
+MAX_ENTRIES = 10_000  # a process serving more live tokens than this starts over
+
+
+@dataclass(frozen=True)
+class _Entry:
+    token: ApiToken  # detached, with its user and role loaded
+    generation: bytes
+    loaded_at: float
+
+
+class TokenCache:
+    def __init__(self, redis, seconds: float):
+        self.redis = redis
+        self.seconds = seconds
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def generation(self) -> bytes | None:
+        """The credentials generation now; None (remember nothing) when it cannot be read."""
+        if self.seconds <= 0:
+            return None
+        try:
+            return self.redis.get(GENERATION_KEY) or b"0"
+        except RedisError as error:
+            log.warning("token cache bypassed: %s", type(error).__name__)
+            return None
+
+    def lookup(self, prefix: str, generation: bytes | None) -> ApiToken | None:
+        entry = self._entries.get(prefix)
+        if entry is None or generation is None or entry.generation != generation:
+            return None
+        if time.monotonic() - entry.loaded_at >= self.seconds:
+            return None
+        return entry.token
+
+    def keep(self, session: Session, prefix: str, token: ApiToken, generation: bytes | None):
+        """Remember `token` (just read under `generation`), detached from the request's session
+        so that no rollback or later request can expire what other threads read."""
+        if generation is None:
+            return
+        for row in (token.user.role, token.user, token):
+            if row in session:
+                session.expunge(row)
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[prefix] = _Entry(token, generation, time.monotonic())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def credentials_changed() -> None:
+    """After committing a change to a token or a user: every process forgets its tokens."""
+    cache: TokenCache = current_app.extensions["token_cache"]
+    cache.clear()
+    try:
+        cache.redis.incr(GENERATION_KEY)
+    except RedisError as error:  # the other processes catch up within token_cache_seconds
+        log.warning("token cache generation not bumped: %s", type(error).__name__)
+
+
+def init_app(app) -> None:
+    seconds = app.config["ASKES"].token_cache_seconds
+    app.extensions["token_cache"] = TokenCache(app.extensions["redis"], seconds)

@@ -1,0 +1,108 @@
+"""Bearer tokens remembered per web process (backend/auth/token_cache.py): reused without reading
+PostgreSQL, and forgotten by every process as soon as a token is revoked or its user changed."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from backend import create_app
+from backend.auth.tokens import issue_token
+from backend.db import Session
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def another_app(connection, engine, database_url, redis_url, **settings):
+    """Another web process: an app of its own (its own token cache), the same Redis and the
+    test's database transaction (create_app binds the session to the engine: bound back)."""
+    app = create_app({"database_url": database_url, "redis_url": redis_url, "testing": True,
+                      "ENGINE": engine, **settings})  # fmt: skip
+    Session.remove()
+    Session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    return app
+
+
+@pytest.fixture
+def other_process(app, connection, engine, database_url, redis_url):
+    return another_app(connection, engine, database_url, redis_url).test_client()
+
+
+@contextmanager
+def token_reads(connection):
+    """The statements that read api_token while the block runs."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "FROM api_token" in statement:
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+
+
+def test_a_token_is_read_once_then_remembered(client, world, db, connection):
+    issued = issue_token(db, world.users["insurer"], "busy", ["claims:read"])
+    db.flush()
+    with token_reads(connection) as reads:
+        for _ in range(3):
+            assert client.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+    assert len(reads) == 1
+
+
+def test_a_remembered_token_with_a_wrong_secret_is_refused(client, world, db):
+    issued = issue_token(db, world.users["insurer"], "busy", ["claims:read"])
+    assert client.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+    forged = issued.plaintext[:-4] + ("AAAA" if not issued.plaintext.endswith("AAAA") else "BBBB")
+    assert client.get("/api/v1/claims", headers=bearer(forged)).status_code == 401
+
+
+def test_revocation_reaches_every_process_at_once(client, other_process, world, db, as_user):
+    issued = issue_token(db, world.users["insurer"], "soon revoked", ["claims:read"])
+    for process in (client, other_process):  # both remember it
+        assert process.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+    assert as_user("admin").delete(f"/api/v1/tokens/{issued.token.id}").status_code == 204
+    for process in (client, other_process):
+        assert process.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 401
+
+
+def test_deactivating_the_user_refuses_their_token_everywhere(
+    client, other_process, world, db, as_user
+):
+    issued = issue_token(db, world.users["insurer"], "etl", ["claims:read"])
+    assert other_process.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+    user_id = world.users["insurer"].id
+    changed = as_user("admin").patch(f"/api/v1/users/{user_id}", json={"is_active": False})
+    assert changed.status_code == 200
+    assert other_process.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 401
+
+
+def test_a_role_change_takes_effect_on_a_remembered_token(
+    client, other_process, world, db, as_user
+):
+    issued = issue_token(db, world.users["admin"], "auditor", ["claims:read", "audit:read"])
+    assert other_process.get("/api/v1/audit", headers=bearer(issued.plaintext)).status_code == 200
+    admin_id = world.users["admin"].id
+    changed = as_user("admin").patch(f"/api/v1/users/{admin_id}", json={"role_name": "insurer"})
+    assert changed.status_code == 200
+    refused = other_process.get("/api/v1/audit", headers=bearer(issued.plaintext))
+    assert refused.status_code == 403 and "audit:read" in refused.json["message"]
+    assert other_process.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+
+
+def test_nothing_is_remembered_when_the_cache_is_off(
+    engine, database_url, redis_url, world, db, connection
+):
+    app = another_app(connection, engine, database_url, redis_url, token_cache_seconds=0)
+    issued = issue_token(db, world.users["insurer"], "busy", ["claims:read"])
+    db.flush()
+    client = app.test_client()
+    with token_reads(connection) as reads:
+        for _ in range(2):
+            assert client.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
+    assert len(reads) == 2
