@@ -73,7 +73,10 @@ def test_admin_searches_the_audit_log(world, as_user):
     ],
 )
 def test_database_refuses_to_change_audit_rows(world, as_user, engine, statement):
-    as_user("admin").get("/api/v1/audit")  # at least one row exists
+    # At least one committed row exists: a refusal's event is committed on a connection of its
+    # own (an allowed read's is written in the request's transaction, here the test's, whose lock
+    # would keep the statement below waiting).
+    assert as_user("member").get("/api/v1/audit").status_code == 403
     with engine.connect() as connection, pytest.raises(DBAPIError) as refused:
         connection.execute(sa.text(statement))
     assert "append-only" in str(refused.value)
