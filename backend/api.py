@@ -113,7 +113,8 @@ def count_total(statement: Select) -> tuple[int, bool]:
 def planner_rows(statement: Select) -> int:
     """The planner's estimate of the rows `statement` returns (EXPLAIN, nothing is run)."""
     connection = Session.connection()
-    compiled = statement.compile(connection)
+    # IN lists (a provider's or member's scope) are expanded at execution: render them here.
+    compiled = statement.compile(connection, compile_kwargs={"render_postcompile": True})
     plan = connection.exec_driver_sql(
         f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params
     ).scalar_one()

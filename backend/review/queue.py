@@ -105,8 +105,8 @@ def queue_items(claims: list) -> list[dict]:
     """The page's claims (rows of QUEUE_COLUMNS) as QueueItemSchema items: a few queries for
     the whole page."""
     ids = [claim.id for claim in claims]
-    providers = _by_id(Provider, {c.billing_provider_id for c in claims})
-    members = _by_id(Member, {c.member_id for c in claims})
+    providers = _by_id(PROVIDER_COLUMNS, {c.billing_provider_id for c in claims})
+    members = _by_id(MEMBER_COLUMNS, {c.member_id for c in claims})
     assignments = _assignments(ids)
     awaiting = _awaiting(ids)
     reasons = risk_reasons(claims)
@@ -126,14 +126,27 @@ def queue_items(claims: list) -> list[dict]:
     ]  # fmt: skip
 
 
-def _by_id(model, ids: set) -> dict:
+PROVIDER_COLUMNS = (
+    Provider.id, Provider.npi, Provider.entity_type, Provider.organization_name,
+    Provider.first_name, Provider.last_name, Provider.credential,
+)  # fmt: skip
+MEMBER_COLUMNS = (Member.id, Member.member_number, Member.first_name, Member.last_name)
+
+
+def _by_id(columns: tuple, ids: set) -> dict:
+    """Rows of `columns` (the first is the id) by id: the few columns an item shows."""
     if not ids:
         return {}
-    return {row.id: row for row in Session.scalars(select(model).where(model.id.in_(ids)))}
+    rows = Session.execute(
+        select(*columns).where(columns[0] == any_(bindparam("ids", type_=ARRAY(BigInteger)))),
+        {"ids": list(ids)},
+    )
+    return {row.id: row for row in rows}
 
 
 def _provider(provider) -> dict | None:
-    return provider and {"id": provider.id, "name": provider.display_name, "npi": provider.npi}
+    name = provider and Provider.display_name.fget(provider)  # the model's rule, on a row
+    return provider and {"id": provider.id, "name": name, "npi": provider.npi}
 
 
 def _member(member) -> dict | None:

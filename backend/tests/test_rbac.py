@@ -267,6 +267,9 @@ def test_claim_list_totals_are_exact_up_to_the_cap_then_estimated(world, as_user
     assert len(capped["items"]) == 1
     still_exact = client.get("/api/v1/claims?decision=paid").json
     assert (still_exact["total"], still_exact["total_is_estimate"]) == (1, False)
+    monkeypatch.setattr(api, "COUNT_CAP", 1)  # a provider's scope is an IN list: estimated too
+    scoped = as_user("provider_a").get("/api/v1/claims?page_size=1")
+    assert scoped.status_code == 200 and scoped.json["total_is_estimate"] is True
 
 
 @pytest.mark.parametrize("role", ["insurer", "provider_a"])

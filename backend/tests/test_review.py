@@ -76,7 +76,12 @@ def test_the_queue_lists_pended_claims_with_why_and_their_money(review, as_user)
     assert item["risk_reasons"][0]["rule"] == "charge_ratio"
     assert item["risk_reasons"][0]["line_number"] == 1
     assert item["provider"]["id"] == review["world"].provider_a.id
-    assert item["member"]["id"] == review["world"].subscriber.id
+    assert item["provider"]["name"] == review["world"].provider_a.display_name == "Alpha Clinic"
+    assert item["provider"]["npi"] == review["world"].provider_a.npi
+    subscriber = review["world"].subscriber
+    assert item["member"]["id"] == subscriber.id
+    assert item["member"]["name"] == f"{subscriber.first_name} {subscriber.last_name}"
+    assert item["member"]["member_number"] == subscriber.member_number
     assert item["assignment"] is None
 
 
