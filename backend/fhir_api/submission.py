@@ -21,7 +21,7 @@ from backend.intake.received import record_outcome as record
 from backend.intake.staging import insert_claims
 from backend.protection.json_shape import JsonShapeError, check_shape
 from backend.protection.limits import json_limits
-from backend.webhooks.service import emit_claim_received
+from backend.webhooks.service import emit_claims_received
 
 CHANNEL = "fhir"
 
@@ -116,6 +116,7 @@ def _batch(document_id: int, results) -> dict:
         status,
         {"claim_ids": staged, "entries": len(results), "statuses": [s for s, _l, _i in answers]},
     )
+    emit_claims_received(staged, "fhir")
     return response_bundle("batch", answers)
 
 
@@ -180,5 +181,4 @@ def _refuse(document_id: int, status: int, issues: list[Issue]):
 
 def _accept(document_id: int, claim_ids: list[int]) -> None:
     record_outcome(document_id, "accepted", {"claim_ids": claim_ids})
-    for claim_id in claim_ids:
-        emit_claim_received(claim_id, "fhir")
+    emit_claims_received(claim_ids, "fhir")

@@ -224,3 +224,32 @@ def test_a_subscription_failing_again_and_again_is_disabled(
             WebhookDelivery.id == delivery_id)).one()  # fmt: skip
     assert not subscription.is_active and subscription.disabled_at is not None
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, 503)
+
+
+def test_a_bundles_claims_are_each_announced_once_to_those_who_may_see_them(
+    app, world, as_user, private_urls, db, redis_client
+):
+    from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
+    from backend.tests.test_fhir_api import _bundle
+
+    ids = {name: _subscribe(as_user(name), f"http://127.0.0.1:9/{name}").json["id"]
+           for name in ("provider_a", "provider_b", "admin")}  # fmt: skip
+    queued_before = Queue("webhooks", connection=redis_client).count
+    client = bearer(app, db, world.users["provider_a"])
+    good, unreadable = world_claim_resource(world), world_claim_resource(world)
+    unreadable["item"][0]["colour"] = "blue"
+    staged = []
+    for kind, resources in (("transaction", [good, good]), ("batch", [good, unreadable])):
+        response = post_json(client, "/fhir", _bundle(kind, resources))
+        assert response.status_code == 200, response.json
+        locations = [entry["response"].get("location") for entry in response.json["entry"]]
+        staged += [int(location.split("/")[1]) for location in locations if location]
+    assert len(staged) == 3
+    deliveries = db.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.event == "claim.received")
+    ).all()
+    heard = sorted((d.subscription_id, d.payload["data"]["claim_id"]) for d in deliveries)
+    assert heard == sorted((ids[n], c) for n in ("provider_a", "admin") for c in staged)
+    assert {d.payload["data"]["channel"] for d in deliveries} == {"fhir"}
+    assert len({d.payload["id"] for d in deliveries}) == 6  # an event id per delivery
+    assert Queue("webhooks", connection=redis_client).count == queued_before + 6

@@ -221,6 +221,50 @@ def emit_claim_received(claim_id: int, channel: str) -> None:
         log.error("claim event not recorded: %s", type(error).__name__)
 
 
+# A Bundle's claims, set-based: one statement for all of them instead of four a claim (a 1,000-
+# claim Bundle spent three of its four seconds here, one claim at a time, with no subscription).
+# With no active subscription to the event the EXISTS is a one-time filter and nothing is read.
+CLAIMS_RECEIVED = """
+WITH subs AS MATERIALIZED (
+    SELECT id, provider_id FROM webhook_subscription
+    WHERE is_active AND 'claim.received' = ANY(events)
+), received AS (
+    SELECT c.id, c.billing_provider_id, p.organization_id
+    FROM staging.claim c LEFT JOIN provider p ON p.id = c.billing_provider_id
+    WHERE c.id = ANY(CAST(:ids AS bigint[])) AND EXISTS (SELECT 1 FROM subs)
+)
+INSERT INTO webhook_delivery (subscription_id, event, payload, status, attempts)
+SELECT s.id, 'claim.received',
+       jsonb_build_object('id', gen_random_uuid()::text, 'event', 'claim.received',
+                          'created', floor(extract(epoch FROM now()))::bigint,
+                          'data', jsonb_build_object('claim_id', r.id,
+                                                  'channel', CAST(:channel AS text))),
+       'pending', 0
+FROM received r JOIN subs s
+     ON s.provider_id IS NULL OR s.provider_id IN (r.billing_provider_id, r.organization_id)
+ORDER BY r.id, s.id
+RETURNING id
+"""
+
+
+def emit_claims_received(claim_ids: list[int], channel: str) -> None:
+    """claim.received for each of `claim_ids` (staged in the caller's transaction), in one
+    statement inside a savepoint; the deliveries are queued after the commit. Never raises."""
+    if not claim_ids:
+        return
+    try:
+        with Session.begin_nested():
+            ids = (
+                Session.execute(text(CLAIMS_RECEIVED), {"ids": list(claim_ids), "channel": channel})
+                .scalars()
+                .all()
+            )
+        if ids:
+            _enqueue_after_commit(list(ids))
+    except Exception as error:  # noqa: BLE001 - never fail the claims' own work
+        log.error("claim events not recorded: %s", type(error).__name__)
+
+
 def emit_claim_decision(claim_id: int) -> None:
     """claim.adjudicated, or claim.pended, for a claim just adjudicated. Never raises."""
     from backend.claims.models import AdjudicatedClaim
