@@ -77,8 +77,17 @@ SELECT (SELECT count(*) FROM reversed), (SELECT count(*) FROM taken_out)
 def reverse_originals(connection, claim_ids: list[int], batch_id: int | None = None) -> int:
     """Reverse the originals named by the pending replacements and voids among `claim_ids`, in
     the caller's transaction; how many were reversed. A chunk without frequency 7 or 8 costs
-    one index scan of its own staging rows."""
-    row = connection.execute(
-        text(REVERSE), {"ids": "{" + ",".join(map(str, claim_ids)) + "}", "batch_id": batch_id}
-    ).one()
+    one index scan of its own staging rows: REVERSE, which the planner plans over every month
+    partition, runs only when there is something to reverse (a single claim spent 3-5 ms
+    planning it)."""
+    ids = "{" + ",".join(map(str, claim_ids)) + "}"
+    if not connection.execute(text(ANY_REPLACEMENT), {"ids": ids}).scalar():
+        return 0
+    row = connection.execute(text(REVERSE), {"ids": ids, "batch_id": batch_id}).one()
     return row[0]
+
+
+ANY_REPLACEMENT = """
+SELECT EXISTS (SELECT 1 FROM staging.claim WHERE id = ANY(CAST(:ids AS int8[]))
+               AND status = 'pending' AND frequency_code IN ('7', '8'))
+"""

@@ -28,7 +28,7 @@ from backend.intake.received import keep, record_outcome
 from backend.intake.staging import insert_claims
 from backend.protection.json_shape import JsonShapeError, loads_checked
 from backend.protection.limits import json_limits
-from backend.webhooks.service import emit_claim_decision, emit_claim_received
+from backend.webhooks.service import emit_claim_decision, emit_claims_received
 
 blp = Blueprint(
     "claims_submit", __name__, url_prefix="/api/v1/claims", description="Claims submission"
@@ -171,7 +171,7 @@ class SubmitClaim(MethodView):
             Session.connection(), [(claim, None)], CHANNEL, document_id, g.get("request_id")
         )
         status, service_month = adjudicate_in_transaction(claim_id)
-        emit_claim_received(claim_id, CHANNEL)
+        emit_claims_received([claim_id], CHANNEL)
         if status == "processed":
             emit_claim_decision(claim_id)
         # One commit for the staged claim, its adjudication, its events and the outcome.

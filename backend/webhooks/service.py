@@ -212,17 +212,9 @@ def claim_providers(claim_id: int) -> tuple[int, ...]:
     return tuple(i for i in (row or ()) if i is not None)
 
 
-def emit_claim_received(claim_id: int, channel: str) -> None:
-    """claim.received (ids and the channel only). Never raises."""
-    try:
-        data = {"claim_id": claim_id, "channel": channel}
-        emit("claim.received", data, claim_providers(claim_id))
-    except Exception as error:  # noqa: BLE001 - never fail the claim's own work
-        log.error("claim event not recorded: %s", type(error).__name__)
-
-
-# A Bundle's claims, set-based: one statement for all of them instead of four a claim (a 1,000-
-# claim Bundle spent three of its four seconds here, one claim at a time, with no subscription).
+# Claims received (a Bundle's, or one), set-based: one statement for all of them instead of four
+# a claim (a 1,000-claim Bundle spent three of its four seconds here, one claim at a time, with
+# no subscription).
 # With no active subscription to the event the EXISTS is a one-time filter and nothing is read.
 CLAIMS_RECEIVED = """
 WITH subs AS MATERIALIZED (
