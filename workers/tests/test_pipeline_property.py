@@ -22,12 +22,19 @@ from workers.tests.worlds import to_chunk, to_reference
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_vectorized_pipeline_equals_reference(world):
+    _assert_pipeline_equals_reference(world)
+
+
+def _assert_pipeline_equals_reference(world) -> dict:
+    """Runs the vectorized pipeline on `world` and asserts its outcomes and accumulators equal
+    the per-claim reference's; returns the reference's outcomes by claim id."""
     expected, expected_accumulators = reference.adjudicate(world)
     result = run_pipeline(to_chunk(world), to_reference(world), ChargeRatioRules())
     for name in scenarios(world, expected):
         event(name)
     assert outcomes_of(result) == reference_outcomes(expected)
     assert accumulators_of(result, world.accumulators) == expected_accumulators
+    return expected
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,12 +42,7 @@ def test_vectorized_pipeline_equals_reference(world):
 def test_secondary_claims_equal_the_reference(world):
     """Coordination of benefits (workers/pipeline/cob.py) against the reference, on worlds
     where some claims say another payer paid nothing, part, all or more than the charge."""
-    expected, expected_accumulators = reference.adjudicate(world)
-    result = run_pipeline(to_chunk(world), to_reference(world), ChargeRatioRules())
-    for name in scenarios(world, expected):
-        event(name)
-    assert outcomes_of(result) == reference_outcomes(expected)
-    assert accumulators_of(result, world.accumulators) == expected_accumulators
+    expected = _assert_pipeline_equals_reference(world)
     for claim in world.claims:  # every line balances with the prior payer's share
         outcome = expected[claim.claim_id]
         for line in outcome.lines.values():
