@@ -95,9 +95,10 @@ def _flush_pending(session) -> None:
     if session.in_nested_transaction():  # a savepoint was released: nothing committed yet
         return
     delivery_ids = session.info.pop(PENDING_KEY, [])
+    if not delivery_ids:
+        return
     try:
-        for delivery_id in delivery_ids:
-            enqueue_delivery(delivery_id)
+        _queue(*_settings_and_redis(), delivery_ids)  # one Redis pipeline, not a call each
     except Exception as error:  # noqa: BLE001 - replayable from the recorded delivery
         log.error("webhook deliveries not queued: %s", type(error).__name__)
 
@@ -105,22 +106,31 @@ def _flush_pending(session) -> None:
 def enqueue_delivery(delivery_id: int) -> None:
     """Queue one delivery, from a web request (the app's settings and Redis) or from a worker
     or command (the environment's)."""
+    _queue(*_settings_and_redis(), [delivery_id])
+
+
+def _settings_and_redis():
     from flask import current_app, has_app_context
     from redis import Redis
-    from rq import Retry
 
     from backend.settings import Settings
-    from workers.queues import DELIVER_WEBHOOK, WEBHOOKS, enqueue
 
     if has_app_context():
-        settings, redis = current_app.config["ASKES"], current_app.extensions["redis"]
-    else:
-        settings = Settings.from_env()
-        redis = Redis.from_url(settings.redis_url)
+        return current_app.config["ASKES"], current_app.extensions["redis"]
+    settings = Settings.from_env()
+    return settings, Redis.from_url(settings.redis_url)
+
+
+def _queue(settings, redis, delivery_ids: list[int]) -> None:
+    """One delivery job per id, retried on the settings' back-off, in one Redis pipeline."""
+    from rq import Retry
+
+    from workers.queues import DELIVER_WEBHOOK, WEBHOOKS, enqueue_many
+
     backoff = settings.webhook_backoff_seconds
-    enqueue(redis, WEBHOOKS, DELIVER_WEBHOOK,
-            delivery_id, settings.webhook_disable_after,
-            retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
+    jobs = [(delivery_id, settings.webhook_disable_after) for delivery_id in delivery_ids]
+    enqueue_many(redis, WEBHOOKS, DELIVER_WEBHOOK, jobs,
+                 retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
 
 
 class DeliveryFailed(Exception):
@@ -319,16 +329,9 @@ def enqueue_deliveries(redis, delivery_ids: list[int]) -> None:
     `pending` is replayable."""
     if not delivery_ids:
         return
-    from rq import Retry
-
     from backend.settings import Settings
-    from workers.queues import DELIVER_WEBHOOK, WEBHOOKS, enqueue_many
 
     try:
-        settings = Settings.from_env()
-        backoff = settings.webhook_backoff_seconds
-        jobs = [(delivery_id, settings.webhook_disable_after) for delivery_id in delivery_ids]
-        enqueue_many(redis, WEBHOOKS, DELIVER_WEBHOOK, jobs,
-                     retry=Retry(max=len(backoff), interval=list(backoff)))  # fmt: skip
+        _queue(Settings.from_env(), redis, delivery_ids)
     except Exception as error:  # noqa: BLE001 - replayable from the recorded delivery
         log.error("webhook deliveries not queued: %s", type(error).__name__)
