@@ -17,12 +17,23 @@ const FIELDS: [keyof Amounts, string][] = [
   ['coinsurance_cents', 'of which coinsurance'],
   ['copay_cents', 'of which copay'],
 ];
+// A secondary claim (coordination of benefits): what the primary payer paid, and the share of the
+// allowed amount it covered, adjusted here under OA-23.
+const SECONDARY: [keyof Amounts, string][] = [
+  ['other_payer_paid_cents', 'Other payer paid'],
+  ['prior_payer_cents', "Prior payer's share (OA-23)"],
+];
 
-/** The claim's money as a definition list: labels a screen reader reads with their values. */
+function fieldsOf(amounts: Amounts) {
+  return amounts.other_payer_paid_cents == null ? FIELDS : [...FIELDS, ...SECONDARY];
+}
+
+/** The claim's money as a definition list: labels a screen reader reads with their values; a
+ * secondary claim adds what the other payer paid. */
 export function ClaimMoney({ amounts }: { amounts: Amounts }) {
   return (
     <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }} component="dl" spacing="xs" m={0}>
-      {FIELDS.map(([field, label]) => (
+      {fieldsOf(amounts).map(([field, label]) => (
         <div key={field}>
           <Text component="dt" size="sm">
             {label}
