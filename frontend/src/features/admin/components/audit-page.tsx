@@ -5,6 +5,7 @@ import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage, isRefusal } from '@/components/query-state';
 import { formatDateTime } from '@/lib/format';
 
@@ -48,16 +49,8 @@ export default function AuditPage() {
       {events.error ? <ErrorMessage error={events.error} /> : null}
       <DataTable
         aria-label="Audit events"
+        {...pagedTable(events, query.page ?? 1, (page) => setQuery({ ...query, page }), 50)}
         scrollAreaProps={{ viewportProps: { tabIndex: 0, 'aria-label': 'Audit events, scrollable' } }}
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={events.isFetching}
-        records={events.data?.items ?? []}
-        totalRecords={events.data?.total ?? 0}
-        recordsPerPage={50}
-        page={query.page ?? 1}
-        onPageChange={(page) => setQuery({ ...query, page })}
         noRecordsText="No events match"
         columns={[
           { accessor: 'occurred_at', title: 'When', render: (event) => formatDateTime(event.occurred_at) },

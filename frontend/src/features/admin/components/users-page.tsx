@@ -8,6 +8,7 @@ import { Controller, useForm } from 'react-hook-form';
 import { z } from 'zod';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage, isRefusal } from '@/components/query-state';
 import { formatDateTime } from '@/lib/format';
 
@@ -42,15 +43,7 @@ export default function UsersPage() {
       {update.error ? <ErrorMessage error={update.error} /> : null}
       <DataTable
         aria-label="Users"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={users.isFetching}
-        records={users.data?.items ?? []}
-        totalRecords={users.data?.total ?? 0}
-        recordsPerPage={25}
-        page={page}
-        onPageChange={setPage}
+        {...pagedTable(users, page, setPage, 25)}
         noRecordsText="No users"
         columns={[
           { accessor: 'username', title: 'Username' },

@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { formatDate, formatDateTime, formatMoney } from '@/lib/format';
 
@@ -118,17 +119,8 @@ export default function ClaimsListPage() {
       {claims.error ? <ErrorMessage error={claims.error} /> : null}
       <DataTable
         aria-label="Claims"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={claims.isFetching}
-        records={claims.data?.items ?? []}
+        {...pagedTable(claims, query.page ?? 1, setPage, PAGE_SIZE)}
         noRecordsText="No claims match these filters"
-        totalRecords={claims.data?.total ?? 0}
-        recordsPerPage={PAGE_SIZE}
-        page={query.page ?? 1}
-        onPageChange={setPage}
-        paginationText={({ from, to, totalRecords }) => `${from}–${to} of ${totalRecords.toLocaleString()}`}
         columns={[
           {
             accessor: 'id',

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { formatDateTime } from '@/lib/format';
 
@@ -19,16 +20,8 @@ export default function RemittancesPage() {
       {remittances.error ? <ErrorMessage error={remittances.error} /> : null}
       <DataTable
         aria-label="Remittances"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={remittances.isFetching}
-        records={remittances.data?.items ?? []}
+        {...pagedTable(remittances, page, setPage, 25)}
         noRecordsText="No remittances yet"
-        totalRecords={remittances.data?.total ?? 0}
-        recordsPerPage={25}
-        page={page}
-        onPageChange={setPage}
         columns={[
           {
             accessor: 'id',

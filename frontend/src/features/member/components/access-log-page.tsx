@@ -5,6 +5,7 @@ import { DataTable } from 'mantine-datatable';
 import { useState } from 'react';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { useMe } from '@/lib/auth';
 import { formatDateTime } from '@/lib/format';
@@ -57,17 +58,9 @@ export default function AccessLogPage() {
         {log.error ? <ErrorMessage error={log.error} /> : null}
         <DataTable
           aria-label="Who has looked at my records"
+          {...pagedTable(log, page, setPage, PAGE_SIZE)}
           scrollAreaProps={{ viewportProps: { tabIndex: 0, 'aria-label': 'Access log, scrollable' } }}
-          withTableBorder
-          striped
-          minHeight={160}
-          fetching={log.isFetching}
           idAccessor={(row) => `${row.occurred_at}-${row.username}-${row.action}-${row.claim_id}`}
-          records={log.data?.items ?? []}
-          totalRecords={log.data?.total ?? 0}
-          recordsPerPage={PAGE_SIZE}
-          page={page}
-          onPageChange={setPage}
           noRecordsText="Nobody has looked at these records yet"
           columns={[
             { accessor: 'occurred_at', title: 'When', render: (row) => formatDateTime(row.occurred_at) },

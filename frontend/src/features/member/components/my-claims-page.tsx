@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { formatDate, formatMoney } from '@/lib/format';
 
@@ -35,16 +36,8 @@ export default function MyClaimsPage() {
       {claims.error ? <ErrorMessage error={claims.error} /> : null}
       <DataTable
         aria-label="My claims"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={claims.isFetching}
-        records={claims.data?.items ?? []}
+        {...pagedTable(claims, page, setPage, 20)}
         noRecordsText="No claims yet"
-        totalRecords={claims.data?.total ?? 0}
-        recordsPerPage={20}
-        page={page}
-        onPageChange={setPage}
         columns={[
           {
             accessor: 'service_from',

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { formatDate, formatDateTime, formatMoney } from '@/lib/format';
 
@@ -39,15 +40,7 @@ export default function PaymentCyclesPage() {
       {cycles.error ? <ErrorMessage error={cycles.error} /> : null}
       <DataTable
         aria-label="Payment cycles"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={cycles.isFetching}
-        records={cycles.data?.items ?? []}
-        totalRecords={cycles.data?.total ?? 0}
-        recordsPerPage={25}
-        page={page}
-        onPageChange={setPage}
+        {...pagedTable(cycles, page, setPage, 25)}
         noRecordsText="No payment cycles yet"
         columns={[
           {

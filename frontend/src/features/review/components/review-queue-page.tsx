@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { Page } from '@/components/page';
+import { pagedTable } from '@/components/paged-table';
 import { ErrorMessage } from '@/components/query-state';
 import { useCodeList } from '@/lib/code-lists';
 import { formatMoney } from '@/lib/format';
@@ -51,21 +52,13 @@ export default function ReviewQueuePage() {
       {queue.error ? <ErrorMessage error={queue.error} /> : null}
       <DataTable
         aria-label="Pended claims"
-        withTableBorder
-        striped
-        minHeight={160}
-        fetching={queue.isFetching}
-        records={queue.data?.items ?? []}
+        {...pagedTable(queue, query.page ?? 1, (page) => update('page', String(page)), PAGE_SIZE)}
         idAccessor="id"
         selectedRecords={selected}
         onSelectedRecordsChange={setSelected}
         getRecordSelectionCheckboxProps={(claim) => ({ 'aria-label': `Select claim ${claim.id}` })}
         allRecordsSelectionCheckboxProps={{ 'aria-label': 'Select every claim on this page' }}
         noRecordsText="The queue is empty"
-        totalRecords={queue.data?.total ?? 0}
-        recordsPerPage={PAGE_SIZE}
-        page={query.page ?? 1}
-        onPageChange={(page) => update('page', String(page))}
         columns={[
           {
             accessor: 'id',
