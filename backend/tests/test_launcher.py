@@ -3,6 +3,7 @@ data; Ctrl-C leaves no process behind; after a SIGKILL of the launcher the next 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -103,6 +104,18 @@ class System:
         return [int(postgres), int(redis)]
 
 
+def lingering(pids: list[int], log: Path) -> str:
+    """What a failed "all gone" wait found still running, for the assertion's message: each
+    survivor's state, command line and children, and the end of the run's log."""
+    found = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            process = psutil.Process(pid)
+            below = [" ".join(child.cmdline()[:3]) for child in process.children(recursive=True)]
+            found.append(f"{pid} {process.status()} {process.cmdline()[:4]} children={below}")
+    return "\n".join(["still running:", *found, log.read_text()[-3000:]])
+
+
 def alive(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
@@ -151,9 +164,8 @@ def test_run_serves_demo_users_then_ctrl_c_stops_everything(system):
 
     system.process.send_signal(signal.SIGINT)
     assert system.process.wait(timeout=60) == 0
-    assert wait_until(lambda: not any(alive(pid) for pid in processes), timeout=30), [
-        pid for pid in processes if alive(pid)
-    ]
+    gone = wait_until(lambda: not any(alive(pid) for pid in processes), timeout=30)
+    assert gone, lingering(processes, system.log)
 
 
 def test_after_a_sigkill_the_next_run_recovers(system):
@@ -162,7 +174,8 @@ def test_after_a_sigkill_the_next_run_recovers(system):
     system.process.send_signal(signal.SIGKILL)
     system.process.wait(timeout=10)
     # The children die with the launcher; the servers stay until the next run finds them.
-    assert wait_until(lambda: not any(alive(pid) for pid in children), timeout=30)
+    gone = wait_until(lambda: not any(alive(pid) for pid in children), timeout=30)
+    assert gone, lingering(children, system.log)
     assert all(alive(pid) for pid in servers)
 
     system.start()
@@ -173,7 +186,8 @@ def test_after_a_sigkill_the_next_run_recovers(system):
     processes = system.children() + servers
     system.process.send_signal(signal.SIGINT)
     assert system.process.wait(timeout=60) == 0
-    assert wait_until(lambda: not any(alive(pid) for pid in processes), timeout=30)
+    gone = wait_until(lambda: not any(alive(pid) for pid in processes), timeout=30)
+    assert gone, lingering(processes, system.log)
 
 
 def test_run_rides_out_its_servers_and_web_server_dying(system):
