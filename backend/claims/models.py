@@ -118,6 +118,10 @@ class StagedClaim(Base):
     discharge_status: Mapped[str | None] = code_column(2)
     statement_from: Mapped[date | None]
     statement_to: Mapped[date | None]
+    # Dates of service (migration 0017), set at intake: the statement period, else the first and
+    # last line dates (Claim.service_span). The claims list shows and filters them.
+    service_from: Mapped[date | None]
+    service_to: Mapped[date | None]
     diagnosis_codes: Mapped[list[str]] = mapped_column(ARRAY(String(7, collation="C")))
     total_charge_cents: Mapped[int] = mapped_column(BigInteger)
     # A secondary claim (coordination of benefits, migration 0016): what the prior payer(s)

@@ -90,8 +90,8 @@ def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> 
 # was a third of a page's Python time).
 SUMMARY_COLUMNS = (
     *(getattr(StagedClaim, name) for name in SUMMARY_FROM_STAGING),
-    StagedClaim.statement_from.label("service_from"),
-    StagedClaim.statement_to.label("service_to"),
+    StagedClaim.service_from,
+    StagedClaim.service_to,
     *(getattr(AdjudicatedClaim, name) for name in SUMMARY_FROM_ADJUDICATION),
 )
 
@@ -104,9 +104,9 @@ def _filtered(statement: Select, query: dict, claims=StagedClaim) -> Select:
     if "decision" in query:
         statement = statement.where(AdjudicatedClaim.decision == query["decision"])
     if "service_from" in query:
-        statement = statement.where(StagedClaim.statement_from >= query["service_from"])
+        statement = statement.where(StagedClaim.service_from >= query["service_from"])
     if "service_to" in query:
-        statement = statement.where(StagedClaim.statement_from <= query["service_to"])
+        statement = statement.where(StagedClaim.service_from <= query["service_to"])
     if "received_from" in query:
         statement = statement.where(claims.received_at >= query["received_from"])
     if "received_to" in query:
@@ -133,8 +133,8 @@ def _like_prefix(term: str) -> str:
 
 def claim_summary(staged: StagedClaim, adjudicated: AdjudicatedClaim | None) -> dict:
     summary = {name: getattr(staged, name) for name in SUMMARY_FROM_STAGING}
-    summary["service_from"] = staged.statement_from
-    summary["service_to"] = staged.statement_to
+    summary["service_from"] = staged.service_from
+    summary["service_to"] = staged.service_to
     for name in SUMMARY_FROM_ADJUDICATION:
         summary[name] = getattr(adjudicated, name) if adjudicated else None
     return summary

@@ -140,7 +140,7 @@ CLAIM_FILTERS = {
     "created": _dates(StagedClaim.received_at, "created", True),
     "_lastUpdated": _claim_updated(StagedClaim.received_at),
     "service-date": lambda value: period_condition(
-        StagedClaim.statement_from, StagedClaim.statement_to, value, "service-date"
+        StagedClaim.service_from, StagedClaim.service_to, value, "service-date"
     ),
 }
 

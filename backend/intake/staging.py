@@ -38,6 +38,8 @@ CLAIM_STAGING_COLUMNS = (
     "patient_match",
     "billing_provider_id",
     "diagnosis_codes",
+    "service_from",
+    "service_to",
 )
 CLAIM_RECORD_COLUMNS = (
     "claim_type",
@@ -185,6 +187,7 @@ def _claim_row(row: Staged, source: tuple, position: int) -> list:
         row.patient_match,
         row.billing_provider_id,
         [code[:7] for code in claim.diagnosis_codes],
+        *claim.service_span(),
     ]
     return _fit(_json([*staging_values, *_claim_record_values(claim)], CLAIM_JSON), CLAIM_CUTS)
 
@@ -214,11 +217,12 @@ WITH incoming AS MATERIALIZED (
     FROM json_populate_recordset(NULL::staging.claim, %(claims)s::json) WITH ORDINALITY AS c
 ), claims AS (
     INSERT INTO staging.claim (id, channel, status, priority, source_file_id, source_request_id,
-        source_position, member_id, patient_match, billing_provider_id,
+        source_position, member_id, patient_match, billing_provider_id, service_from, service_to,
         {", ".join(REQUEST_CLAIM_FIELDS)})
     SELECT i.new_id, %(channel)s, 'pending', 0, %(document_id)s, %(request_id)s,
         i.source_position, patient.member_id, patient.patient_match,
         (SELECT p.id FROM provider p WHERE p.npi = i.billing_provider_npi),
+        i.service_from, i.service_to,
         {", ".join(f"i.{name}" for name in REQUEST_CLAIM_FIELDS)}
     FROM incoming i
     {patient_match_join("i")}
@@ -247,8 +251,10 @@ def insert_claims(
         return []
     rows, lines = [], []
     for number, (claim, position) in enumerate(claims, start=1):
+        first_day, last_day = claim.service_span()
         rows.append({**{name: getattr(claim, name) for name in REQUEST_CLAIM_FIELDS},
-                     "source_position": position})  # fmt: skip
+                     "source_position": position, "service_from": first_day,
+                     "service_to": last_day})  # fmt: skip
         lines += [_request_line(line, number) for line in claim.lines]
     parameters = {
         "claims": orjson.dumps(rows, default=_decimal).decode(),

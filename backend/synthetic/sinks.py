@@ -148,6 +148,9 @@ class StagingWriter:
             r.field("source_request_id", np.full(count, f"synthetic-run-{self.run_id}".encode())),
             r.number("member_id", members.id[chunk.member], ~chunk.member_known),
             r.number("billing_provider_id", providers.id[chunk.billing], ~chunk.billing_known),
+            # as intake sets them (Claim.service_span): the first and last line dates
+            r.date("service_from", chunk.service_from),
+            r.date("service_to", chunk.service_to),
         ]
         labels = label_fields(chunk, ids, "claim_id")
         labels.append(r.number("run_id", np.full(labels[0].rows, self.run_id)))

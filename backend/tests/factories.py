@@ -99,7 +99,11 @@ def make_staged_claim(
         place_of_service="11", statement_from=date(2026, 3, 2), statement_to=date(2026, 3, 2),
         diagnosis_codes=["E119"], total_charge_cents=12_500 * lines,
     )  # fmt: skip
-    claim = StagedClaim(**{**values, **overrides})
+    values = {**values, **overrides}
+    # the dates of service as intake sets them (Claim.service_span): here, the statement period
+    values.setdefault("service_from", values["statement_from"])
+    values.setdefault("service_to", values["statement_to"])
+    claim = StagedClaim(**values)
     session.add(claim)
     session.flush()
     for number in range(1, lines + 1):

@@ -154,3 +154,38 @@ def test_adjustments_derived_from_columns_equal_the_json_written_on_downgrade(em
         rows = connection.execute(sa.text("SELECT * FROM production.claim_line")).mappings()
         assert sorted((line_adjustments(row) for row in rows), key=len) == sorted(derived, key=len)
     engine.dispose()
+
+
+STAGED = """
+INSERT INTO staging.claim (id, channel, status, priority, claim_type, patient_control_number,
+    frequency_code, subscriber_member_number, relationship_code, billing_provider_npi,
+    diagnosis_codes, total_charge_cents, received_at, statement_from, statement_to)
+VALUES (1, 'api', 'pending', 0, 'professional', 'PRO', '1', 'M1', '18', '1234567893', '{E119}',
+        300, now(), NULL, NULL),
+       (2, 'edi', 'pending', 0, 'institutional', 'INST', '1', 'M1', '18', '1234567893', '{E119}',
+        100, now(), '2026-01-05', '2026-01-09');
+INSERT INTO staging.claim_line (claim_id, line_number, procedure_code, service_from, service_to,
+    units, unit_basis, charge_cents, diagnosis_pointers)
+VALUES (1, 1, '99213', '2026-02-04', NULL, 1, 'UN', 100, '{1}'),
+       (1, 2, '99213', '2026-02-02', '2026-02-03', 1, 'UN', 100, '{1}'),
+       (1, 3, '99213', '2026-02-06', NULL, 1, 'UN', 100, '{1}'),
+       (2, 1, NULL, '2026-01-06', '2026-01-06', 1, 'UN', 100, '{1}');
+"""
+
+
+def test_claims_staged_before_the_service_dates_get_them(empty_database):
+    """Revision 0017 gives every staged claim its dates of service as intake now sets them: the
+    statement period, else its lines' first and last dates (Claim.service_span)."""
+    url = empty_database()
+    upgrade(url, "0016")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(STAGED))
+    upgrade(url, "0017")
+    with engine.connect() as connection:
+        dates = "SELECT id, service_from::text, service_to::text FROM staging.claim ORDER BY id"
+        rows = connection.execute(sa.text(dates)).all()
+    assert [tuple(row) for row in rows] == [
+        (1, "2026-02-02", "2026-02-06"), (2, "2026-01-05", "2026-01-09"),
+    ]  # fmt: skip
+    engine.dispose()

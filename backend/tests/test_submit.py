@@ -36,6 +36,31 @@ def test_a_provider_submits_a_claim_and_gets_its_decision(priced_world, as_user,
     assert b"PCN-API-1" in document.body
 
 
+def test_a_professional_claim_is_listed_and_found_by_its_dates_of_service(priced_world, as_user):
+    """A professional claim carries its dates on the lines only: the list shows the first and
+    last, and the service-date filter finds it by them (it looked at the statement period)."""
+    body = claim_body(priced_world, patient_control_number="PCN-DATES", total_charge_cents=15_000)
+    del body["statement_from"], body["statement_to"]
+    second = {**body["lines"][0], "line_number": 2, "charge_cents": 5_000,
+              "service_from": "2026-02-05", "service_to": "2026-02-06"}  # fmt: skip
+    body["lines"] = [{**body["lines"][0], "charge_cents": 10_000}, second]
+    assert as_user("provider_a").post("/api/v1/claims", json=body).status_code == 201
+    client = as_user("insurer")
+
+    def listed(**dates):
+        query = {"patient_control_number": "PCN-DATES", **dates}
+        return client.get("/api/v1/claims", query_string=query).json["items"]
+
+    [claim] = listed()
+    assert (claim["service_from"], claim["service_to"]) == ("2026-02-02", "2026-02-06")
+    assert len(listed(service_from="2026-02-01", service_to="2026-02-02")) == 1
+    assert listed(service_from="2026-02-03") == []
+    assert listed(service_to="2026-02-01") == []
+    for month, total in (("2026-02", 1), ("2026-03", 0)):  # FHIR search reads the same dates
+        query = {"identifier": "PCN-DATES", "service-date": month}
+        assert client.get("/fhir/Claim", query_string=query).json["total"] == total
+
+
 def test_a_provider_may_not_submit_for_another_organization(priced_world, as_user, db):
     body = claim_body(priced_world, npi=priced_world.provider_b.npi)
     response = as_user("provider_a").post("/api/v1/claims", json=body)
