@@ -118,7 +118,7 @@ class StagedClaim(Base):
     discharge_status: Mapped[str | None] = code_column(2)
     statement_from: Mapped[date | None]
     statement_to: Mapped[date | None]
-    # Dates of service (migration 0017), set at intake: the statement period, else the first and
+    # Dates of service (migration 0018), set at intake: the statement period, else the first and
     # last line dates (Claim.service_span). The claims list shows and filters them.
     service_from: Mapped[date | None]
     service_to: Mapped[date | None]

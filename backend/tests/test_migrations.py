@@ -174,14 +174,14 @@ VALUES (1, 1, '99213', '2026-02-04', NULL, 1, 'UN', 100, '{1}'),
 
 
 def test_claims_staged_before_the_service_dates_get_them(empty_database):
-    """Revision 0017 gives every staged claim its dates of service as intake now sets them: the
+    """Revision 0018 gives every staged claim its dates of service as intake now sets them: the
     statement period, else its lines' first and last dates (Claim.service_span)."""
     url = empty_database()
-    upgrade(url, "0016")
+    upgrade(url, "0017")
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text(STAGED))
-    upgrade(url, "0017")
+    upgrade(url, "0018")
     with engine.connect() as connection:
         dates = "SELECT id, service_from::text, service_to::text FROM staging.claim ORDER BY id"
         rows = connection.execute(sa.text(dates)).all()

@@ -3,16 +3,16 @@ and last line dates of a professional one (`Claim.service_span`), set at intake.
 showed and filtered on the statement period only, so a professional claim had no service date
 there and a service-date filter left every professional claim out.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 09:20:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
