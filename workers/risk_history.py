@@ -11,6 +11,7 @@ from sqlalchemy import text
 from workers.binary import array_literal, read_array
 from workers.pipeline.arrays import NO_DATE
 from workers.pipeline.risk_features import HistoryUpdate, RiskHistory
+from workers.risk_member_tables import fetch_patient_history, write_patient_history
 
 PROVIDER_COUNTS = ("claims", "em_claims", "em_top_claims", "pair_claims", "priced_lines")
 EPOCH = "DATE '1970-01-01'"
@@ -66,8 +67,10 @@ ON CONFLICT (claim_id) DO UPDATE SET model_version = excluded.model_version,
 """
 
 
-def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> RiskHistory:
-    """History rows of these providers and members (ids > 0), sorted by id."""
+def fetch_history(connection, providers: np.ndarray, members: np.ndarray,
+                  procedure_codes: np.ndarray | None = None) -> RiskHistory:  # fmt: skip
+    """History rows of these providers and members (ids > 0), sorted by id; with the chunk's
+    procedure codes, also the member history and code patient rows (risk_member_tables)."""
     parameters = {
         "providers": array_literal(np.unique(providers[providers > 0])),
         "members": array_literal(np.unique(members[members > 0])),
@@ -80,7 +83,9 @@ def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> Ris
         read_array(row["member_id"], ">i8"),
         read_array(row["member_claims"], ">i8"),
         read_array(row["member_last_day"], ">i4"),
-    )
+        *(() if procedure_codes is None
+          else (fetch_patient_history(connection, members, procedure_codes),)),
+    )  # fmt: skip
 
 
 def write_history(connection, update: HistoryUpdate | None) -> None:
@@ -108,6 +113,7 @@ def write_history(connection, update: HistoryUpdate | None) -> None:
                 "days": array_literal(update.member_last_day[dated]),
             },
         )
+    write_patient_history(connection, update.patients)
 
 
 def write_reasons(connection, claim_id: np.ndarray, risk) -> None:

@@ -113,7 +113,8 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
 
     result = clocked("stage7", lambda: score_claims(scorer, features, scored))
     clocked("history_read", lambda: fetch_history(connection, features.billing_provider_id,
-                                                  features.member_id))  # fmt: skip
+                                                  features.member_id,
+                                                  features.procedure_code))  # fmt: skip
     savepoint = connection.begin_nested()
     clocked("history_write", lambda: write_history(connection, result.history))
     savepoint.rollback()

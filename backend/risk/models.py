@@ -86,6 +86,43 @@ class MemberHistory(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class MemberService(Base):
+    """The last day the member had the procedure (earlier chunks). `procedure_key` is the code's
+    bytes as a big-endian integer (workers.pipeline.risk_codes.code_key)."""
+
+    __tablename__ = "risk_member_service"
+    __table_args__ = {"schema": PRODUCTION}
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    procedure_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_service_day: Mapped[date]
+
+
+class MemberProvider(Base):
+    """A billing provider the member has seen: one of the member's earlier claims was its."""
+
+    __tablename__ = "risk_member_provider"
+    __table_args__ = {"schema": PRODUCTION}
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    provider_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class CodePatient(Base):
+    """The patients of a procedure code's lines (earlier chunks): female and male lines, and
+    the lines with a known age with their ages' sum and sum of squares (years)."""
+
+    __tablename__ = "risk_code_patient"
+    __table_args__ = {"schema": PRODUCTION}
+
+    procedure_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    female_lines: Mapped[int] = mapped_column(BigInteger)
+    male_lines: Mapped[int] = mapped_column(BigInteger)
+    aged_lines: Mapped[int] = mapped_column(BigInteger)
+    age_sum: Mapped[float] = mapped_column(Float)
+    age_square_sum: Mapped[float] = mapped_column(Float)
+
+
 class ClaimRiskReason(Base):
     """Why a claim was pended for risk: the features that drove its score, each with the claim's
     value and the typical value. Keyed by claim id (production.claim is partitioned)."""
