@@ -118,6 +118,32 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
     savepoint = connection.begin_nested()
     clocked("history_write", lambda: write_history(connection, result.history))
     savepoint.rollback()
+    _time_member_features(connection, features, scored, result.history, clocked)
+
+
+def _time_member_features(connection, features, scored, update, clocked) -> None:
+    """The member history and patient-against-code features again on their own (within stage
+    7 and the history figures above): their columns, and their tables' read and write."""
+    from workers.pipeline import risk_member_history as member_risk
+    from workers.pipeline.lookup import claim_starts
+    from workers.pipeline.risk_codes import code_key
+    from workers.risk_member_tables import fetch_patient_history, write_patient_history
+
+    starts = claim_starts(features.line_claim, features.claim_count)
+    keys, code = np.unique(code_key(features.procedure_code), return_inverse=True)
+    code = code.reshape(-1)  # stage 7 shares this np.unique with the other features
+
+    def columns():
+        facts = member_risk.patient_facts(features, scored, keys, code, starts,
+                                          features.history.patients)  # fmt: skip
+        return member_risk.patient_columns(features, facts, code, starts)
+
+    clocked("member_features", columns)
+    clocked("member_history_read", lambda: fetch_patient_history(
+        connection, features.member_id, features.procedure_code))  # fmt: skip
+    savepoint = connection.begin_nested()
+    clocked("member_history_write", lambda: write_patient_history(connection, update.patients))
+    savepoint.rollback()
 
 
 def collect_all(engine, redis, seeds, claims: int, timed=None) -> list[Population]:
