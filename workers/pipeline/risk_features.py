@@ -211,7 +211,9 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     providers, provider_of = np.unique(facts.provider, return_inverse=True)
     provider_of = provider_of.reshape(-1)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
-    patient = member_risk.patient_facts(f, scored, keys, code, starts, f.history.patients)
+    patient = member_risk.patient_facts(
+        f, scored, keys, code, starts, providers, provider_of, f.history.patients
+    )
     update.patients = patient.update
     return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, patient)
 

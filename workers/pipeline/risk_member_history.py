@@ -27,15 +27,13 @@ Never labels, never the claim's own edits.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from workers.pipeline.arrays import NO_DATE
 from workers.pipeline.lookup import find_code, per_claim
 
-log = logging.getLogger("askes.pipeline.risk")
 FEATURES = (
     "member_days_since_same_service",  # days since an earlier claim with one of its codes /365
     "member_providers_seen_log",  # log(1 + distinct billing providers of earlier claims)
@@ -46,7 +44,6 @@ FEATURES = (
 PRIOR_LINES = 20.0
 FEMALE, MALE, UNKNOWN_SEX = 0, 1, -1  # RiskFeatures.sex
 _NONE = -1  # no earlier service (a day + 1 is >= 1 for any day since 1970)
-_SHIFT = np.int64(32)
 
 
 @dataclass
@@ -98,33 +95,24 @@ class PatientFacts:
     provider_new: np.ndarray  # bool (C)
     totals: np.ndarray  # float64 (codes, 5): female, male, aged, age sum, age square sum
     coded: np.ndarray  # bool (L): the line has a procedure code
+    age: np.ndarray  # float64 (C): years, NaN when not known
     update: PatientUpdate
 
 
-def _pair_key(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
-    """int64 key ordering (major, minor); both non-negative, major < 2**31, minor < 2**32."""
-    return (major.astype(np.int64) << _SHIFT) | minor.astype(np.int64)
-
-
-def _fits(*ids: np.ndarray) -> bool:
-    return all(not len(i) or (int(i.max()) < 2**31 and int(i.min()) >= 0) for i in ids)
-
-
 def patient_facts(f, scored: np.ndarray, keys: np.ndarray, code: np.ndarray, starts: np.ndarray,
+                  providers: np.ndarray, provider_of: np.ndarray,
                   history: PatientHistory) -> PatientFacts:  # fmt: skip
-    """`f` is a risk.RiskFeatures; `keys` the sorted code_key of the chunk's procedure codes and
-    `code` each line's index among them (risk_features.chunk_facts' shared np.unique)."""
-    member, provider = f.member_id, f.billing_provider_id
-    if not _fits(member, provider, history.service_member, history.pair_member,
-                 history.pair_provider):  # fmt: skip
-        # Keys pack two ids in 64 bits. Never seen; judged without member history, not stopped.
-        log.warning("member or provider id above 2**31: no member history for this chunk")
-        history, scored = PatientHistory.empty(), np.zeros(f.claim_count, bool)
-        member = np.zeros_like(member)
-        f = replace(f, member_id=member)
-    last, service = _same_service(f, scored, keys, code, starts, history)
-    seen, new, pairs = _providers_seen(member, provider, scored, history)
-    totals, counted = _code_totals(f, scored, keys, code, history)
+    """`f` is a risk.RiskFeatures. What risk_features.chunk_facts already has: `keys`, the
+    sorted code_key of the chunk's procedure codes, `code` each line's index among them,
+    `providers` the sorted billing provider ids and `provider_of` each claim's index among
+    them. Everything here is keyed by those dense indexes."""
+    coded = np.ones(len(code), bool)
+    if len(keys) and keys[0] == 0:  # key 0: lines without a procedure code (b"")
+        coded = code != 0
+    age = patient_age(f)
+    last, service = _same_service(f, scored, keys, code, coded, starts, history)
+    seen, new, pairs = _providers_seen(f, scored, providers, provider_of, history)
+    totals, counted = _code_totals(f, scored, keys, code, coded, age, history)
     present = counted.any(axis=1)
     update = PatientUpdate(
         *service,
@@ -134,7 +122,28 @@ def patient_facts(f, scored: np.ndarray, keys: np.ndarray, code: np.ndarray, sta
         counted[present, 3],
         counted[present, 4],
     )
-    return PatientFacts(last, seen, new, totals, keys[code] != 0, update)
+    return PatientFacts(last, seen, new, totals, coded, age, update)
+
+
+def _bits(count: int) -> int:
+    """Bits that hold 0 .. count - 1."""
+    return max(int(count - 1).bit_length(), 1)
+
+
+def _grouped(major: np.ndarray, minor: np.ndarray, shift: int):
+    """(order of the rows by (major, minor, row), the sorted keys major << shift | minor):
+    one np.sort of the key and the row packed in an int64 when they fit (ids below 2**30 with
+    this chunk's sizes), else a stable argsort."""
+    count = len(major)
+    if count and int(major.max()).bit_length() + shift > 62:
+        raise ValueError("a member id too large for the member history's int64 keys")
+    key = (major.astype(np.int64) << shift) | minor
+    row_bits = _bits(count)
+    if not count or int(key.max()).bit_length() + row_bits <= 63:
+        packed = np.sort((key << row_bits) | np.arange(count, dtype=np.int64))
+        return packed & ((1 << row_bits) - 1), packed >> row_bits
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
 
 
 def _key_starts(key: np.ndarray) -> np.ndarray:
@@ -144,32 +153,32 @@ def _key_starts(key: np.ndarray) -> np.ndarray:
     return starts
 
 
-def _same_service(f, scored, keys, code, starts, history):
+def _same_service(f, scored, keys, code, coded, starts, history):
     """Per claim the latest earlier same service (day + 1, or _NONE), and the latest day of
     each (member, code) among the chunk's scored claims (the update)."""
+    shift = _bits(len(keys))
     member = f.member_id[f.line_claim]
-    day = f.service_day[f.line_claim]
-    usable = (member > 0) & (keys[code] != 0)  # key 0: no procedure code (b"")
-    rows = np.flatnonzero(usable)
-    key = _pair_key(member[rows], code[rows])
-    order = np.argsort(key, kind="stable")  # lines stay in processing order within a key
-    rows, key = rows[order], key[order]
-    counts = scored[f.line_claim[rows]] & (day[rows] != NO_DATE)
-    value = np.where(counts, day[rows].astype(np.int64) + 1, 0)
-    group = _key_starts(key)
+    rows = np.flatnonzero(coded & (member > 0))
+    order, key = _grouped(member[rows], code[rows], shift)  # lines in processing order
+    rows = rows[order]  # within a key
     claim = f.line_claim[rows]
+    day = f.service_day[claim]
+    value = np.where(scored[claim] & (day != NO_DATE), day.astype(np.int64) + 1, 0)
+    group = _key_starts(key)
+    group_of_row = np.cumsum(group) - 1
     run = group.copy()  # a run: one claim's lines of one key
     run[1:] |= claim[1:] != claim[:-1]
     # A running maximum within each key: each key's values are offset above the earlier keys'.
-    offset = (np.cumsum(group) - 1).astype(np.int64) << _SHIFT
+    offset = group_of_row << 32
     running = np.maximum.accumulate(value + offset) - offset if len(key) else value
     run_start = np.flatnonzero(run)
     prior = np.where(group[run_start], 0, running[np.maximum(run_start - 1, 0)])
     before = np.where(prior > 0, prior, _NONE)[np.cumsum(run) - 1]
-    line_last = np.full(len(f.line_claim), _NONE, np.int64)
-    line_last[rows] = np.maximum(before, _past_service(history, keys, member[rows], code[rows]))
-    last = per_claim(np.maximum, line_last, starts, np.int64(_NONE))
     group_start = np.flatnonzero(group)
+    past = _past_service(history, keys, key[group_start], shift)[group_of_row]
+    line_last = np.full(len(f.line_claim), _NONE, np.int64)
+    line_last[rows] = np.maximum(before, past)
+    last = per_claim(np.maximum, line_last, starts, np.int64(_NONE))
     latest = running[np.r_[group_start[1:], len(key)] - 1] if len(key) else value
     keep = latest > 0
     first = rows[group_start[keep]]
@@ -177,49 +186,53 @@ def _same_service(f, scored, keys, code, starts, history):
     return last, update
 
 
-def _past_service(history: PatientHistory, keys, member, code) -> np.ndarray:
-    """day + 1 of the history's last service of (member, code) per row, else _NONE."""
+def _past_service(history: PatientHistory, keys, wanted, shift) -> np.ndarray:
+    """day + 1 of the history's last service of each (member, code) key, else _NONE."""
     if not len(history.service_member):
-        return np.full(len(member), _NONE, np.int64)
+        return np.full(len(wanted), _NONE, np.int64)
     index = find_code(keys, history.service_procedure)
     found = index >= 0
     # Sorted: the history is by (member, code key), and `index` follows the key.
-    past_key = _pair_key(history.service_member[found], index[found])
-    where = find_code(past_key, _pair_key(member, code))
+    past_key = (history.service_member[found] << shift) | index[found]
+    where = find_code(past_key, wanted)
     days = history.service_last_day[found].astype(np.int64) + 1
     return np.where(where >= 0, days[np.maximum(where, 0)], _NONE)
 
 
-def _providers_seen(member, provider, scored, history: PatientHistory):
+def _providers_seen(f, scored, providers, provider_of, history: PatientHistory):
     """Distinct billing providers of each claim's earlier claims, whether its provider is new,
     and the (member, provider) pairs new to the history that the chunk's scored claims add."""
-    claims = len(member)
-    position = np.arange(claims, dtype=np.int64)
-    in_past = np.searchsorted(history.pair_member, member, "right") - np.searchsorted(
-        history.pair_member, member, "left"
-    )
-    rows = np.flatnonzero((member > 0) & (provider > 0))
-    key = _pair_key(member[rows], provider[rows])
-    order = np.argsort(key, kind="stable")
-    rows, key = rows[order], key[order]
-    group_start = np.flatnonzero(_key_starts(key))
-    first_scored = np.where(scored[rows], position[rows], claims)
-    if len(key):
+    member, provider, claims = f.member_id, f.billing_provider_id, f.claim_count
+    shift = _bits(len(providers))
+    rows = np.flatnonzero(member > 0)
+    order, key = _grouped(member[rows], provider_of[rows], shift)
+    rows = rows[order]  # by member, provider, processing order
+    group = _key_starts(key)
+    group_start = np.flatnonzero(group)
+    group_of_row = np.cumsum(group) - 1
+    first_scored = np.where(scored[rows], rows, claims)
+    if len(rows):
         first_scored = np.minimum.reduceat(first_scored, group_start)
-    known = find_code(_pair_key(history.pair_member, history.pair_provider),
-                      key[group_start]) >= 0  # fmt: skip
+    index = find_code(providers, history.pair_provider)
+    found = index >= 0  # a pair of a provider not in the chunk is seen, never matched
+    past_key = (history.pair_member[found] << shift) | index[found]
+    known = find_code(past_key, key[group_start]) >= 0
+    real = provider[rows[group_start]] > 0
     # A pair new to the history is seen from its first scored claim on.
-    fresh = ~known & (first_scored < claims)
+    fresh = ~known & real & (first_scored < claims)
     added = rows[group_start[fresh]]
-    event = np.sort(_pair_key(member[added], first_scored[fresh]))
-    owner = np.maximum(member, 0)
-    from_chunk = np.searchsorted(event, _pair_key(owner, position), "left") - np.searchsorted(
-        event, _pair_key(owner, np.zeros(claims, np.int64)), "left"
+    position_bits = _bits(claims + 1)
+    event = np.sort((member[added] << position_bits) | first_scored[fresh])
+    mine = member[rows] << position_bits  # sorted
+    from_chunk = np.searchsorted(event, mine | rows) - np.searchsorted(event, mine)
+    in_past = np.searchsorted(history.pair_member, member[rows], "right") - np.searchsorted(
+        history.pair_member, member[rows], "left"
     )
-    seen = np.where(member > 0, in_past + from_chunk, 0).astype(np.int64)
+    seen = np.zeros(claims, np.int64)
+    seen[rows] = in_past + from_chunk
     new = np.ones(claims, bool)
-    group_of_row = np.cumsum(_key_starts(key)) - 1
-    new[rows] = ~known[group_of_row] & (first_scored[group_of_row] >= position[rows])
+    # New: no provider, or a pair neither in the history nor billed by an earlier scored claim.
+    new[rows] = ~real[group_of_row] | (~known[group_of_row] & (first_scored[group_of_row] >= rows))
     return seen, new, (member[added], provider[added])
 
 
@@ -229,25 +242,22 @@ def patient_age(f) -> np.ndarray:
     return np.where(known, (f.service_day - f.birth_day.astype(np.int64)) / 365.25, np.nan)
 
 
-def _code_totals(f, scored, keys, code, history: PatientHistory):
+def _code_totals(f, scored, keys, code, coded, age, history: PatientHistory):
     """(history plus chunk, chunk alone) per code, float64 (codes, 5): female, male and aged
     lines, age sum, age square sum. A line counts when its claim is scored and it has a
     procedure code."""
-    sex = _sex(f)[f.line_claim]
-    age = patient_age(f)[f.line_claim]
-    counts = scored[f.line_claim] & (keys[code] != 0)
+    codes = len(keys)
+    counts = scored[f.line_claim] & coded
+    sex = np.where(counts, _sex(f)[f.line_claim], UNKNOWN_SEX)  # -1: not counted
+    by_sex = np.bincount(code * 3 + (sex + 1), minlength=3 * codes).reshape(codes, 3)
+    age = age[f.line_claim]
     aged = counts & ~np.isnan(age)
     age = np.where(aged, age, 0.0)
-    chunk = np.stack(
-        [
-            np.bincount(code, weights=counts & (sex == FEMALE), minlength=len(keys)),
-            np.bincount(code, weights=counts & (sex == MALE), minlength=len(keys)),
-            np.bincount(code, weights=aged, minlength=len(keys)),
-            np.bincount(code, weights=age, minlength=len(keys)),
-            np.bincount(code, weights=age * age, minlength=len(keys)),
-        ],
-        axis=1,
-    ).reshape(len(keys), 5)
+    chunk = np.empty((codes, 5))
+    chunk[:, FEMALE], chunk[:, MALE] = by_sex[:, 1 + FEMALE], by_sex[:, 1 + MALE]
+    chunk[:, 2] = np.bincount(code, weights=aged, minlength=codes)
+    chunk[:, 3] = np.bincount(code, weights=age, minlength=codes)
+    chunk[:, 4] = np.bincount(code, weights=age * age, minlength=codes)
     totals = chunk.copy()
     index = find_code(keys, history.procedure)
     found = index >= 0
@@ -264,31 +274,28 @@ def _sex(f) -> np.ndarray:
 
 
 def patient_columns(f, facts: PatientFacts, code: np.ndarray, starts: np.ndarray) -> dict:
-    """The columns of FEATURES (per claim)."""
+    """The columns of FEATURES (per claim); per-code figures first, then one gather per line."""
     last = facts.last_same_day
     since = np.clip((f.service_day - (last - 1)) / 365.0, 0.0, 1.0)
     since = np.where((last != _NONE) & (f.service_day != NO_DATE), since, 1.0)
     totals = facts.totals
     overall = totals.sum(axis=0)
-    coded = facts.coded
     # Sex: Laplace-smoothed overall shares, so that a sex no line has had yet is not log(0).
     share = (overall[[FEMALE, MALE]] + 1.0) / (overall[FEMALE] + overall[MALE] + 2.0)
+    both = (totals[:, FEMALE] + totals[:, MALE])[:, None]
+    typical_of = np.log((totals[:, [FEMALE, MALE]] + PRIOR_LINES * share)
+                        / (both + PRIOR_LINES) / share)  # fmt: skip
     sex = _sex(f)
-    line_sex = np.maximum(sex, 0)[f.line_claim]
-    of_sex = totals[code, line_sex]
-    both = totals[code, FEMALE] + totals[code, MALE]
-    typical = np.log((of_sex + PRIOR_LINES * share[line_sex]) / (both + PRIOR_LINES)
-                     / share[line_sex])  # fmt: skip
-    typical = per_claim(np.fmin, np.where(coded, typical, np.nan), starts, np.nan)
-    typical = np.where(sex != UNKNOWN_SEX, np.nan_to_num(typical), 0.0)
+    line = np.where(facts.coded, typical_of[code, np.maximum(sex, 0)[f.line_claim]], np.nan)
+    typical = np.nan_to_num(per_claim(np.fmin, line, starts, np.nan))
+    typical = np.where(sex != UNKNOWN_SEX, typical, 0.0)
     # Age: mean and mean square smoothed towards all the codes'; a year's spread at least.
     aged = max(overall[2], 1.0)
     code_mean = (totals[:, 3] + PRIOR_LINES * overall[3] / aged) / (totals[:, 2] + PRIOR_LINES)
     code_square = (totals[:, 4] + PRIOR_LINES * overall[4] / aged) / (totals[:, 2] + PRIOR_LINES)
     spread = np.sqrt(np.maximum(code_square - code_mean * code_mean, 1.0))
-    age = patient_age(f)[f.line_claim]
-    z = np.abs(age - code_mean[code]) / spread[code]
-    z = np.nan_to_num(per_claim(np.fmax, np.where(coded, z, np.nan), starts, np.nan))
+    z = np.abs(facts.age[f.line_claim] - code_mean[code]) / spread[code]
+    z = np.nan_to_num(per_claim(np.fmax, np.where(facts.coded, z, np.nan), starts, np.nan))
     return {
         "member_days_since_same_service": since,
         "member_providers_seen_log": np.log1p(facts.providers_seen),
