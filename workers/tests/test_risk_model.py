@@ -5,6 +5,9 @@ and drift."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pytest
 from sqlalchemy import text
@@ -19,7 +22,7 @@ from workers.chunks import adjudicate
 from workers.pipeline.risk import arm_of
 from workers.pipeline.risk_features import FEATURE_SCHEMA_HASH, FEATURES
 from workers.risk_plan import forget_plan
-from workers.risk_scoring import LiteRTScorer, SchemaMismatch
+from workers.risk_scoring import LiteRTScorer, SchemaMismatch, input_width
 from workers.tests import factories as wf
 
 TRAIN_SEED, HOLDOUT_SEED, CLAIMS = 11, 12, 4_000
@@ -89,6 +92,24 @@ def test_a_model_of_other_features_is_refused(trained):
     model, _, _ = trained
     with pytest.raises(SchemaMismatch):
         LiteRTScorer("other", model.artifact, model.preprocessing, 0.5, "0" * 64)
+
+
+def schema_hash(names) -> str:
+    return hashlib.sha256(json.dumps(list(names)).encode()).hexdigest()
+
+
+def test_a_model_trained_before_features_were_appended_reads_the_first_columns():
+    """Features are only appended (risk-mlp-2 knows the first 22): such a model keeps scoring
+    with the columns it was trained on; other schemas are refused."""
+    first = FEATURES[:22]
+    assert input_width("old", schema_hash(first), first) == 22
+    assert input_width("now", FEATURE_SCHEMA_HASH) == len(FEATURES)
+    with pytest.raises(SchemaMismatch):  # the names must be the start of FEATURES
+        input_width("old", schema_hash(FEATURES[1:23]), FEATURES[1:23])
+    with pytest.raises(SchemaMismatch):  # and hash to the recorded hash
+        input_width("old", "0" * 64, first)
+    with pytest.raises(SchemaMismatch):
+        input_width("old", schema_hash(first), None)
 
 
 @pytest.fixture
@@ -228,7 +249,10 @@ def test_the_shipped_champion_is_registered_once_and_scores(connection, redis_cl
     shipped = registry.shipped_models()
     assert [meta["version"] for meta, _ in shipped] == ["risk-mlp-2"]
     meta, _ = shipped[0]
-    assert meta["feature_schema_hash"] == FEATURE_SCHEMA_HASH  # the workers will take it
+    # The workers take it: its features are the first of theirs (the member history's came
+    # after it).
+    width = input_width(meta["version"], meta["feature_schema_hash"], meta["feature_schema"])
+    assert width == len(meta["feature_schema"]) <= len(FEATURES)
     assert meta["data_version"] == 2 and not set(meta["training_seeds"]) & set(
         meta["holdout_seeds"]
     )
