@@ -1,7 +1,8 @@
 """The member history and code patient tables of the risk features (migration 0017): read for a
-chunk's members and procedure codes in one statement before the pipeline runs, added to in the
-chunk's transfer transaction with one set-based statement per table, rows in key order (two
-workers upserting the same codes wait for each other rather than deadlock)."""
+chunk's members and procedure codes in the statement that reads the provider and member history
+(workers/risk_history.py), added to in the chunk's transfer transaction by one statement, each
+table set-based in key order (two workers upserting the same codes wait for each other rather
+than deadlock)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def _arrays(columns: dict, order: str, table: str, where: str) -> str:
 
 MEMBERS = "member_id = ANY(CAST(:members AS int8[]))"
 CODES = "procedure_key = ANY(CAST(:codes AS int8[]))"
-HISTORY_SQL = f"""
-SELECT * FROM
+# The three tables' rows as one row of arrays; workers/risk_history.py reads them in the same
+# statement as the provider and member history (one round trip for a claim submitted alone).
+HISTORY_FROM = f"""
 {_arrays({"service_member": "member_id", "service_procedure": "procedure_key",
           "service_last_day": f"(last_service_day - {EPOCH})::int4"},
          "member_id, procedure_key", "risk_member_service", f"{MEMBERS} AND {CODES}")} s,
@@ -37,21 +39,22 @@ SELECT * FROM
 {_arrays({"procedure": "procedure_key", **{c: c for c in (*CODE_COUNTS, *CODE_SUMS)}},
          "procedure_key", "risk_code_patient", CODES)} c
 """  # fmt: skip
-UPSERT_SERVICE = f"""
-INSERT INTO production.risk_member_service AS h (member_id, procedure_key, last_service_day)
-SELECT member, code, {EPOCH} + day
-FROM unnest(CAST(:members AS int8[]), CAST(:codes AS int8[]), CAST(:days AS int4[]))
-     AS u(member, code, day)
-ORDER BY 1, 2
-ON CONFLICT (member_id, procedure_key) DO UPDATE
-SET last_service_day = greatest(h.last_service_day, excluded.last_service_day)
-"""
-INSERT_PROVIDERS = """
-INSERT INTO production.risk_member_provider (member_id, provider_id)
-SELECT * FROM unnest(CAST(:members AS int8[]), CAST(:providers AS int8[])) ORDER BY 1, 2
-ON CONFLICT DO NOTHING
-"""
-UPSERT_CODES = f"""
+HISTORY_SQL = f"SELECT * FROM {HISTORY_FROM}"
+# The three additions in one statement (data-modifying CTEs), each set-based in key order.
+WRITE_SQL = f"""
+WITH service AS (
+    INSERT INTO production.risk_member_service AS h (member_id, procedure_key, last_service_day)
+    SELECT member, code, {EPOCH} + day
+    FROM unnest(CAST(:service_members AS int8[]), CAST(:service_codes AS int8[]),
+                CAST(:days AS int4[])) AS u(member, code, day)
+    ORDER BY 1, 2
+    ON CONFLICT (member_id, procedure_key) DO UPDATE
+    SET last_service_day = greatest(h.last_service_day, excluded.last_service_day)),
+providers AS (
+    INSERT INTO production.risk_member_provider (member_id, provider_id)
+    SELECT * FROM unnest(CAST(:pair_members AS int8[]), CAST(:pair_providers AS int8[]))
+    ORDER BY 1, 2
+    ON CONFLICT DO NOTHING)
 INSERT INTO production.risk_code_patient AS h (procedure_key, {", ".join(CODE_COUNTS)},
     {", ".join(CODE_SUMS)})
 SELECT * FROM unnest(CAST(:codes AS int8[]), {
@@ -72,14 +75,23 @@ def _floats(values: np.ndarray) -> str:
     return "{" + ",".join(np.char.mod("%.17g", values)) + "}"
 
 
-def fetch_patient_history(connection, members: np.ndarray, procedure_codes) -> PatientHistory:
-    """The rows of these members (ids > 0) and procedure codes (S5, b"" skipped)."""
+def history_parameters(members: np.ndarray, procedure_codes: np.ndarray) -> dict:
+    """HISTORY_FROM's parameters: the members (ids > 0) and procedure codes (S5, b"" skipped)."""
     codes = np.unique(code_key(procedure_codes))
-    parameters = {
+    return {
         "members": array_literal(np.unique(members[members > 0])),
         "codes": _keys(codes[codes > 0]),
     }
-    row = connection.execute(text(HISTORY_SQL), parameters).mappings().one()
+
+
+def fetch_patient_history(connection, members: np.ndarray, procedure_codes) -> PatientHistory:
+    """The rows of these members and procedure codes, on their own."""
+    parameters = history_parameters(members, procedure_codes)
+    return patient_history(connection.execute(text(HISTORY_SQL), parameters).mappings().one())
+
+
+def patient_history(row) -> PatientHistory:
+    """PatientHistory from a row with HISTORY_FROM's columns."""
 
     def keys(name):
         return read_array(row[name], ">i8").view(np.uint64)
@@ -97,25 +109,20 @@ def fetch_patient_history(connection, members: np.ndarray, procedure_codes) -> P
 
 
 def write_patient_history(connection, update: PatientUpdate | None) -> None:
-    """Add what the chunk's scored claims add; each statement only when it has rows."""
-    if update is None:
+    """Add what the chunk's scored claims add: one statement, none when there is nothing."""
+    if update is None or not (
+        len(update.service_member) or len(update.pair_member) or len(update.procedure)
+    ):
         return
-    if len(update.service_member):
-        connection.execute(text(UPSERT_SERVICE), {
-            "members": array_literal(update.service_member),
-            "codes": _keys(update.service_procedure),
-            "days": array_literal(update.service_last_day),
-        })  # fmt: skip
-    if len(update.pair_member):
-        connection.execute(text(INSERT_PROVIDERS), {
-            "members": array_literal(update.pair_member),
-            "providers": array_literal(update.pair_provider),
-        })  # fmt: skip
-    if len(update.procedure):
-        counts = (update.female_lines, update.male_lines, update.aged_lines)
-        connection.execute(text(UPSERT_CODES), {
-            "codes": _keys(update.procedure),
-            **{c: array_literal(v) for c, v in zip(CODE_COUNTS, counts, strict=True)},
-            "age_sum": _floats(update.age_sum),
-            "age_square_sum": _floats(update.age_square_sum),
-        })  # fmt: skip
+    counts = (update.female_lines, update.male_lines, update.aged_lines)
+    connection.execute(text(WRITE_SQL), {
+        "service_members": array_literal(update.service_member),
+        "service_codes": _keys(update.service_procedure),
+        "days": array_literal(update.service_last_day),
+        "pair_members": array_literal(update.pair_member),
+        "pair_providers": array_literal(update.pair_provider),
+        "codes": _keys(update.procedure),
+        **{c: array_literal(v) for c, v in zip(CODE_COUNTS, counts, strict=True)},
+        "age_sum": _floats(update.age_sum),
+        "age_square_sum": _floats(update.age_square_sum),
+    })  # fmt: skip

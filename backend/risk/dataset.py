@@ -131,10 +131,12 @@ def _time_member_features(connection, features, scored, update, clocked) -> None
 
     starts = claim_starts(features.line_claim, features.claim_count)
     keys, code = np.unique(code_key(features.procedure_code), return_inverse=True)
-    code = code.reshape(-1)  # stage 7 shares this np.unique with the other features
+    code = code.reshape(-1)  # stage 7 shares these np.unique with the other features
+    providers, provider_of = np.unique(features.billing_provider_id, return_inverse=True)
 
     def columns():
-        facts = member_risk.patient_facts(features, scored, keys, code, starts,
+        facts = member_risk.patient_facts(features, scored, keys, code, starts, providers,
+                                          provider_of.reshape(-1),
                                           features.history.patients)  # fmt: skip
         return member_risk.patient_columns(features, facts, code, starts)
 

@@ -19,7 +19,7 @@ from backend.risk.dataset import collect
 from backend.risk.service import scores_agree, trained_and_judged
 from backend.risk.train import TrainingSpec, float_forward, standardize
 from workers.chunks import adjudicate
-from workers.pipeline.risk import arm_of
+from workers.pipeline.risk import ProviderRelativeRules, arm_of
 from workers.pipeline.risk_features import FEATURE_SCHEMA_HASH, FEATURES
 from workers.risk_plan import forget_plan
 from workers.risk_scoring import LiteRTScorer, SchemaMismatch, input_width
@@ -42,7 +42,8 @@ def trained(engine, redis_url):
         populations = []
         for seed in (TRAIN_SEED, HOLDOUT_SEED):
             savepoint = connection.begin_nested()
-            populations.append(collect(connection, redis, seed, CLAIMS))
+            # Timed as `askes bench risk-scoring` times it, with the provider-relative rules.
+            populations.append(collect(connection, redis, seed, CLAIMS, ProviderRelativeRules()))
             savepoint.rollback()
         transaction.rollback()
     spec = TrainingSpec((TRAIN_SEED,), (HOLDOUT_SEED,), CLAIMS, epochs=12)
@@ -86,6 +87,20 @@ def test_holdout_figures_are_recorded_side_by_side_with_the_rules(trained):
         mean["model"]["average_precision_vs_rules_1"], mean["model"]["average_precision_vs_rules_2"]
     )
     assert figures["mean"]["model"]["int8_vs_float_average_precision"] < 0.05
+
+
+def test_the_member_history_grows_within_a_batch(trained):
+    """A batch puts a member's claims in one chunk: their earlier claims there are history."""
+    _, _, (train, _) = trained
+    column = {name: train.matrix[:, FEATURES.index(name)] for name in FEATURES}
+    assert (column["member_providers_seen_log"] > 0).mean() > 0.2
+    assert 0 < (column["member_provider_new"] == 0).mean() < 1
+    assert (column["member_days_since_same_service"] < 1).mean() > 0.05
+    assert column["code_age_z"].std() > 0 and column["code_sex_typicality"].std() > 0
+    # The figures the benchmark prints, stage 7 and the member history's part apart.
+    timed = {"stage7", "history_read", "history_write", "member_features", "member_history_read",
+             "member_history_write"}  # fmt: skip
+    assert {f"{name}_cpu_s" for name in timed} <= set(train.timings)
 
 
 def test_a_model_of_other_features_is_refused(trained):
