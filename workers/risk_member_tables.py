@@ -2,7 +2,10 @@
 chunk's members and procedure codes in the statement that reads the provider and member history
 (workers/risk_history.py), added to in the chunk's transfer transaction by one statement, each
 table set-based in key order (two workers upserting the same codes wait for each other rather
-than deadlock)."""
+than deadlock).
+
+`production.risk_member_seen` has one row per member: the procedures' last service days
+(parallel arrays sorted by code key) and the billing providers seen (sorted)."""
 
 from __future__ import annotations
 
@@ -18,43 +21,66 @@ CODE_COUNTS = ("female_lines", "male_lines", "aged_lines")
 CODE_SUMS = ("age_sum", "age_square_sum")
 
 
-def _arrays(columns: dict, order: str, table: str, where: str) -> str:
+def _arrays(columns: dict, order: str, source: str) -> str:
     aggregates = ", ".join(
         f"array_send(coalesce(array_agg({value} ORDER BY {order}), '{{}}')) AS {name}"
         for name, value in columns.items()
     )
-    return f"(SELECT {aggregates} FROM production.{table} WHERE {where})"
+    return f"(SELECT {aggregates} FROM {source})"
 
 
-MEMBERS = "member_id = ANY(CAST(:members AS int8[]))"
-CODES = "procedure_key = ANY(CAST(:codes AS int8[]))"
-# The three tables' rows as one row of arrays; workers/risk_history.py reads them in the same
-# statement as the provider and member history (one round trip for a claim submitted alone).
+MEMBERS = "h.member_id = ANY(CAST(:members AS int8[]))"
+# The tables' rows of the chunk's members and codes as one row of arrays (the members'
+# procedures flattened, only the chunk's codes: a hash join on the code list);
+# workers/risk_history.py reads them in the statement that reads the provider and member
+# history (one round trip for a claim submitted alone).
 HISTORY_FROM = f"""
-{_arrays({"service_member": "member_id", "service_procedure": "procedure_key",
-          "service_last_day": f"(last_service_day - {EPOCH})::int4"},
-         "member_id, procedure_key", "risk_member_service", f"{MEMBERS} AND {CODES}")} s,
-{_arrays({"pair_member": "member_id", "pair_provider": "provider_id"},
-         "member_id, provider_id", "risk_member_provider", MEMBERS)} p,
+{_arrays({"service_member": "h.member_id", "service_procedure": "u.code",
+          "service_last_day": f"(u.day - {EPOCH})::int4"}, "h.member_id, u.code",
+         "production.risk_member_seen h CROSS JOIN LATERAL "
+         "unnest(h.procedure_keys, h.service_days) AS u(code, day) "
+         "JOIN unnest(CAST(:codes AS int8[])) AS c(code) ON c.code = u.code "
+         f"WHERE {MEMBERS}")} s,
+{_arrays({"pair_member": "h.member_id", "pair_provider": "u.provider"}, "h.member_id, u.provider",
+         "production.risk_member_seen h CROSS JOIN LATERAL unnest(h.provider_ids) AS u(provider) "
+         f"WHERE {MEMBERS}")} p,
 {_arrays({"procedure": "procedure_key", **{c: c for c in (*CODE_COUNTS, *CODE_SUMS)}},
-         "procedure_key", "risk_code_patient", CODES)} c
+         "procedure_key", "production.risk_code_patient "
+         "WHERE procedure_key = ANY(CAST(:codes AS int8[]))")} c
 """  # fmt: skip
 HISTORY_SQL = f"SELECT * FROM {HISTORY_FROM}"
-# The three additions in one statement (data-modifying CTEs), each set-based in key order.
+# The additions in one statement: the members' rows (data-modifying CTE; a member seen before
+# gets the union, each code's latest day), then the codes', each in key order.
 WRITE_SQL = f"""
 WITH service AS (
-    INSERT INTO production.risk_member_service AS h (member_id, procedure_key, last_service_day)
-    SELECT member, code, {EPOCH} + day
+    SELECT member, array_agg(code ORDER BY code) AS codes,
+           array_agg({EPOCH} + day ORDER BY code) AS days
     FROM unnest(CAST(:service_members AS int8[]), CAST(:service_codes AS int8[]),
                 CAST(:days AS int4[])) AS u(member, code, day)
-    ORDER BY 1, 2
-    ON CONFLICT (member_id, procedure_key) DO UPDATE
-    SET last_service_day = greatest(h.last_service_day, excluded.last_service_day)),
-providers AS (
-    INSERT INTO production.risk_member_provider (member_id, provider_id)
-    SELECT * FROM unnest(CAST(:pair_members AS int8[]), CAST(:pair_providers AS int8[]))
-    ORDER BY 1, 2
-    ON CONFLICT DO NOTHING)
+    GROUP BY member),
+seen AS (
+    SELECT member, array_agg(provider ORDER BY provider) AS providers
+    FROM unnest(CAST(:pair_members AS int8[]), CAST(:pair_providers AS int8[]))
+         AS u(member, provider)
+    GROUP BY member),
+members AS (
+    INSERT INTO production.risk_member_seen AS h (member_id, procedure_keys, service_days,
+                                                  provider_ids)
+    SELECT coalesce(s.member, p.member), coalesce(s.codes, '{{}}'), coalesce(s.days, '{{}}'),
+           coalesce(p.providers, '{{}}')
+    FROM service s FULL JOIN seen p ON p.member = s.member
+    ORDER BY 1
+    ON CONFLICT (member_id) DO UPDATE SET
+        (procedure_keys, service_days) = (
+            SELECT coalesce(array_agg(code ORDER BY code), '{{}}'),
+                   coalesce(array_agg(day ORDER BY code), '{{}}')
+            FROM (SELECT code, max(day) AS day
+                  FROM unnest(h.procedure_keys || excluded.procedure_keys,
+                              h.service_days || excluded.service_days) AS u(code, day)
+                  GROUP BY code) latest),
+        provider_ids = (
+            SELECT coalesce(array_agg(DISTINCT provider ORDER BY provider), '{{}}')
+            FROM unnest(h.provider_ids || excluded.provider_ids) AS u(provider)))
 INSERT INTO production.risk_code_patient AS h (procedure_key, {", ".join(CODE_COUNTS)},
     {", ".join(CODE_SUMS)})
 SELECT * FROM unnest(CAST(:codes AS int8[]), {

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -86,26 +87,18 @@ class MemberHistory(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class MemberService(Base):
-    """The last day the member had the procedure (earlier chunks). `procedure_key` is the code's
-    bytes as a big-endian integer (workers.pipeline.risk_codes.code_key)."""
+class MemberSeen(Base):
+    """What the member's earlier claims billed: each procedure's last service day (parallel
+    arrays sorted by key; `procedure_keys` are the codes' bytes as big-endian integers,
+    workers.pipeline.risk_codes.code_key) and the billing providers (sorted)."""
 
-    __tablename__ = "risk_member_service"
+    __tablename__ = "risk_member_seen"
     __table_args__ = {"schema": PRODUCTION}
 
     member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    procedure_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    last_service_day: Mapped[date]
-
-
-class MemberProvider(Base):
-    """A billing provider the member has seen: one of the member's earlier claims was its."""
-
-    __tablename__ = "risk_member_provider"
-    __table_args__ = {"schema": PRODUCTION}
-
-    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    provider_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    procedure_keys: Mapped[list] = mapped_column(ARRAY(BigInteger))
+    service_days: Mapped[list] = mapped_column(ARRAY(Date))
+    provider_ids: Mapped[list] = mapped_column(ARRAY(BigInteger))
 
 
 class CodePatient(Base):

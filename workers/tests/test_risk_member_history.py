@@ -228,16 +228,13 @@ def test_the_update_is_what_the_scored_claims_add(seed):
 
 
 def patient_rows(connection, member):
-    service = connection.execute(text(
-        "SELECT procedure_key, last_service_day FROM production.risk_member_service "
-        "WHERE member_id = :m ORDER BY 1"), {"m": member.id}).all()  # fmt: skip
-    providers = connection.execute(text(
-        "SELECT provider_id FROM production.risk_member_provider WHERE member_id = :m"),
-        {"m": member.id}).scalars().all()  # fmt: skip
+    seen = connection.execute(text(
+        "SELECT procedure_keys, service_days, provider_ids FROM production.risk_member_seen "
+        "WHERE member_id = :m"), {"m": member.id}).all()  # fmt: skip
     codes = connection.execute(text(
         "SELECT procedure_key, female_lines, male_lines, aged_lines FROM "
         "production.risk_code_patient ORDER BY 1")).all()  # fmt: skip
-    return [tuple(r) for r in service], list(providers), [tuple(r) for r in codes]
+    return [tuple(r) for r in seen], [tuple(r) for r in codes]
 
 
 def key(code: str) -> int:
@@ -246,7 +243,7 @@ def key(code: str) -> int:
 
 def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_client, setting):
     provider, member = setting  # a woman born in 1980
-    assert patient_rows(connection, member) == ([], [], [])  # a new population: cold start
+    assert patient_rows(connection, member) == ([], [])  # a new population: cold start
     first = wf.make_claim(db, member, provider, lines=(("99215", 30_000, ()),),
                           day=date(2026, 2, 2))  # fmt: skip
     chunk = fetch_chunk(connection, [first.id], 20_600)
@@ -254,8 +251,7 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     assert len(chunk.risk_history.patients.service_member) == 0
     adjudicate(connection, redis_client, [first.id])
     assert patient_rows(connection, member) == (
-        [(key("99215"), date(2026, 2, 2))],
-        [provider.id],
+        [([key("99215")], [date(2026, 2, 2)], [provider.id])],
         [(key("99215"), 1, 0, 1)],
     )
     second = wf.make_claim(db, member, provider, day=date(2026, 3, 4),
@@ -263,13 +259,20 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     chunk = fetch_chunk(connection, [second.id], 20_600)
     read = chunk.risk_history.patients
     assert read.service_member.tolist() == [member.id]  # only the chunk's codes: 99215
+    assert read.service_last_day.tolist() == [(date(2026, 2, 2) - date(1970, 1, 1)).days]
     assert read.pair_provider.tolist() == [provider.id]
     assert read.female_lines.tolist() == [1]
     adjudicate(connection, redis_client, [second.id])
-    service, providers, codes = patient_rows(connection, member)
-    assert service == sorted([(key("99215"), date(2026, 3, 4)), (key("93010"), date(2026, 3, 4))])
-    assert providers == [provider.id]  # seen once, kept once
-    assert dict((c, rest) for c, *rest in codes) == {
-        key("99215"): [2, 0, 2],
-        key("93010"): [1, 0, 1],
-    }
+    ((keys, days, providers),) = patient_rows(connection, member)[0]
+    assert sorted(zip(keys, days, strict=True)) == sorted(
+        [(key("99215"), date(2026, 3, 4)), (key("93010"), date(2026, 3, 4))]
+    )
+    assert keys == sorted(keys) and providers == [provider.id]  # seen once, kept once
+    codes = dict((c, rest) for c, *rest in patient_rows(connection, member)[1])
+    assert codes == {key("99215"): [2, 0, 2], key("93010"): [1, 0, 1]}
+    # An earlier service day arriving later keeps the latest day.
+    third = wf.make_claim(db, member, provider, day=date(2026, 1, 5),
+                          lines=(("99215", 30_000, ()),))  # fmt: skip
+    adjudicate(connection, redis_client, [third.id])
+    ((keys, days, _),) = patient_rows(connection, member)[0]
+    assert dict(zip(keys, days, strict=True))[key("99215")] == date(2026, 3, 4)
