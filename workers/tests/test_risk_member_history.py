@@ -237,23 +237,34 @@ def patient_rows(connection, member):
     return [tuple(r) for r in seen], [tuple(r) for r in codes]
 
 
+def added(codes, before: dict) -> dict:
+    """The code rows' figures minus `before`'s, for the codes that changed."""
+    after = {code: rest for code, *rest in codes}
+    return {
+        code: [a - b for a, b in zip(rest, before.get(code, [0, 0, 0]), strict=True)]
+        for code, rest in after.items()
+        if rest != before.get(code)
+    }
+
+
 def key(code: str) -> int:
     return int(code_key(np.array([code], "S5")).view(np.int64)[0])
 
 
 def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_client, setting):
     provider, member = setting  # a woman born in 1980
-    assert patient_rows(connection, member) == ([], [])  # a new population: cold start
+    seen, before = patient_rows(connection, member)
+    assert seen == []  # a new member: cold start (codes are shared: other tests billed them)
+    before = {code: rest for code, *rest in before}
     first = wf.make_claim(db, member, provider, lines=(("99215", 30_000, ()),),
                           day=date(2026, 2, 2))  # fmt: skip
     chunk = fetch_chunk(connection, [first.id], 20_600)
     assert chunk.claims.sex.tolist() == [0]
     assert len(chunk.risk_history.patients.service_member) == 0
     adjudicate(connection, redis_client, [first.id])
-    assert patient_rows(connection, member) == (
-        [([key("99215")], [date(2026, 2, 2)], [provider.id])],
-        [(key("99215"), 1, 0, 1)],
-    )
+    seen, codes = patient_rows(connection, member)
+    assert seen == [([key("99215")], [date(2026, 2, 2)], [provider.id])]
+    assert added(codes, before) == {key("99215"): [1, 0, 1]}
     second = wf.make_claim(db, member, provider, day=date(2026, 3, 4),
                            lines=(("99215", 30_000, ()), ("93010", 2_000, ())))  # fmt: skip
     chunk = fetch_chunk(connection, [second.id], 20_600)
@@ -261,18 +272,34 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     assert read.service_member.tolist() == [member.id]  # only the chunk's codes: 99215
     assert read.service_last_day.tolist() == [(date(2026, 2, 2) - date(1970, 1, 1)).days]
     assert read.pair_provider.tolist() == [provider.id]
-    assert read.female_lines.tolist() == [1]
+    assert read.female_lines.tolist() == [before.get(key("99215"), [0])[0] + 1]
     adjudicate(connection, redis_client, [second.id])
     ((keys, days, providers),) = patient_rows(connection, member)[0]
     assert sorted(zip(keys, days, strict=True)) == sorted(
         [(key("99215"), date(2026, 3, 4)), (key("93010"), date(2026, 3, 4))]
     )
     assert keys == sorted(keys) and providers == [provider.id]  # seen once, kept once
-    codes = dict((c, rest) for c, *rest in patient_rows(connection, member)[1])
-    assert codes == {key("99215"): [2, 0, 2], key("93010"): [1, 0, 1]}
+    codes = patient_rows(connection, member)[1]
+    assert added(codes, before) == {key("99215"): [2, 0, 2], key("93010"): [1, 0, 1]}
     # An earlier service day arriving later keeps the latest day.
     third = wf.make_claim(db, member, provider, day=date(2026, 1, 5),
                           lines=(("99215", 30_000, ()),))  # fmt: skip
     adjudicate(connection, redis_client, [third.id])
     ((keys, days, _),) = patient_rows(connection, member)[0]
     assert dict(zip(keys, days, strict=True))[key("99215")] == date(2026, 3, 4)
+
+
+def test_a_training_population_sees_only_its_own_code_figures():
+    """Codes are shared by every population in a database: `collect` replaces the database's
+    code figures with the population's own, so that a seed gives the same features anywhere."""
+    from backend.risk.dataset import added_codes, own_codes
+
+    _, history, _ = with_patients(9)
+    fresh = own_codes(history.patients, None)
+    assert len(fresh.procedure) == 0 and len(fresh.age_sum) == 0
+    assert fresh.service_member is history.patients.service_member  # members are its own
+    update = chunk_facts(*with_patients(10)[::2]).update.patients
+    codes = added_codes(added_codes(None, update), update)
+    assert codes["procedure"].tolist() == update.procedure.tolist()
+    assert codes["female_lines"].tolist() == (2 * update.female_lines).tolist()
+    assert own_codes(history.patients, codes).age_sum.tolist() == (2 * update.age_sum).tolist()
