@@ -47,8 +47,8 @@ FEATURES = (
     "member_days_since_last",  # days since the member's last service, /365, capped at 1
     *member_risk.FEATURES,  # the member's recent history, sex and age against the code
 )
-# A model records the hash of the feature names it was trained on; a worker refuses a model
-# whose hash differs from this one.
+# A model records the feature names it was trained on and their hash; a worker refuses a model
+# whose names are not the start of FEATURES (risk_scoring.input_width): only ever append.
 FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
 PRIOR_CLAIMS = 20.0
 OFFICE, EMERGENCY = 11, 23
