@@ -96,6 +96,12 @@ CLAIM_COLUMNS = [
     ("(s.patient_control_number = '' OR s.subscriber_member_number = '')", "required_missing", "?"),
     ("coalesce(m.id, s.patient_match, 0)", "member_id", ">i8"),  # arrays.Claims.member_id
     (_days("coalesce(m.birth_date, s.patient_birth_date)"), "birth_day", ">i4"),
+    (  # arrays.Claims.sex: the member's, else as sent
+        "(CASE coalesce(nullif(m.sex, 'U'), s.patient_sex) WHEN 'F' THEN 0 WHEN 'M' THEN 1 "
+        "ELSE -1 END)::int2",
+        "sex",
+        ">i2",
+    ),
     ("coalesce(bp.id, 0)", "billing_provider_id", ">i8"),
     (_npi("s.billing_provider_npi"), "billing_npi", ">i8"),
     (_npi("s.rendering_provider_npi"), "rendering_npi", ">i8"),
@@ -121,7 +127,7 @@ CLAIMS_SQL = f"""
 SELECT {_rows(CLAIM_COLUMNS, CLAIM_CODES)}
 FROM staging.claim s
 LEFT JOIN LATERAL (  -- the member intake resolved (never re-resolved by number); index
-    SELECT id, birth_date FROM member WHERE id = s.member_id LIMIT 1) m  -- lookups: a hash of
+    SELECT id, birth_date, sex FROM member WHERE id = s.member_id LIMIT 1) m  -- lookups: a hash of
   ON true                                                   -- the member table costs more
 LEFT JOIN provider bp ON bp.npi = s.billing_provider_npi
 LEFT JOIN provider rp ON rp.npi = s.rendering_provider_npi
@@ -294,7 +300,9 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     diagnoses = a.Diagnoses(
         np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
     )
-    history = fetch_history(connection, claims.billing_provider_id, claims.member_id)
+    history = fetch_history(
+        connection, claims.billing_provider_id, claims.member_id, lines.procedure_code
+    )
     *context, families = fetch_context(connection, claims, lines)
     return a.ChunkInput(claims, lines, diagnoses, *context, today, history, families)
 

@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 from sqlalchemy import text
 
+from workers import risk_member_tables as member_tables
 from workers.binary import array_literal, read_array
 from workers.pipeline.arrays import NO_DATE
 from workers.pipeline.risk_features import HistoryUpdate, RiskHistory
@@ -66,13 +67,20 @@ ON CONFLICT (claim_id) DO UPDATE SET model_version = excluded.model_version,
 """
 
 
-def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> RiskHistory:
-    """History rows of these providers and members (ids > 0), sorted by id."""
+def fetch_history(connection, providers: np.ndarray, members: np.ndarray,
+                  procedure_codes: np.ndarray | None = None) -> RiskHistory:  # fmt: skip
+    """History rows of these providers and members (ids > 0), sorted by id; with the chunk's
+    procedure codes, also the member history and code patient rows (risk_member_tables), in
+    the same statement."""
     parameters = {
         "providers": array_literal(np.unique(providers[providers > 0])),
         "members": array_literal(np.unique(members[members > 0])),
     }
-    row = connection.execute(text(HISTORY_SQL), parameters).mappings().one()
+    statement = HISTORY_SQL
+    if procedure_codes is not None:
+        statement = f"SELECT * FROM ({HISTORY_SQL}) r, {member_tables.HISTORY_FROM}"
+        parameters.update(member_tables.history_parameters(members, procedure_codes))
+    row = connection.execute(text(statement), parameters).mappings().one()
     return RiskHistory(
         read_array(row["provider_id"], ">i8"),
         *(read_array(row[c], ">i8") for c in PROVIDER_COUNTS),
@@ -80,7 +88,8 @@ def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> Ris
         read_array(row["member_id"], ">i8"),
         read_array(row["member_claims"], ">i8"),
         read_array(row["member_last_day"], ">i4"),
-    )
+        *(() if procedure_codes is None else (member_tables.patient_history(row),)),
+    )  # fmt: skip
 
 
 def write_history(connection, update: HistoryUpdate | None) -> None:
@@ -108,6 +117,7 @@ def write_history(connection, update: HistoryUpdate | None) -> None:
                 "days": array_literal(update.member_last_day[dated]),
             },
         )
+    member_tables.write_patient_history(connection, update.patients)
 
 
 def write_reasons(connection, claim_id: np.ndarray, risk) -> None:

@@ -1,9 +1,10 @@
 """Which models score a chunk: the registry's champion and shadow, loaded once per process and
 looked up again every CHECK_SECONDS (a promotion reaches running workers without a restart).
 
-No champion: the rule set. A model this worker cannot use (its feature schema differs, its
-artifact does not load) is refused: the chunk is scored by the rule set and its claims are
-marked risk_scoring_failed, so the refusal shows on every claim until the registry is fixed."""
+No champion: the rule set. A model this worker cannot use (its features are not the first of
+this worker's, its artifact does not load) is refused: the chunk is scored by the rule set and
+its claims are marked risk_scoring_failed, so the refusal shows on every claim until the
+registry is fixed."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def _scorer(connection, row: dict):
     try:
         model = registry.load(connection, row["id"])
         scorer = LiteRTScorer(model["version"], model["artifact"], model["preprocessing"],
-                              model["threshold"], model["feature_schema_hash"])  # fmt: skip
+                              model["threshold"], model["feature_schema_hash"],
+                              model["feature_schema"])  # fmt: skip
         load_interpreter(scorer.artifact, scorer.sha256)
         return scorer
     except Exception as error:  # refused, loudly, and the claims will say so

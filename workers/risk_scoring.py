@@ -6,11 +6,15 @@ Features are standardized and clipped in numpy (`preprocessing`: centre, scale, 
 quantized with the model's input scale and zero point. The model's int8 output is the logit
 (models since risk-mlp-2 output max(logit, floor) - floor: `logit_floor`), turned into a
 probability here with the model's Platt calibration (`calibration`).
-A model whose feature schema differs from this code's is refused (SchemaMismatch)."""
+A model reads the first of this code's FEATURES, as many as it was trained on: features are
+only ever appended, so a model trained before some were added keeps scoring (its recorded names
+must be the start of FEATURES and hash to its recorded schema hash). Any other model is refused
+(SchemaMismatch)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 
 import numpy as np
@@ -41,18 +45,31 @@ def load_interpreter(artifact: bytes, sha256: str):
         return interpreter
 
 
+def input_width(version: str, feature_schema_hash: str, feature_schema=None) -> int:
+    """How many of FEATURES, from the first, the model reads: all of them when its schema hash
+    is this worker's, else its recorded names when they are the start of FEATURES and hash to
+    its recorded hash (a model trained before features were appended)."""
+    if feature_schema_hash == FEATURE_SCHEMA_HASH:
+        return len(FEATURES)
+    names = tuple(feature_schema or ())
+    recorded = hashlib.sha256(json.dumps(list(names)).encode()).hexdigest()
+    if names and names == FEATURES[: len(names)] and recorded == feature_schema_hash:
+        return len(names)
+    raise SchemaMismatch(
+        f"model {version} has feature schema {feature_schema_hash[:12]}, "
+        f"this worker computes {FEATURE_SCHEMA_HASH[:12]}"
+    )
+
+
 class LiteRTScorer:
-    """A registered model as a stage 7 scorer."""
+    """A registered model as a stage 7 scorer; it reads the first `width` columns of the
+    feature matrix."""
 
     uses_matrix = True
 
     def __init__(self, version: str, artifact: bytes, preprocessing: dict, threshold: float,
-                 feature_schema_hash: str):  # fmt: skip
-        if feature_schema_hash != FEATURE_SCHEMA_HASH:
-            raise SchemaMismatch(
-                f"model {version} has feature schema {feature_schema_hash[:12]}, "
-                f"this worker computes {FEATURE_SCHEMA_HASH[:12]}"
-            )
+                 feature_schema_hash: str, feature_schema=None):  # fmt: skip
+        self.width = input_width(version, feature_schema_hash, feature_schema)
         self.version, self.threshold = version, float(threshold)
         self.artifact = bytes(artifact)
         self.sha256 = hashlib.sha256(self.artifact).hexdigest()
@@ -85,10 +102,11 @@ class LiteRTScorer:
         """Probability per row (float64), from the int8 model."""
         if not len(matrix):
             return np.zeros(0)
+        matrix = matrix[:, : self.width]
         interpreter = load_interpreter(self.artifact, self.sha256)
         with _lock:
             source, target = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-            interpreter.resize_tensor_input(source["index"], [len(matrix), len(FEATURES)])
+            interpreter.resize_tensor_input(source["index"], [len(matrix), self.width])
             interpreter.allocate_tensors()
             source = interpreter.get_input_details()[0]
             target = interpreter.get_output_details()[0]
@@ -104,6 +122,7 @@ class LiteRTScorer:
         lowers the score most: name, the claim's value, the typical value, the score drop.
         Only the features whose int8 input differs from the typical value's are varied (the
         others' drop is exactly 0), and the figures are rounded in numpy."""
+        rows = rows[:, : self.width]
         count, width = rows.shape
         base = self.score_matrix(rows)
         scale, zero = self.input_quantization()
@@ -136,7 +155,8 @@ class LiteRTScorer:
 
     def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
         """PSI of each feature and of the score against the training deciles."""
-        values = np.column_stack([matrix.astype(np.float64), score])
+        values = np.column_stack([matrix[:, : self.width].astype(np.float64), score])
         actual = metrics.bin_shares(values, self.edges)
         value = metrics.psi(self.expected, actual)
-        return dict(zip([*FEATURES, "score"], np.round(value, 5).tolist(), strict=True))
+        names = [*FEATURES[: self.width], "score"]
+        return dict(zip(names, np.round(value, 5).tolist(), strict=True))

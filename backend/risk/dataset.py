@@ -79,8 +79,10 @@ def collect(connection, redis, seed: int, claims: int, timed=None) -> Population
     chunks = max(1, -(-run.claims // CLAIMS_PER_CHUNK))
     parts = connection.execute(text(CHUNKS_OF_RUN), {"chunks": chunks, "source": source})
     ids, rows, rules, seconds, timings = [], [], [], 0.0, {}
+    codes = None  # the population's own code patient figures, as of each chunk
     for (claim_ids,) in parts.all():
         chunk = fetch_chunk(connection, claim_ids, today_days())
+        chunk.risk_history.patients = own_codes(chunk.risk_history.patients, codes)
         result = run_pipeline(chunk, reference, _Capture())
         seconds += result.stage_seconds["risk"]
         features = risk_features_of(result.chunk, result.facts, result.pricing)
@@ -91,11 +93,44 @@ def collect(connection, redis, seed: int, claims: int, timed=None) -> Population
         if timed is not None:
             _time_chunk(connection, timed, features, ~result.rejected, timings)
         write_history(connection, result.risk.history)  # as the transfer would
+        codes = added_codes(codes, result.risk.history.patients)
     claim_id = np.concatenate(ids)
     labels = dict(connection.execute(text(LABELS), {"run": run.run_id}).all())
     pattern = np.array([labels.get(int(i), "") for i in claim_id], dtype="U20")
     return Population(seed, claim_id, np.concatenate(rows), pattern, np.concatenate(rules),
                       GENERATOR_VERSION, seconds, timings)  # fmt: skip
+
+
+def own_codes(history, codes):
+    """The chunk's patient history with the population's own code figures in place of the
+    database's. Providers and members are the population's own; codes are shared by every
+    population in the database (the demo's batches, earlier runs' committed claims), and a
+    population must start with none, so that a seed gives the same features in any database."""
+    from dataclasses import replace
+
+    from workers.pipeline.risk_member_history import PatientHistory
+
+    empty = PatientHistory.empty()
+    if codes is None:
+        return replace(history, procedure=empty.procedure, female_lines=empty.female_lines,
+                       male_lines=empty.male_lines, aged_lines=empty.aged_lines,
+                       age_sum=empty.age_sum, age_square_sum=empty.age_square_sum)  # fmt: skip
+    return replace(history, **codes)
+
+
+def added_codes(codes, update) -> dict:
+    """The population's code figures plus a chunk's update (sorted by code key)."""
+    names = ("female_lines", "male_lines", "aged_lines", "age_sum", "age_square_sum")
+    if codes is None:
+        return {"procedure": update.procedure, **{n: getattr(update, n) for n in names}}
+    keys = np.union1d(codes["procedure"], update.procedure)
+    total = {"procedure": keys}
+    for name in names:
+        values = np.zeros(len(keys), getattr(update, name).dtype)
+        values[np.searchsorted(keys, codes["procedure"])] += codes[name]  # keys are unique
+        values[np.searchsorted(keys, update.procedure)] += getattr(update, name)
+        total[name] = values
+    return total
 
 
 def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
@@ -113,9 +148,38 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
 
     result = clocked("stage7", lambda: score_claims(scorer, features, scored))
     clocked("history_read", lambda: fetch_history(connection, features.billing_provider_id,
-                                                  features.member_id))  # fmt: skip
+                                                  features.member_id,
+                                                  features.procedure_code))  # fmt: skip
     savepoint = connection.begin_nested()
     clocked("history_write", lambda: write_history(connection, result.history))
+    savepoint.rollback()
+    _time_member_features(connection, features, scored, result.history, clocked)
+
+
+def _time_member_features(connection, features, scored, update, clocked) -> None:
+    """The member history and patient-against-code features again on their own (within stage
+    7 and the history figures above): their columns, and their tables' read and write."""
+    from workers.pipeline import risk_member_history as member_risk
+    from workers.pipeline.lookup import claim_starts
+    from workers.pipeline.risk_codes import code_key
+    from workers.risk_member_tables import fetch_patient_history, write_patient_history
+
+    starts = claim_starts(features.line_claim, features.claim_count)
+    keys, code = np.unique(code_key(features.procedure_code), return_inverse=True)
+    code = code.reshape(-1)  # stage 7 shares these np.unique with the other features
+    providers, provider_of = np.unique(features.billing_provider_id, return_inverse=True)
+
+    def columns():
+        facts = member_risk.patient_facts(features, scored, keys, code, starts, providers,
+                                          provider_of.reshape(-1),
+                                          features.history.patients)  # fmt: skip
+        return member_risk.patient_columns(features, facts, code, starts)
+
+    clocked("member_features", columns)
+    clocked("member_history_read", lambda: fetch_patient_history(
+        connection, features.member_id, features.procedure_code))  # fmt: skip
+    savepoint = connection.begin_nested()
+    clocked("member_history_write", lambda: write_patient_history(connection, update.patients))
     savepoint.rollback()
 
 

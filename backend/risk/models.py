@@ -12,6 +12,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -84,6 +85,35 @@ class MemberHistory(Base):
     claims: Mapped[int] = mapped_column(BigInteger)
     last_service_day: Mapped[date]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MemberSeen(Base):
+    """What the member's earlier claims billed: each procedure's last service day (parallel
+    arrays sorted by key; `procedure_keys` are the codes' bytes as big-endian integers,
+    workers.pipeline.risk_codes.code_key) and the billing providers (sorted)."""
+
+    __tablename__ = "risk_member_seen"
+    __table_args__ = {"schema": PRODUCTION}
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    procedure_keys: Mapped[list] = mapped_column(ARRAY(BigInteger))
+    service_days: Mapped[list] = mapped_column(ARRAY(Date))
+    provider_ids: Mapped[list] = mapped_column(ARRAY(BigInteger))
+
+
+class CodePatient(Base):
+    """The patients of a procedure code's lines (earlier chunks): female and male lines, and
+    the lines with a known age with their ages' sum and sum of squares (years)."""
+
+    __tablename__ = "risk_code_patient"
+    __table_args__ = {"schema": PRODUCTION}
+
+    procedure_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    female_lines: Mapped[int] = mapped_column(BigInteger)
+    male_lines: Mapped[int] = mapped_column(BigInteger)
+    aged_lines: Mapped[int] = mapped_column(BigInteger)
+    age_sum: Mapped[float] = mapped_column(Float)
+    age_square_sum: Mapped[float] = mapped_column(Float)
 
 
 class ClaimRiskReason(Base):

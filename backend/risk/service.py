@@ -77,7 +77,7 @@ def scorer_of(connection, version: str | None):
         raise ValueError(f"no model {version}" if version else "no champion in the registry")
     row = registry.load(connection, model_id)
     scorer = LiteRTScorer(row["version"], row["artifact"], row["preprocessing"], row["threshold"],
-                          row["feature_schema_hash"])  # fmt: skip
+                          row["feature_schema_hash"], row["feature_schema"])  # fmt: skip
     return row, scorer
 
 
@@ -94,7 +94,8 @@ def evaluate_model(engine, redis, seeds, claims: int, version: str | None) -> di
     if weights:  # models trained since the float weights were recorded
         weights = [(np.asarray(k), np.asarray(b)) for k, b in weights]
         calibration = row["preprocessing"].get("calibration")
-        floating = [float_forward(weights, standardize(p.matrix, row["preprocessing"]), calibration)
+        floating = [float_forward(weights, standardize(p.matrix[:, : scorer.width],
+                                                       row["preprocessing"]), calibration)
                     for p in populations]  # fmt: skip
     result = evaluate.compare(populations, scores, floating)
     return {"model": row["version"], "rules": "rules-1", "rules_2": "rules-2",

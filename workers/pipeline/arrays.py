@@ -64,6 +64,7 @@ class Claims:
     # int64 cents the other payers paid on a secondary claim, -1 when we are primary
     # (workers/pipeline/cob.py); None: no claim of the chunk is secondary
     other_payer_paid: np.ndarray | None = None
+    sex: np.ndarray | None = None  # int16: the patient's, 0 female, 1 male, -1 not known
 
 
 @dataclass

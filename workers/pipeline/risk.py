@@ -58,6 +58,7 @@ class RiskFeatures:
     service_day: np.ndarray | None = None  # int32 date (C), the claim's first service day
     birth_day: np.ndarray | None = None  # int32 date (C)
     institutional: np.ndarray | None = None  # bool (C)
+    sex: np.ndarray | None = None  # int16 (C): the patient's, 0 female, 1 male, -1 not known
     history: RiskHistory = field(default_factory=RiskHistory.empty)
 
 

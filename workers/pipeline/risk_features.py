@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from workers.pipeline import risk_member_history as member_risk
 from workers.pipeline.arrays import NO_DATE
 from workers.pipeline.lookup import claim_starts, find_code, per_claim
 from workers.pipeline.risk_codes import LEVEL_KEYS, LEVEL_OF_CODE, PAIR_INDEX, PAIR_KEYS, code_key
@@ -44,9 +45,10 @@ FEATURES = (
     "provider_claims_log",  # log(1 + claims of the provider seen so far, this chunk included)
     "member_claims_log",  # log(1 + the member's earlier claims)
     "member_days_since_last",  # days since the member's last service, /365, capped at 1
+    *member_risk.FEATURES,  # the member's recent history, sex and age against the code
 )
-# A model records the hash of the feature names it was trained on; a worker refuses a model
-# whose hash differs from this one.
+# A model records the feature names it was trained on and their hash; a worker refuses a model
+# whose names are not the start of FEATURES (risk_scoring.input_width): only ever append.
 FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
 PRIOR_CLAIMS = 20.0
 OFFICE, EMERGENCY = 11, 23
@@ -66,6 +68,7 @@ class RiskHistory:
     member_id: np.ndarray  # int64 (M,)
     member_claims: np.ndarray  # int64
     member_last_day: np.ndarray  # int32 date
+    patients: member_risk.PatientHistory = field(default_factory=member_risk.PatientHistory.empty)
 
     @classmethod
     def empty(cls) -> RiskHistory:
@@ -100,6 +103,7 @@ class HistoryUpdate:
     member_id: np.ndarray  # int64 sorted unique
     member_claims: np.ndarray
     member_last_day: np.ndarray  # int32 date
+    patients: member_risk.PatientUpdate | None = None
 
 
 def line_log_ratio(charge, fee, priced) -> np.ndarray:
@@ -192,6 +196,7 @@ class ChunkFacts:
     code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
     code_lines: np.ndarray  # int64: lines of each of those codes
     provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in the chunk's
+    patients: member_risk.PatientFacts | None = None
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
@@ -206,7 +211,11 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     providers, provider_of = np.unique(facts.provider, return_inverse=True)
     provider_of = provider_of.reshape(-1)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
-    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of)
+    patient = member_risk.patient_facts(
+        f, scored, keys, code, starts, providers, provider_of, f.history.patients
+    )
+    update.patients = patient.update
+    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, patient)
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
@@ -217,6 +226,7 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
         **_habit_columns(prepared.facts, provider),
         **_claim_columns(f, prepared),
         **_member_columns(f, history, provider),
+        **member_risk.patient_columns(f, prepared.patients, prepared.code, prepared.starts),
     }
     matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
     for position, name in enumerate(FEATURES):

@@ -212,6 +212,7 @@ def risk_features_of(chunk: ChunkInput, facts: LineFacts, priced) -> risk.RiskFe
         service_day=facts.claim_start,
         birth_day=claims.birth_day,
         institutional=claims.institutional,
+        sex=claims.sex,
         history=chunk.risk_history or RiskHistory.empty(),
     )
 

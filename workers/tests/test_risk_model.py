@@ -5,6 +5,9 @@ and drift."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pytest
 from sqlalchemy import text
@@ -16,10 +19,10 @@ from backend.risk.dataset import collect
 from backend.risk.service import scores_agree, trained_and_judged
 from backend.risk.train import TrainingSpec, float_forward, standardize
 from workers.chunks import adjudicate
-from workers.pipeline.risk import arm_of
+from workers.pipeline.risk import ProviderRelativeRules, arm_of
 from workers.pipeline.risk_features import FEATURE_SCHEMA_HASH, FEATURES
 from workers.risk_plan import forget_plan
-from workers.risk_scoring import LiteRTScorer, SchemaMismatch
+from workers.risk_scoring import LiteRTScorer, SchemaMismatch, input_width
 from workers.tests import factories as wf
 
 TRAIN_SEED, HOLDOUT_SEED, CLAIMS = 11, 12, 4_000
@@ -39,7 +42,8 @@ def trained(engine, redis_url):
         populations = []
         for seed in (TRAIN_SEED, HOLDOUT_SEED):
             savepoint = connection.begin_nested()
-            populations.append(collect(connection, redis, seed, CLAIMS))
+            # Timed as `askes bench risk-scoring` times it, with the provider-relative rules.
+            populations.append(collect(connection, redis, seed, CLAIMS, ProviderRelativeRules()))
             savepoint.rollback()
         transaction.rollback()
     spec = TrainingSpec((TRAIN_SEED,), (HOLDOUT_SEED,), CLAIMS, epochs=12)
@@ -85,10 +89,42 @@ def test_holdout_figures_are_recorded_side_by_side_with_the_rules(trained):
     assert figures["mean"]["model"]["int8_vs_float_average_precision"] < 0.05
 
 
+def test_the_member_history_grows_within_a_batch(trained):
+    """A batch puts a member's claims in one chunk: their earlier claims there are history."""
+    _, _, (train, _) = trained
+    column = {name: train.matrix[:, FEATURES.index(name)] for name in FEATURES}
+    assert (column["member_providers_seen_log"] > 0).mean() > 0.2
+    assert 0 < (column["member_provider_new"] == 0).mean() < 1
+    assert (column["member_days_since_same_service"] < 1).mean() > 0.05
+    assert column["code_age_z"].std() > 0 and column["code_sex_typicality"].std() > 0
+    # The figures the benchmark prints, stage 7 and the member history's part apart.
+    timed = {"stage7", "history_read", "history_write", "member_features", "member_history_read",
+             "member_history_write"}  # fmt: skip
+    assert {f"{name}_cpu_s" for name in timed} <= set(train.timings)
+
+
 def test_a_model_of_other_features_is_refused(trained):
     model, _, _ = trained
     with pytest.raises(SchemaMismatch):
         LiteRTScorer("other", model.artifact, model.preprocessing, 0.5, "0" * 64)
+
+
+def schema_hash(names) -> str:
+    return hashlib.sha256(json.dumps(list(names)).encode()).hexdigest()
+
+
+def test_a_model_trained_before_features_were_appended_reads_the_first_columns():
+    """Features are only appended (risk-mlp-2 knows the first 22): such a model keeps scoring
+    with the columns it was trained on; other schemas are refused."""
+    first = FEATURES[:22]
+    assert input_width("old", schema_hash(first), first) == 22
+    assert input_width("now", FEATURE_SCHEMA_HASH) == len(FEATURES)
+    with pytest.raises(SchemaMismatch):  # the names must be the start of FEATURES
+        input_width("old", schema_hash(FEATURES[1:23]), FEATURES[1:23])
+    with pytest.raises(SchemaMismatch):  # and hash to the recorded hash
+        input_width("old", "0" * 64, first)
+    with pytest.raises(SchemaMismatch):
+        input_width("old", schema_hash(first), None)
 
 
 @pytest.fixture
@@ -228,7 +264,10 @@ def test_the_shipped_champion_is_registered_once_and_scores(connection, redis_cl
     shipped = registry.shipped_models()
     assert [meta["version"] for meta, _ in shipped] == ["risk-mlp-2"]
     meta, _ = shipped[0]
-    assert meta["feature_schema_hash"] == FEATURE_SCHEMA_HASH  # the workers will take it
+    # The workers take it: its features are the first of theirs (the member history's came
+    # after it).
+    width = input_width(meta["version"], meta["feature_schema_hash"], meta["feature_schema"])
+    assert width == len(meta["feature_schema"]) <= len(FEATURES)
     assert meta["data_version"] == 2 and not set(meta["training_seeds"]) & set(
         meta["holdout_seeds"]
     )
