@@ -37,7 +37,7 @@ from workers.recovery import (
 from workers.reference_cache import reference_arrays
 from workers.reversals import reverse_originals
 from workers.risk_metrics import record_risk_metrics
-from workers.risk_plan import plan_for
+from workers.risk_plan import plan_for, reads_member_history
 from workers.transfer import (
     ConcurrentChange,
     encode,
@@ -76,9 +76,10 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     create_missing_partitions(connection, claim_ids)
     reference = reference_arrays(connection, redis)
     reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
-    chunk = fetch_chunk(connection, claim_ids, today_days())
+    scorer = scorer or plan_for(connection)
+    chunk = fetch_chunk(connection, claim_ids, today_days(), reads_member_history(scorer))
     fetched = time.perf_counter()
-    result = run_pipeline(chunk, reference, scorer or plan_for(connection))
+    result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
     ensure_partitions(connection, service_months(result))
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
@@ -219,8 +220,8 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
     started = time.perf_counter()
     with connection.begin():
         reference = reference_arrays(connection, redis)
-        chunk = fetch_chunk(connection, lease.claim_ids, today_days())
         scorer = scorer or plan_for(connection)
+        chunk = fetch_chunk(connection, lease.claim_ids, today_days(), reads_member_history(scorer))
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)

@@ -267,9 +267,13 @@ CROSS JOIN LATERAL (
 """
 
 
-def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
+def fetch_chunk(
+    connection, claim_ids: list[int], today: int, member_history: bool = True
+) -> a.ChunkInput:
     """The pending claims among `claim_ids` with everything the stages need; `today` is an
-    int32 date (days since 1970). `connection` is a SQLAlchemy Connection."""
+    int32 date (days since 1970). `connection` is a SQLAlchemy Connection. Without
+    `member_history` (no model in use reads those features: risk_plan.reads_member_history),
+    the member history tables are neither read nor, later, added to."""
     # The ordered aggregates (diagnoses, coverage, history) sort in memory, not on disk; no
     # parallel query: the workers are the parallelism, and gather workers only compete with them.
     # (A small chunk, such as a claim submitted alone, needs neither: one round trip less.)
@@ -300,9 +304,8 @@ def fetch_chunk(connection, claim_ids: list[int], today: int) -> a.ChunkInput:
     diagnoses = a.Diagnoses(
         np.searchsorted(claims.claim_id, diagnosis["claim_id"]).astype(np.int32), diagnosis["code"]
     )
-    history = fetch_history(
-        connection, claims.billing_provider_id, claims.member_id, lines.procedure_code
-    )
+    codes = lines.procedure_code if member_history else None
+    history = fetch_history(connection, claims.billing_provider_id, claims.member_id, codes)
     *context, families = fetch_context(connection, claims, lines)
     return a.ChunkInput(claims, lines, diagnoses, *context, today, history, families)
 

@@ -71,7 +71,7 @@ def fetch_history(connection, providers: np.ndarray, members: np.ndarray,
                   procedure_codes: np.ndarray | None = None) -> RiskHistory:  # fmt: skip
     """History rows of these providers and members (ids > 0), sorted by id; with the chunk's
     procedure codes, also the member history and code patient rows (risk_member_tables), in
-    the same statement."""
+    the same statement; without, no patient history (its features are not computed)."""
     parameters = {
         "providers": array_literal(np.unique(providers[providers > 0])),
         "members": array_literal(np.unique(members[members > 0])),
@@ -88,7 +88,7 @@ def fetch_history(connection, providers: np.ndarray, members: np.ndarray,
         read_array(row["member_id"], ">i8"),
         read_array(row["member_claims"], ">i8"),
         read_array(row["member_last_day"], ">i4"),
-        *(() if procedure_codes is None else (member_tables.patient_history(row),)),
+        None if procedure_codes is None else member_tables.patient_history(row),
     )  # fmt: skip
 
 

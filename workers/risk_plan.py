@@ -14,10 +14,14 @@ import time
 from backend.risk import registry
 from backend.settings import Settings
 from workers.pipeline.risk import ChargeRatioRules, ScoringPlan, default_scorer
+from workers.pipeline.risk_features import FEATURES
+from workers.pipeline.risk_member_history import FEATURES as MEMBER_HISTORY_FEATURES
 
 log = logging.getLogger("askes.risk")
 CHECK_SECONDS = 5.0
 _cache: dict = {"checked": -1e9, "key": None, "plan": None}
+# The first member history column of the feature matrix: a model reads it if it reads more.
+MEMBER_HISTORY_COLUMN = FEATURES.index(MEMBER_HISTORY_FEATURES[0])
 
 
 class RefusedModel:
@@ -72,3 +76,13 @@ def _scorer(connection, row: dict):
     except Exception as error:  # refused, loudly, and the claims will say so
         log.error("risk model %s refused: %s", row["version"], error)
         return RefusedModel(row["version"], str(error)[:200])
+
+
+def reads_member_history(scorer) -> bool:
+    """Whether a model that scores with `scorer` (a ScoringPlan, or one scorer) reads the member
+    history features (workers/pipeline/risk_member_history.py). When none does, the worker
+    neither reads, computes nor adds to that history: those features and their tables cost more
+    than the rest of stage 7. The tables fill from the first batch a model that reads them
+    scores in, shadow included (docs/risk-model.md)."""
+    models = (scorer.champion, scorer.shadow) if isinstance(scorer, ScoringPlan) else (scorer,)
+    return any(getattr(model, "width", 0) > MEMBER_HISTORY_COLUMN for model in models)

@@ -68,7 +68,11 @@ class RiskHistory:
     member_id: np.ndarray  # int64 (M,)
     member_claims: np.ndarray  # int64
     member_last_day: np.ndarray  # int32 date
-    patients: member_risk.PatientHistory = field(default_factory=member_risk.PatientHistory.empty)
+    # None: no model in use reads the member history features; they are not computed (zeros)
+    # and the chunk adds nothing to their tables.
+    patients: member_risk.PatientHistory | None = field(
+        default_factory=member_risk.PatientHistory.empty
+    )
 
     @classmethod
     def empty(cls) -> RiskHistory:
@@ -211,10 +215,12 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     providers, provider_of = np.unique(facts.provider, return_inverse=True)
     provider_of = provider_of.reshape(-1)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
-    patient = member_risk.patient_facts(
-        f, scored, keys, code, starts, providers, provider_of, f.history.patients
-    )
-    update.patients = patient.update
+    patient = None
+    if f.history.patients is not None:
+        patient = member_risk.patient_facts(
+            f, scored, keys, code, starts, providers, provider_of, f.history.patients
+        )
+        update.patients = patient.update
     return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, patient)
 
 
@@ -226,8 +232,13 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
         **_habit_columns(prepared.facts, provider),
         **_claim_columns(f, prepared),
         **_member_columns(f, history, provider),
-        **member_risk.patient_columns(f, prepared.patients, prepared.code, prepared.starts),
     }
+    if prepared.patients is None:  # no model in use reads them
+        columns.update(dict.fromkeys(member_risk.FEATURES, 0.0))
+    else:
+        columns.update(
+            member_risk.patient_columns(f, prepared.patients, prepared.code, prepared.starts)
+        )
     matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
     for position, name in enumerate(FEATURES):
         matrix[:, position] = columns[name]

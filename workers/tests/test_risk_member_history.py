@@ -251,6 +251,46 @@ def key(code: str) -> int:
     return int(code_key(np.array([code], "S5")).view(np.int64)[0])
 
 
+class ReadsEverything:
+    """A scorer reading every feature, the member history included, as a model trained on them
+    does (LiteRTScorer.width); it never pends."""
+
+    uses_matrix, version, threshold, width = True, "reads-everything", 2.0, len(FEATURES)
+
+    def score_matrix(self, matrix):
+        return np.zeros(len(matrix))
+
+
+def test_only_a_model_that_reads_them_needs_the_member_history():
+    from workers.pipeline.risk import ChargeRatioRules, ScoringPlan
+    from workers.risk_plan import MEMBER_HISTORY_COLUMN, reads_member_history
+
+    older = ReadsEverything()
+    older.width = MEMBER_HISTORY_COLUMN  # trained before the member history features
+    assert FEATURES[MEMBER_HISTORY_COLUMN] == MEMBER_FEATURES[0]
+    assert not reads_member_history(ChargeRatioRules())
+    assert not reads_member_history(ScoringPlan(older))
+    assert reads_member_history(ReadsEverything())
+    assert reads_member_history(ScoringPlan(older, shadow=ReadsEverything()))  # shadow counts
+
+
+def test_without_such_a_model_the_tables_are_neither_read_nor_written(
+    db, connection, redis_client, setting
+):
+    """No model in use reads the member history: its columns are zeros, its tables unread and
+    unchanged (they cost more than the rest of stage 7)."""
+    from workers.pipeline.risk import ChargeRatioRules
+
+    provider, member = setting
+    claim = wf.make_claim(db, member, provider, lines=(("99215", 30_000, ()),),
+                          day=date(2026, 2, 2))  # fmt: skip
+    before = patient_rows(connection, member)
+    chunk = fetch_chunk(connection, [claim.id], 20_600, member_history=False)
+    assert chunk.risk_history.patients is None
+    adjudicate(connection, redis_client, [claim.id], scorer=ChargeRatioRules())
+    assert patient_rows(connection, member) == before
+
+
 def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_client, setting):
     provider, member = setting  # a woman born in 1980
     seen, before = patient_rows(connection, member)
@@ -261,7 +301,7 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     chunk = fetch_chunk(connection, [first.id], 20_600)
     assert chunk.claims.sex.tolist() == [0]
     assert len(chunk.risk_history.patients.service_member) == 0
-    adjudicate(connection, redis_client, [first.id])
+    adjudicate(connection, redis_client, [first.id], scorer=ReadsEverything())
     seen, codes = patient_rows(connection, member)
     assert seen == [([key("99215")], [date(2026, 2, 2)], [provider.id])]
     assert added(codes, before) == {key("99215"): [1, 0, 1]}
@@ -273,7 +313,7 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     assert read.service_last_day.tolist() == [(date(2026, 2, 2) - date(1970, 1, 1)).days]
     assert read.pair_provider.tolist() == [provider.id]
     assert read.female_lines.tolist() == [before.get(key("99215"), [0])[0] + 1]
-    adjudicate(connection, redis_client, [second.id])
+    adjudicate(connection, redis_client, [second.id], scorer=ReadsEverything())
     ((keys, days, providers),) = patient_rows(connection, member)[0]
     assert sorted(zip(keys, days, strict=True)) == sorted(
         [(key("99215"), date(2026, 3, 4)), (key("93010"), date(2026, 3, 4))]
@@ -284,7 +324,7 @@ def test_the_tables_start_empty_and_grow_in_the_transfer(db, connection, redis_c
     # An earlier service day arriving later keeps the latest day.
     third = wf.make_claim(db, member, provider, day=date(2026, 1, 5),
                           lines=(("99215", 30_000, ()),))  # fmt: skip
-    adjudicate(connection, redis_client, [third.id])
+    adjudicate(connection, redis_client, [third.id], scorer=ReadsEverything())
     ((keys, days, _),) = patient_rows(connection, member)[0]
     assert dict(zip(keys, days, strict=True))[key("99215")] == date(2026, 3, 4)
 
