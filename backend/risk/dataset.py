@@ -9,7 +9,7 @@ Features never see labels: the labels are read after the pipeline has run, to be
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import text
@@ -138,6 +138,12 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
     `timings` (CPU and wall seconds); the write is rolled back to a savepoint."""
     from workers.pipeline.risk import score_claims
     from workers.risk_history import fetch_history, write_history
+    from workers.risk_plan import reads_member_history
+
+    every = features
+    member = reads_member_history(scorer)  # as a worker scores with it: the member history
+    if not member:  # only for a model that reads it (its figures come from the lines below)
+        features = replace(features, history=replace(features.history, patients=None))
 
     def clocked(name, work):
         cpu, wall = time.process_time(), time.perf_counter()
@@ -147,18 +153,19 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
         return outcome
 
     result = clocked("stage7", lambda: score_claims(scorer, features, scored))
+    codes = features.procedure_code if member else None
     clocked("history_read", lambda: fetch_history(connection, features.billing_provider_id,
-                                                  features.member_id,
-                                                  features.procedure_code))  # fmt: skip
+                                                  features.member_id, codes))  # fmt: skip
     savepoint = connection.begin_nested()
     clocked("history_write", lambda: write_history(connection, result.history))
     savepoint.rollback()
-    _time_member_features(connection, features, scored, result.history, clocked)
+    _time_member_features(connection, every, scored, clocked)
 
 
-def _time_member_features(connection, features, scored, update, clocked) -> None:
-    """The member history and patient-against-code features again on their own (within stage
-    7 and the history figures above): their columns, and their tables' read and write."""
+def _time_member_features(connection, features, scored, clocked) -> None:
+    """The member history and patient-against-code features on their own: their columns, and
+    their tables' read and write. Within stage 7 and the history figures above for a model that
+    reads them; what such a model would add for one that does not."""
     from workers.pipeline import risk_member_history as member_risk
     from workers.pipeline.lookup import claim_starts
     from workers.pipeline.risk_codes import code_key
@@ -173,13 +180,13 @@ def _time_member_features(connection, features, scored, update, clocked) -> None
         facts = member_risk.patient_facts(features, scored, keys, code, starts, providers,
                                           provider_of.reshape(-1),
                                           features.history.patients)  # fmt: skip
-        return member_risk.patient_columns(features, facts, code, starts)
+        return facts, member_risk.patient_columns(features, facts, code, starts)
 
-    clocked("member_features", columns)
+    facts, _ = clocked("member_features", columns)
     clocked("member_history_read", lambda: fetch_patient_history(
         connection, features.member_id, features.procedure_code))  # fmt: skip
     savepoint = connection.begin_nested()
-    clocked("member_history_write", lambda: write_patient_history(connection, update.patients))
+    clocked("member_history_write", lambda: write_patient_history(connection, facts.update))
     savepoint.rollback()
 
 
