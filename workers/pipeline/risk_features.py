@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,127 @@ FEATURES = (
 FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
 PRIOR_CLAIMS = 20.0
 OFFICE, EMERGENCY = 11, 23
+
+
+# Procedure codes are grouped by a small integer id per distinct code, found in a per-process
+# table by a multiplicative hash of the code's bytes: bincount over ids instead of sorting the
+# chunk's lines (np.unique over 100,000 codes cost about 9 ms a chunk). A code whose hash slot
+# is taken by another code is grouped per chunk by np.unique over its lines alone.
+_CODE_BITS = 16
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY_SLOT = np.uint64(2**64 - 1)  # no code of 7 bytes or fewer has this key
+_code_lock = threading.Lock()
+
+
+@dataclass
+class _CodeTable:
+    slot_key: np.ndarray  # uint64 (2**_CODE_BITS,) the key in each slot, _EMPTY_SLOT if none
+    slot_id: np.ndarray  # int64 id of the code in each slot, -1 if none
+    codes: np.ndarray  # S<width> code of each id
+    level: np.ndarray  # float64 level of each id's code in its family (0..1), -1 when none
+    pair: np.ndarray  # int64 index of each id's code in PAIR_KEYS, -1 when none
+
+
+_tables: dict[int, _CodeTable] = {}  # code width -> table (replaced whole, never mutated)
+
+
+def _byte_key(codes: np.ndarray) -> np.ndarray:
+    """uint64 key of each fixed-width byte code (up to 7 bytes): its bytes, little-endian (an
+    identity, not an order; code_key keeps the order)."""
+    codes = np.ascontiguousarray(codes)
+    width = codes.dtype.itemsize
+    if width == 5:  # procedure codes: one unaligned 4-byte read and one byte per code
+        raw = codes.view(np.uint8)
+        low = np.ndarray(len(codes), "<u4", raw, 0, (5,)).astype(np.uint64)
+        high = np.ndarray(len(codes), np.uint8, raw, 4, (5,)).astype(np.uint64)
+        return low | (high << np.uint64(32))
+    padded = np.zeros((len(codes), 8), np.uint8)
+    padded[:, :width] = codes.view(np.uint8).reshape(len(codes), width)
+    return padded.view("<u8").reshape(-1)
+
+
+def _slot(key: np.ndarray) -> np.ndarray:
+    return ((key * _HASH) >> np.uint64(64 - _CODE_BITS)).astype(np.intp)
+
+
+def _describe(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(level, pair index) of each code, from the coding tables (risk_codes)."""
+    keys = code_key(codes)
+    found = find_code(LEVEL_KEYS, keys)
+    level = np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
+    return level, find_code(PAIR_KEYS, keys)
+
+
+def _table(width: int) -> _CodeTable:
+    table = _tables.get(width)
+    if table is None:
+        size = 2**_CODE_BITS
+        empty = np.zeros(0, f"S{width}")
+        table = _CodeTable(np.full(size, _EMPTY_SLOT), np.full(size, -1, np.int64), empty,
+                           np.zeros(0), np.zeros(0, np.int64))  # fmt: skip
+    return table
+
+
+def _learn(width: int, table: _CodeTable, codes: np.ndarray) -> None:
+    """Add new distinct codes to the process's table, those whose slot is free (a new table:
+    readers keep the one they hold)."""
+    key = _byte_key(codes)
+    slot = _slot(key)
+    _, first = np.unique(slot, return_index=True)
+    new = first[table.slot_id[slot[first]] < 0]
+    if not new.size or len(table.codes) + new.size > 2 ** (_CODE_BITS - 1):
+        return
+    with _code_lock:
+        if _tables.get(width, table) is not table:
+            return  # another thread learnt first; these codes come back next chunk
+        slot_key, slot_id = table.slot_key.copy(), table.slot_id.copy()
+        slot_key[slot[new]] = key[new]
+        slot_id[slot[new]] = len(table.codes) + np.arange(new.size)
+        level, pair = _describe(codes[new])
+        _tables[width] = _CodeTable(slot_key, slot_id, np.concatenate((table.codes, codes[new])),
+                                    np.concatenate((table.level, level)),
+                                    np.concatenate((table.pair, pair)))  # fmt: skip
+
+
+def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(id of each line's code, code of each id, level of each id, pair index of each id): equal
+    codes get equal ids, ids are dense from 0 (not in code order)."""
+    width = codes.dtype.itemsize
+    table = _table(width)
+    key = _byte_key(codes)
+    slot = _slot(key)
+    ids = table.slot_id[slot]
+    known = table.slot_key[slot] == key
+    ids[~known] = -1
+    known_codes, level, pair = table.codes, table.level, table.pair
+    if not known.all():
+        missing = np.flatnonzero(~known)
+        extra, first, which = np.unique(key[missing], return_index=True, return_inverse=True)
+        extra_codes = codes[missing[first]]
+        ids[missing] = len(known_codes) + which.reshape(-1)
+        extra_level, extra_pair = _describe(extra_codes)
+        known_codes = np.concatenate((known_codes, extra_codes))
+        level, pair = np.concatenate((level, extra_level)), np.concatenate((pair, extra_pair))
+        _learn(width, table, extra_codes)
+    return ids, known_codes, level, pair
+
+
+def dense_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique ids, index of each id among them), as np.unique(return_inverse=True) gives
+    them; ids within a span of a few times their count (a chunk's providers and members in a
+    young database) through a presence table instead of a sort."""
+    if not len(ids):
+        return ids[:0].astype(np.int64), np.zeros(0, np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    span = high - low + 1
+    if span > max(4 * len(ids), 1 << 16):
+        unique, inverse = np.unique(ids, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    offset = ids - low
+    seen = np.zeros(span, bool)
+    seen[offset] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen).astype(np.int64) + low, rank[offset]
 
 
 @dataclass
@@ -108,15 +230,15 @@ def line_log_ratio(charge, fee, priced) -> np.ndarray:
     return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
 
 
-def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, keys: np.ndarray, code: np.ndarray):
-    """ClaimFacts; `f` is a risk.RiskFeatures, `keys` the sorted code_key of the chunk's
-    procedure codes and `code` each line's index among them (the coding tables are searched
-    once per distinct code, not once per line)."""
+def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
+                level_of: np.ndarray, pair_of: np.ndarray) -> ClaimFacts:  # fmt: skip
+    """ClaimFacts; `f` is a risk.RiskFeatures, `code` each line's code id and `level_of`,
+    `pair_of` each id's level and bundled pair code (code_ids): the coding tables are searched
+    once per distinct code, not once per line."""
     has_ratio = ~np.isnan(ratio)
-    priced = per_claim(np.add, has_ratio.astype(np.int64), starts, 0)
+    priced = np.bincount(f.line_claim[has_ratio], minlength=f.claim_count).astype(np.int64)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    level = _line_level(keys)[code]
-    highest = per_claim(np.maximum, level, starts, -1.0)
+    highest = _claim_max(f, level_of[code], -1.0)
     return ClaimFacts(
         f.billing_provider_id,
         priced,
@@ -124,30 +246,39 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, keys: np.ndarray, code
         highest,
         highest >= 0,
         highest >= 1.0,
-        _paired(f, find_code(PAIR_KEYS, keys)[code]),
+        _paired(f, pair_of[code]),
     )
 
 
-def _line_level(key: np.ndarray) -> np.ndarray:
-    found = find_code(LEVEL_KEYS, key)
-    return np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
+def _claim_max(f, values: np.ndarray, empty: float) -> np.ndarray:
+    """Highest line value of each claim (float64), `empty` for a claim with none above it: only
+    the lines above `empty` are visited (np.maximum.at, in line order)."""
+    rows = np.flatnonzero(values > empty)
+    highest = np.full(f.claim_count, empty, np.float64)
+    np.maximum.at(highest, f.line_claim[rows], values[rows])
+    return highest
 
 
 def _paired(f, found: np.ndarray) -> np.ndarray:
-    """Claims billing both codes of any bundled pair (`found`: each line's index in PAIR_KEYS)."""
-    rows = found >= 0
-    has = np.zeros((f.claim_count, len(PAIR_KEYS)), bool)
-    has[f.line_claim[rows], found[rows]] = True
-    return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
+    """Claims billing both codes of any bundled pair (`found`: each line's index in PAIR_KEYS):
+    the pair codes a claim bills as bits, only for the claims with one."""
+    rows = np.flatnonzero(found >= 0)
+    bits = np.zeros(f.claim_count, np.uint32)
+    np.bitwise_or.at(bits, f.line_claim[rows], np.left_shift(1, found[rows]).astype(np.uint32))
+    some = np.flatnonzero(bits)
+    masks = ((1 << PAIR_INDEX[:, 0]) | (1 << PAIR_INDEX[:, 1])).astype(np.uint32)
+    paired = np.zeros(f.claim_count, bool)
+    paired[some] = ((bits[some, None] & masks) == masks).any(axis=1)
+    return paired
 
 
 def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                    providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
     """The chunk's scored claims summed per billing provider and per member; `providers` is
-    np.unique(facts.provider, return_inverse=True) when the caller has it."""
+    dense_ids(facts.provider) when the caller has it."""
     counted = scored & (facts.provider > 0)
-    ids, which = providers or np.unique(facts.provider, return_inverse=True)
-    which = which.reshape(-1)[counted]
+    ids, which = providers or dense_ids(facts.provider)
+    which = which[counted]
     claims = np.bincount(which, minlength=len(ids))
     present = claims > 0
 
@@ -159,9 +290,9 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
     return HistoryUpdate(
         ids[present],
         claims[present].astype(np.int64),
-        total(facts.levelled.astype(float)).astype(np.int64),
-        total(facts.top.astype(float)).astype(np.int64),
-        total(facts.paired.astype(float)).astype(np.int64),
+        np.bincount(which[facts.levelled[counted]], minlength=len(ids))[present].astype(np.int64),
+        np.bincount(which[facts.top[counted]], minlength=len(ids))[present].astype(np.int64),
+        np.bincount(which[facts.paired[counted]], minlength=len(ids))[present].astype(np.int64),
         total(facts.priced_lines.astype(float)).astype(np.int64),
         total(facts.log_ratio_sum),
         member_ids,
@@ -171,13 +302,12 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
 
 
 def _per_member(member: np.ndarray, day: np.ndarray):
-    """(sorted unique member ids, claims of each, latest day of each); one sort, no ufunc.at."""
-    order = np.argsort(member, kind="stable")
-    member, day = member[order], day[order]
-    first = np.flatnonzero(np.r_[True, member[1:] != member[:-1]]) if len(member) else order
-    claims = np.diff(np.r_[first, len(member)]).astype(np.int64)
-    last = np.maximum.reduceat(day, first) if len(member) else day
-    return member[first], claims, last.astype(np.int32)
+    """(sorted unique member ids, claims of each, latest day of each); no sort when the ids
+    are dense (dense_ids)."""
+    ids, which = dense_ids(member)
+    last = np.full(len(ids), NO_DATE, np.int32)
+    np.maximum.at(last, which, day.astype(np.int32))
+    return ids, np.bincount(which, minlength=len(ids)).astype(np.int64), last
 
 
 @dataclass
@@ -189,24 +319,24 @@ class ChunkFacts:
     ratio: np.ndarray
     facts: ClaimFacts
     update: HistoryUpdate
-    code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
-    code_lines: np.ndarray  # int64: lines of each of those codes
-    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in the chunk's
+    code: np.ndarray  # int64 (L): id of the line's procedure code (code_ids, not in code order)
+    code_lines: np.ndarray  # int64: lines of each of those codes in the chunk
+    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in `providers`
+    providers: np.ndarray  # int64 sorted unique billing provider ids of the chunk
+    codes: np.ndarray  # S5 code of each code id
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
     starts = claim_starts(f.line_claim, f.claim_count)
     ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
-    keys, code, code_lines = np.unique(
-        code_key(f.procedure_code), return_inverse=True, return_counts=True
-    )
-    code = code.reshape(-1)
-    facts = claim_facts(f, ratio, starts, keys, code)
-    providers, provider_of = np.unique(facts.provider, return_inverse=True)
-    provider_of = provider_of.reshape(-1)
+    code, codes, level_of, pair_of = code_ids(f.procedure_code)
+    code_lines = np.bincount(code, minlength=len(codes))
+    facts = claim_facts(f, ratio, starts, code, level_of, pair_of)
+    providers, provider_of = dense_ids(facts.provider)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
-    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of)
+    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, providers,
+                      codes)  # fmt: skip
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
