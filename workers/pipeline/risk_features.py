@@ -341,12 +341,12 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     """float32 matrix C x len(FEATURES) of the chunk's claims."""
-    provider = _provider_totals(history, prepared.update, prepared.facts.provider)
+    provider = _provider_totals(history, prepared.update, prepared.providers)
     columns = {
         **_charge_columns(f, prepared, provider),
-        **_habit_columns(prepared.facts, provider),
+        **_habit_columns(prepared, provider),
         **_claim_columns(f, prepared),
-        **_member_columns(f, history, provider),
+        **_member_columns(f, history, prepared, provider),
     }
     matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
     for position, name in enumerate(FEATURES):
@@ -354,10 +354,11 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     return matrix
 
 
-def _provider_totals(history: RiskHistory, update: HistoryUpdate, provider: np.ndarray) -> dict:
-    """History plus this chunk, per claim's provider (float64); peers' rates over everyone."""
-    before = find_code(history.provider_id, provider)
-    now = find_code(update.provider_id, provider)
+def _provider_totals(history: RiskHistory, update: HistoryUpdate, providers: np.ndarray) -> dict:
+    """History plus this chunk, per provider of the chunk (`providers`, float64; a claim's are
+    at its `provider_of`); peers' rates over everyone."""
+    before = find_code(history.provider_id, providers)
+    now = find_code(update.provider_id, providers)
     past = {
         "claims": history.provider_claims, "em": history.provider_em,
         "em_top": history.provider_em_top, "pairs": history.provider_pairs,
@@ -382,15 +383,19 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
-    ratio, starts, which = prepared.ratio, prepared.starts, prepared.code
-    has = ~np.isnan(ratio)
-    high = per_claim(np.fmax, ratio, starts, np.nan)
-    low = per_claim(np.fmin, ratio, starts, np.nan)
-    provider_mean = provider["log_ratio"] / np.maximum(provider["priced"], 1)
-    sums = np.bincount(which, weights=np.where(has, ratio, 0.0))
-    counts = np.bincount(which, weights=has.astype(float))
-    procedure_mean = (sums / np.maximum(counts, 1))[which]
-    over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
+    """Reductions over the priced lines only (the others' ratio is NaN, which fmax skips)."""
+    ratio, which, line_claim = prepared.ratio, prepared.code, f.line_claim
+    rows = np.flatnonzero(~np.isnan(ratio))
+    value, group, claim = ratio[rows], which[rows], line_claim[rows]
+    high = _group_max(claim, value, f.claim_count)
+    low = -_group_max(claim, -value, f.claim_count)
+    provider_mean = (provider["log_ratio"] / np.maximum(provider["priced"], 1))[
+        prepared.provider_of
+    ]
+    sums = np.bincount(group, weights=value, minlength=len(prepared.code_lines))
+    counts = np.bincount(group, minlength=len(prepared.code_lines))
+    procedure_mean = (sums / np.maximum(counts, 1))[group]
+    over_procedure = _group_max(claim, value - procedure_mean, f.claim_count)
     return {
         "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), prepared),
         "charge_ratio_log_max": np.nan_to_num(high),
@@ -400,30 +405,44 @@ def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     }
 
 
+def _group_max(group: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Highest of `values` (float64, no NaN) per group (0..count-1), NaN for a group without."""
+    highest = np.full(count, -np.inf)
+    np.maximum.at(highest, group, values)
+    highest[highest == -np.inf] = np.nan
+    return highest
+
+
 def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
-    """Each line's group: its procedure code, else its revenue code (int64 index)."""
-    which = prepared.code.astype(np.int64, copy=True)
-    bare = f.procedure_code == b""
-    if bare.any():
-        _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
-        which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
+    """Each line's group: its procedure code id, else its revenue code (int64 index)."""
+    which = prepared.code
+    empty = np.flatnonzero(prepared.codes == b"")
+    if empty.size:
+        bare = which == empty[0]
+        if bare.any():
+            which = which.copy()
+            _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
+            which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
     return which
 
 
 def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
-    charged = f.charge > 0
-    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
-    sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
-    counts = np.bincount(which, weights=charged.astype(float))
-    deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
-    mine = prepared.provider_of[f.line_claim]
-    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation))
-    provider_count = np.bincount(mine, weights=charged.astype(float))
+    """Over the charged lines only (the others' deviation is NaN)."""
+    rows = np.flatnonzero(f.charge > 0)
+    group, claim = which[rows], f.line_claim[rows]
+    per_unit = np.log(f.charge[rows] / np.maximum(f.units_milli[rows], 1))
+    sums = np.bincount(group, weights=per_unit)
+    counts = np.bincount(group)
+    deviation = per_unit - (sums / np.maximum(counts, 1))[group]
+    mine = prepared.provider_of[claim]
+    provider_sum = np.bincount(mine, weights=deviation)
+    provider_count = np.bincount(mine)
     typical = (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(per_claim(np.fmax, deviation - typical, prepared.starts, np.nan))
+    return np.nan_to_num(_group_max(claim, deviation - typical, f.claim_count))
 
 
-def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
+def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
+    facts, mine = prepared.facts, prepared.provider_of
     peer_top, peer_pairs = provider["peer_top_share"], provider["peer_pair_rate"]
     top_share = (provider["em_top"] + PRIOR_CLAIMS * peer_top) / (provider["em"] + PRIOR_CLAIMS)
     pair_rate = (provider["pairs"] + PRIOR_CLAIMS * peer_pairs) / (
@@ -432,27 +451,33 @@ def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
     return {
         "em_level": np.maximum(facts.level, 0.0),
         "em_top": facts.top,
-        "provider_em_top_share": top_share,
-        "provider_em_top_vs_peers": top_share - peer_top,
+        "provider_em_top_share": top_share[mine],
+        "provider_em_top_vs_peers": (top_share - peer_top)[mine],
         "bundled_pair": facts.paired,
-        "provider_pair_rate": pair_rate,
+        "provider_pair_rate": pair_rate[mine],
     }
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    starts = prepared.starts
-    # The rarest code is the one with the fewest lines: one log per claim, not per line.
-    fewest = per_claim(np.minimum, prepared.code_lines[prepared.code], starts, 0)
-    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
+    starts, line_claim, claims = prepared.starts, f.line_claim, f.claim_count
     lines = np.diff(starts)
-    units = per_claim(np.maximum, f.units_milli, starts, 0) / 1000.0
+    # The rarest code is the one with the fewest lines: one log per claim, not per line.
+    fewest = -_claim_max(f, -prepared.code_lines[prepared.code].astype(np.float64), -np.inf)
+    fewest[lines == 0] = 0
+    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
+    units = _claim_max(f, f.units_milli.astype(np.float64), -np.inf)
+    units[lines == 0] = 0
+    units /= 1000.0
     place = f.place_of_service
-    # Places as bit flags (1 office, 2 emergency): one reduction for both.
-    places = (place == OFFICE).astype(np.uint8) | ((place == EMERGENCY).astype(np.uint8) << 1)
-    places = per_claim(np.bitwise_or, places, starts, np.uint8(0))
-    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, not byte strings.
-    present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
-    modifiers = per_claim(np.add, present.sum(axis=1), starts, 0)
+    office, emergency = np.zeros(claims, bool), np.zeros(claims, bool)
+    office[line_claim[place == OFFICE]] = True
+    emergency[line_claim[place == EMERGENCY]] = True
+    # An absent modifier is b"" (two zero bytes): a line's four as one 64-bit integer, the
+    # count only on the few lines with one.
+    packed = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
+    rows = np.flatnonzero(packed)
+    count = (f.modifiers[rows].view(np.uint16) != 0).sum(axis=1)
+    modifiers = np.bincount(line_claim[rows], weights=count, minlength=claims)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
         "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
@@ -460,19 +485,19 @@ def _claim_columns(f, prepared: ChunkFacts) -> dict:
         "units_max_log": np.log1p(units),
         "age_years": age,
         "institutional": f.institutional,
-        "place_office": (places & 1) > 0,
-        "place_emergency": (places & 2) > 0,
+        "place_office": office,
+        "place_emergency": emergency,
         "modifiers_per_line": modifiers / np.maximum(lines, 1),
     }
 
 
-def _member_columns(f, history: RiskHistory, provider: dict) -> dict:
+def _member_columns(f, history: RiskHistory, prepared: ChunkFacts, provider: dict) -> dict:
     found = find_code(history.member_id, f.member_id)
     claims = _at(history.member_claims, found)
     last = _at(history.member_last_day, found)
     days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
     return {
-        "provider_claims_log": np.log1p(provider["claims"]),
+        "provider_claims_log": np.log1p(provider["claims"])[prepared.provider_of],
         "member_claims_log": np.log1p(claims),
         "member_days_since_last": days,
     }
