@@ -72,12 +72,17 @@ def decile_edges(values: np.ndarray) -> np.ndarray:
 
 def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Share of rows in each of the 10 bins of each column (columns x 10); `values` rows x
-    columns, `edges` columns x 9. A value on an edge goes to the bin above it."""
-    shares = np.empty((values.shape[1], edges.shape[1] + 1))
-    for column in range(values.shape[1]):
-        which = np.searchsorted(edges[column], values[:, column], side="right")
-        shares[column] = np.bincount(which, minlength=edges.shape[1] + 1) / max(len(values), 1)
-    return shares
+    columns, `edges` columns x 9 (sorted). A value on an edge goes to the bin above it (the
+    bin is the number of edges not above the value, as searchsorted side="right" counts it;
+    NaN after every edge). All columns at once: one comparison per edge, one bincount."""
+    rows, columns = values.shape
+    bins = edges.shape[1] + 1
+    which = np.zeros((rows, columns), np.int64)
+    for edge in edges.T:
+        which += ~(values < edge)
+    which += np.arange(columns) * bins
+    counts = np.bincount(which.reshape(-1), minlength=columns * bins).reshape(columns, bins)
+    return counts / max(rows, 1)
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4) -> np.ndarray:

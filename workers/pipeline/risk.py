@@ -221,7 +221,8 @@ def _explain(scorer, matrix, result: RiskScores) -> None:
     if explain is None or matrix is None or not rows.size:
         return
     try:
-        result.reasons = dict(zip(rows.tolist(), explain(matrix[rows]), strict=True))
+        reasons = explain(matrix[rows], result.score[rows])
+        result.reasons = dict(zip(rows.tolist(), reasons, strict=True))
     except Exception:  # reasons help the reviewer; their failure must not stop a chunk
         log.exception("risk model %s could not explain its pended claims", _name(scorer))
 
