@@ -99,7 +99,7 @@ class LiteRTScorer:
             interpreter.allocate_tensors()
             source = interpreter.get_input_details()[0]
             target = interpreter.get_output_details()[0]
-            interpreter.set_tensor(source["index"], quantized)
+            interpreter.set_tensor(source["index"], np.ascontiguousarray(quantized))
             interpreter.invoke()
             output = interpreter.get_tensor(target["index"]).reshape(-1)
         out_scale, out_zero = target["quantization"]

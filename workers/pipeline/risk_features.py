@@ -231,14 +231,15 @@ def line_log_ratio(charge, fee, priced) -> np.ndarray:
 
 
 def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
-                level_of: np.ndarray, pair_of: np.ndarray) -> ClaimFacts:  # fmt: skip
+                level_of: np.ndarray, pair_of: np.ndarray, line_claim=None) -> ClaimFacts:  # fmt: skip
     """ClaimFacts; `f` is a risk.RiskFeatures, `code` each line's code id and `level_of`,
     `pair_of` each id's level and bundled pair code (code_ids): the coding tables are searched
     once per distinct code, not once per line."""
+    line_claim = f.line_claim.astype(np.intp) if line_claim is None else line_claim
     has_ratio = ~np.isnan(ratio)
-    priced = np.bincount(f.line_claim[has_ratio], minlength=f.claim_count).astype(np.int64)
+    priced = np.bincount(line_claim[has_ratio], minlength=f.claim_count).astype(np.int64)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    highest = _claim_max(f, level_of[code], -1.0)
+    highest = _claim_max(line_claim, level_of[code], -1.0, f.claim_count)
     return ClaimFacts(
         f.billing_provider_id,
         priced,
@@ -246,28 +247,29 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
         highest,
         highest >= 0,
         highest >= 1.0,
-        _paired(f, pair_of[code]),
+        _paired(line_claim, pair_of, code, f.claim_count),
     )
 
 
-def _claim_max(f, values: np.ndarray, empty: float) -> np.ndarray:
+def _claim_max(line_claim, values: np.ndarray, empty: float, claims: int) -> np.ndarray:
     """Highest line value of each claim (float64), `empty` for a claim with none above it: only
     the lines above `empty` are visited (np.maximum.at, in line order)."""
     rows = np.flatnonzero(values > empty)
-    highest = np.full(f.claim_count, empty, np.float64)
-    np.maximum.at(highest, f.line_claim[rows], values[rows])
+    highest = np.full(claims, empty, np.float64)
+    np.maximum.at(highest, line_claim[rows], values[rows])
     return highest
 
 
-def _paired(f, found: np.ndarray) -> np.ndarray:
-    """Claims billing both codes of any bundled pair (`found`: each line's index in PAIR_KEYS):
-    the pair codes a claim bills as bits, only for the claims with one."""
-    rows = np.flatnonzero(found >= 0)
-    bits = np.zeros(f.claim_count, np.uint32)
-    np.bitwise_or.at(bits, f.line_claim[rows], np.left_shift(1, found[rows]).astype(np.uint32))
+def _paired(line_claim, pair_of: np.ndarray, code: np.ndarray, claims: int) -> np.ndarray:
+    """Claims billing both codes of any bundled pair (`pair_of`: each code id's index in
+    PAIR_KEYS, -1 for none): the pair codes a claim bills as bits, only for the claims with one."""
+    rows = np.flatnonzero((pair_of >= 0)[code])
+    bits = np.zeros(claims, np.uint32)
+    bit = np.left_shift(1, pair_of[code[rows]]).astype(np.uint32)
+    np.bitwise_or.at(bits, line_claim[rows], bit)
     some = np.flatnonzero(bits)
     masks = ((1 << PAIR_INDEX[:, 0]) | (1 << PAIR_INDEX[:, 1])).astype(np.uint32)
-    paired = np.zeros(f.claim_count, bool)
+    paired = np.zeros(claims, bool)
     paired[some] = ((bits[some, None] & masks) == masks).any(axis=1)
     return paired
 
@@ -324,19 +326,21 @@ class ChunkFacts:
     provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in `providers`
     providers: np.ndarray  # int64 sorted unique billing provider ids of the chunk
     codes: np.ndarray  # S5 code of each code id
+    line_claim: np.ndarray  # intp (L): f.line_claim as an index (converted once, not per use)
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
-    starts = claim_starts(f.line_claim, f.claim_count)
+    line_claim = f.line_claim.astype(np.intp)
+    starts = claim_starts(line_claim, f.claim_count)
     ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
     code, codes, level_of, pair_of = code_ids(f.procedure_code)
     code_lines = np.bincount(code, minlength=len(codes))
-    facts = claim_facts(f, ratio, starts, code, level_of, pair_of)
+    facts = claim_facts(f, ratio, starts, code, level_of, pair_of, line_claim)
     providers, provider_of = dense_ids(facts.provider)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
     return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, providers,
-                      codes)  # fmt: skip
+                      codes, line_claim)  # fmt: skip
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
@@ -348,10 +352,12 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
         **_claim_columns(f, prepared),
         **_member_columns(f, history, prepared, provider),
     }
-    matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
+    # Column by column into a column-major buffer (contiguous writes; the model's quantization
+    # then runs along the columns too): the same C x features matrix, Fortran-ordered.
+    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
     for position, name in enumerate(FEATURES):
-        matrix[:, position] = columns[name]
-    return matrix
+        matrix[position] = columns[name]
+    return matrix.T
 
 
 def _provider_totals(history: RiskHistory, update: HistoryUpdate, providers: np.ndarray) -> dict:
@@ -384,7 +390,7 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     """Reductions over the priced lines only (the others' ratio is NaN, which fmax skips)."""
-    ratio, which, line_claim = prepared.ratio, prepared.code, f.line_claim
+    ratio, which, line_claim = prepared.ratio, prepared.code, prepared.line_claim
     rows = np.flatnonzero(~np.isnan(ratio))
     value, group, claim = ratio[rows], which[rows], line_claim[rows]
     high = _group_max(claim, value, f.claim_count)
@@ -428,9 +434,14 @@ def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
 
 def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
     """Over the charged lines only (the others' deviation is NaN)."""
-    rows = np.flatnonzero(f.charge > 0)
-    group, claim = which[rows], f.line_claim[rows]
-    per_unit = np.log(f.charge[rows] / np.maximum(f.units_milli[rows], 1))
+    charged = f.charge > 0
+    if charged.all():  # as usual: no copies
+        group, claim, charge, units = which, prepared.line_claim, f.charge, f.units_milli
+    else:
+        rows = np.flatnonzero(charged)
+        group, claim = which[rows], prepared.line_claim[rows]
+        charge, units = f.charge[rows], f.units_milli[rows]
+    per_unit = np.log(charge / np.maximum(units, 1))
     sums = np.bincount(group, weights=per_unit)
     counts = np.bincount(group)
     deviation = per_unit - (sums / np.maximum(counts, 1))[group]
@@ -459,15 +470,18 @@ def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    starts, line_claim, claims = prepared.starts, f.line_claim, f.claim_count
+    starts, line_claim, claims = prepared.starts, prepared.line_claim, f.claim_count
     lines = np.diff(starts)
+    empty = lines == 0
     # The rarest code is the one with the fewest lines: one log per claim, not per line.
-    fewest = -_claim_max(f, -prepared.code_lines[prepared.code].astype(np.float64), -np.inf)
-    fewest[lines == 0] = 0
+    fewest = np.full(claims, np.iinfo(np.int64).max)
+    np.minimum.at(fewest, line_claim, prepared.code_lines[prepared.code])
+    fewest[empty] = 0
     rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
-    units = _claim_max(f, f.units_milli.astype(np.float64), -np.inf)
-    units[lines == 0] = 0
-    units /= 1000.0
+    units = np.full(claims, np.iinfo(np.int64).min)
+    np.maximum.at(units, line_claim, f.units_milli.astype(np.int64, copy=False))
+    units[empty] = 0
+    units = units / 1000.0
     place = f.place_of_service
     office, emergency = np.zeros(claims, bool), np.zeros(claims, bool)
     office[line_claim[place == OFFICE]] = True
