@@ -128,16 +128,14 @@ class LiteRTScorer:
         top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
         drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
         values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
-        typicals = self.typical.astype(np.float64)[top].round(4).tolist()
+        typical = self.typical.astype(np.float64).round(4).tolist()
         return [
             [
-                {"feature": FEATURES[f], "value": v, "typical": t, "score_drop": d}
-                for f, v, t, d in zip(features, value, typical_value, drop_value, strict=True)
+                {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
+                for f, v, d in zip(features, value, drop_value, strict=True)
                 if d > 0
             ]
-            for features, value, typical_value, drop_value in zip(
-                top.tolist(), values, typicals, drops, strict=True
-            )
+            for features, value, drop_value in zip(top.tolist(), values, drops, strict=True)
         ]
 
     def input_quantization(self) -> tuple[float, int]:
@@ -148,7 +146,9 @@ class LiteRTScorer:
 
     def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
         """PSI of each feature and of the score against the training deciles."""
-        values = np.column_stack([matrix.astype(np.float64), score])
-        actual = metrics.bin_shares(values, self.edges)
+        columns = np.empty((matrix.shape[1] + 1, len(matrix)))
+        columns[:-1] = matrix.T
+        columns[-1] = score
+        actual = metrics.column_bin_shares(columns, self.edges)
         value = metrics.psi(self.expected, actual)
         return dict(zip([*FEATURES, "score"], np.round(value, 5).tolist(), strict=True))

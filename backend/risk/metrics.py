@@ -72,17 +72,22 @@ def decile_edges(values: np.ndarray) -> np.ndarray:
 
 def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Share of rows in each of the 10 bins of each column (columns x 10); `values` rows x
-    columns, `edges` columns x 9 (sorted). A value on an edge goes to the bin above it (the
-    bin is the number of edges not above the value, as searchsorted side="right" counts it;
-    NaN after every edge). All columns at once: one comparison per edge, one bincount."""
-    rows, columns = values.shape
+    columns, `edges` columns x 9 (sorted). A value on an edge goes to the bin above it."""
+    return column_bin_shares(np.ascontiguousarray(np.asarray(values).T), edges)
+
+
+def column_bin_shares(columns: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """bin_shares of `columns` given column by column (columns x rows). A value's bin is the
+    number of edges not above it, as searchsorted side="right" counts it (NaN after every
+    edge): all columns at once, one comparison per edge, one bincount."""
+    count, rows = columns.shape
     bins = edges.shape[1] + 1
-    which = np.zeros((rows, columns), np.int64)
+    which = np.zeros((count, rows), np.uint8)
     for edge in edges.T:
-        which += ~(values < edge)
-    which += np.arange(columns) * bins
-    counts = np.bincount(which.reshape(-1), minlength=columns * bins).reshape(columns, bins)
-    return counts / max(rows, 1)
+        which += ~(columns < edge[:, None])
+    index = which + (np.arange(count) * bins)[:, None]
+    shares = np.bincount(index.reshape(-1), minlength=count * bins).reshape(count, bins)
+    return shares / max(rows, 1)
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4) -> np.ndarray:

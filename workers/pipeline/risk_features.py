@@ -237,7 +237,7 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
     once per distinct code, not once per line."""
     line_claim = f.line_claim.astype(np.intp) if line_claim is None else line_claim
     has_ratio = ~np.isnan(ratio)
-    priced = np.bincount(line_claim[has_ratio], minlength=f.claim_count).astype(np.int64)
+    priced = np.bincount(line_claim, weights=has_ratio, minlength=f.claim_count).astype(np.int64)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
     highest = _claim_max(line_claim, level_of[code], -1.0, f.claim_count)
     return ClaimFacts(
@@ -433,23 +433,25 @@ def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
 
 
 def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
-    """Over the charged lines only (the others' deviation is NaN)."""
-    charged = f.charge > 0
-    if charged.all():  # as usual: no copies
-        group, claim, charge, units = which, prepared.line_claim, f.charge, f.units_milli
-    else:
-        rows = np.flatnonzero(charged)
-        group, claim = which[rows], prepared.line_claim[rows]
-        charge, units = f.charge[rows], f.units_milli[rows]
-    per_unit = np.log(charge / np.maximum(units, 1))
-    sums = np.bincount(group, weights=per_unit)
-    counts = np.bincount(group)
-    deviation = per_unit - (sums / np.maximum(counts, 1))[group]
-    mine = prepared.provider_of[claim]
+    """Over the charged lines only (the others' deviation is NaN): a line without a charge
+    goes to a group, a provider and a claim of its own, dropped at the end (no copies of the
+    line arrays)."""
+    claims, claim = f.claim_count, prepared.line_claim
+    uncharged = f.charge <= 0
+    provider_of = prepared.provider_of
+    if uncharged.any():
+        which = np.where(uncharged, which.max() + 1, which)
+        claim = np.where(uncharged, claims, claim)
+        provider_of = np.append(provider_of, len(prepared.providers))
+    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
+    sums = np.bincount(which, weights=per_unit)
+    counts = np.bincount(which)
+    deviation = per_unit - (sums / np.maximum(counts, 1))[which]
+    mine = provider_of[claim]
     provider_sum = np.bincount(mine, weights=deviation)
     provider_count = np.bincount(mine)
-    typical = (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(_group_max(claim, deviation - typical, f.claim_count))
+    deviation -= (provider_sum / np.maximum(provider_count, 1))[mine]
+    return np.nan_to_num(_group_max(claim, deviation, claims + 1)[:claims])
 
 
 def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
@@ -486,12 +488,12 @@ def _claim_columns(f, prepared: ChunkFacts) -> dict:
     office, emergency = np.zeros(claims, bool), np.zeros(claims, bool)
     office[line_claim[place == OFFICE]] = True
     emergency[line_claim[place == EMERGENCY]] = True
-    # An absent modifier is b"" (two zero bytes): a line's four as one 64-bit integer, the
-    # count only on the few lines with one.
-    packed = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
-    rows = np.flatnonzero(packed)
-    count = (f.modifiers[rows].view(np.uint16) != 0).sum(axis=1)
-    modifiers = np.bincount(line_claim[rows], weights=count, minlength=claims)
+    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, and add a line's
+    # four flags as the bytes of one 32-bit integer (times 0x01010101 sums them in the top one).
+    present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
+    flags = present.view(np.uint32).reshape(-1)
+    count = (flags * np.uint32(0x01010101)) >> np.uint32(24)
+    modifiers = np.bincount(line_claim, weights=count, minlength=claims)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
         "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
