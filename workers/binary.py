@@ -13,8 +13,23 @@ COPY_TRAILER = b"\xff\xff"
 
 def array_literal(values) -> str:
     """A PostgreSQL array literal ('{1,2,3}') of integers, for `CAST(:x AS int8[])`: psycopg
-    adapts a Python list element by element, which is slow for tens of thousands of ids."""
-    return "{" + ",".join(map(str, np.asarray(values, np.int64).tolist())) + "}"  # 2x astype(str)
+    adapts a Python list element by element, which is slow for tens of thousands of ids.
+    Non-negative values are written in numpy, each padded with zeros to the widest one's
+    digits ('{001,023}', which PostgreSQL reads as 1 and 23): several times faster than
+    str() of each value."""
+    values = np.asarray(values, np.int64).reshape(-1)
+    if not len(values) or values.min() < 0:
+        return "{" + ",".join(map(str, values.tolist())) + "}"
+    width = len(str(int(values.max())))
+    rest = values.astype(np.uint32 if values.max() < 2**32 else np.uint64)
+    text = np.empty((width + 1, len(values)), np.uint8)  # digit by digit, then transposed
+    text[width] = ord(",")
+    for column in range(width - 1, -1, -1):
+        quotient = rest // 10
+        text[column] = rest - quotient * 10
+        rest = quotient
+    text[:width] += ord("0")
+    return "{" + text.T.tobytes()[:-1].decode("ascii") + "}"
 
 
 def native_dtype(dtype) -> np.dtype:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from workers.binary import array_literal, read_array
 from workers.pipeline.arrays import NO_DATE
-from workers.pipeline.risk_features import HistoryUpdate, RiskHistory
+from workers.pipeline.risk_features import HistoryUpdate, RiskHistory, unique_ids
 
 PROVIDER_COUNTS = ("claims", "em_claims", "em_top_claims", "pair_claims", "priced_lines")
 EPOCH = "DATE '1970-01-01'"
@@ -69,8 +69,8 @@ ON CONFLICT (claim_id) DO UPDATE SET model_version = excluded.model_version,
 def fetch_history(connection, providers: np.ndarray, members: np.ndarray) -> RiskHistory:
     """History rows of these providers and members (ids > 0), sorted by id."""
     parameters = {
-        "providers": array_literal(np.unique(providers[providers > 0])),
-        "members": array_literal(np.unique(members[members > 0])),
+        "providers": array_literal(unique_ids(providers[providers > 0])),
+        "members": array_literal(unique_ids(members[members > 0])),
     }
     row = connection.execute(text(HISTORY_SQL), parameters).mappings().one()
     return RiskHistory(

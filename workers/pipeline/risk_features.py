@@ -156,6 +156,20 @@ def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return ids, known_codes, level, pair
 
 
+def unique_ids(ids: np.ndarray) -> np.ndarray:
+    """np.unique(ids) of int64 ids; those within a span of a few times their count through a
+    presence table instead of a sort (dense_ids)."""
+    if not len(ids):
+        return ids[:0].astype(np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    span = high - low + 1
+    if span > max(4 * len(ids), 1 << 16):
+        return np.unique(ids).astype(np.int64, copy=False)
+    seen = np.zeros(span, bool)
+    seen[ids - low] = True
+    return np.flatnonzero(seen).astype(np.int64) + low
+
+
 def dense_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted unique ids, index of each id among them), as np.unique(return_inverse=True) gives
     them; ids within a span of a few times their count (a chunk's providers and members in a
