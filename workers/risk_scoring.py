@@ -10,6 +10,7 @@ A model whose feature schema differs from this code's is refused (SchemaMismatch
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 
@@ -129,14 +130,22 @@ class LiteRTScorer:
         drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
         values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
         typical = self.typical.astype(np.float64).round(4).tolist()
-        return [
-            [
-                {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
-                for f, v, d in zip(features, value, drop_value, strict=True)
-                if d > 0
+        # Thousands of small dicts: the cyclic garbage collector would walk them again and
+        # again (none of them can be part of a cycle).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return [
+                [
+                    {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
+                    for f, v, d in zip(features, value, drop_value, strict=True)
+                    if d > 0
+                ]
+                for features, value, drop_value in zip(top.tolist(), values, drops, strict=True)
             ]
-            for features, value, drop_value in zip(top.tolist(), values, drops, strict=True)
-        ]
+        finally:
+            if collecting:
+                gc.enable()
 
     def input_quantization(self) -> tuple[float, int]:
         """(scale, zero point) of the model's int8 input."""

@@ -57,7 +57,7 @@ OFFICE, EMERGENCY = 11, 23
 # table by a multiplicative hash of the code's bytes: bincount over ids instead of sorting the
 # chunk's lines (np.unique over 100,000 codes cost about 9 ms a chunk). A code whose hash slot
 # is taken by another code is grouped per chunk by np.unique over its lines alone.
-_CODE_BITS = 16
+_CODE_BITS = 14  # 16,384 slots: the table stays in the CPU's cache
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY_SLOT = np.uint64(2**64 - 1)  # no code of 7 bytes or fewer has this key
 _code_lock = threading.Lock()
@@ -66,7 +66,7 @@ _code_lock = threading.Lock()
 @dataclass
 class _CodeTable:
     slot_key: np.ndarray  # uint64 (2**_CODE_BITS,) the key in each slot, _EMPTY_SLOT if none
-    slot_id: np.ndarray  # int64 id of the code in each slot, -1 if none
+    slot_id: np.ndarray  # int32 id of the code in each slot, -1 if none
     codes: np.ndarray  # S<width> code of each id
     level: np.ndarray  # float64 level of each id's code in its family (0..1), -1 when none
     pair: np.ndarray  # int64 index of each id's code in PAIR_KEYS, -1 when none
@@ -107,7 +107,7 @@ def _table(width: int) -> _CodeTable:
     if table is None:
         size = 2**_CODE_BITS
         empty = np.zeros(0, f"S{width}")
-        table = _CodeTable(np.full(size, _EMPTY_SLOT), np.full(size, -1, np.int64), empty,
+        table = _CodeTable(np.full(size, _EMPTY_SLOT), np.full(size, -1, np.int32), empty,
                            np.zeros(0), np.zeros(0, np.int64))  # fmt: skip
     return table
 
@@ -140,9 +140,8 @@ def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     table = _table(width)
     key = _byte_key(codes)
     slot = _slot(key)
-    ids = table.slot_id[slot]
+    ids = table.slot_id[slot].astype(np.intp)
     known = table.slot_key[slot] == key
-    ids[~known] = -1
     known_codes, level, pair = table.codes, table.level, table.pair
     if not known.all():
         missing = np.flatnonzero(~known)
@@ -276,15 +275,18 @@ def _claim_max(line_claim, values: np.ndarray, empty: float, claims: int) -> np.
 
 def _paired(line_claim, pair_of: np.ndarray, code: np.ndarray, claims: int) -> np.ndarray:
     """Claims billing both codes of any bundled pair (`pair_of`: each code id's index in
-    PAIR_KEYS, -1 for none): the pair codes a claim bills as bits, only for the claims with one."""
-    rows = np.flatnonzero((pair_of >= 0)[code])
-    bits = np.zeros(claims, np.uint32)
-    bit = np.left_shift(1, pair_of[code[rows]]).astype(np.uint32)
-    np.bitwise_or.at(bits, line_claim[rows], bit)
-    some = np.flatnonzero(bits)
-    masks = ((1 << PAIR_INDEX[:, 0]) | (1 << PAIR_INDEX[:, 1])).astype(np.uint32)
+    PAIR_KEYS, -1 for none), judged only for the claims with a line of a pair code (lines are
+    grouped by claim, so those claims come in order)."""
     paired = np.zeros(claims, bool)
-    paired[some] = ((bits[some, None] & masks) == masks).any(axis=1)
+    rows = np.flatnonzero((pair_of >= 0)[code])
+    if not rows.size:
+        return paired
+    claim = line_claim[rows]
+    first = np.r_[True, claim[1:] != claim[:-1]]
+    local = np.cumsum(first) - 1
+    has = np.zeros((int(local[-1]) + 1, len(PAIR_KEYS)), bool)
+    has[local, pair_of[code[rows]]] = True
+    paired[claim[first]] = (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
     return paired
 
 
