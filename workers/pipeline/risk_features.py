@@ -244,7 +244,8 @@ def line_log_ratio(charge, fee, priced) -> np.ndarray:
 
 
 def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
-                level_of: np.ndarray, pair_of: np.ndarray, line_claim=None) -> ClaimFacts:  # fmt: skip
+                level_of: np.ndarray, pair_of: np.ndarray,
+                line_claim: np.ndarray | None = None) -> ClaimFacts:  # fmt: skip
     """ClaimFacts; `f` is a risk.RiskFeatures, `code` each line's code id and `level_of`,
     `pair_of` each id's level and bundled pair code (code_ids): the coding tables are searched
     once per distinct code, not once per line."""
