@@ -251,7 +251,7 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
     once per distinct code, not once per line."""
     line_claim = f.line_claim.astype(np.intp) if line_claim is None else line_claim
     has_ratio = ~np.isnan(ratio)
-    priced = np.bincount(line_claim, weights=has_ratio, minlength=f.claim_count).astype(np.int64)
+    priced = _claim_count(has_ratio, starts)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
     highest = _claim_max(line_claim, level_of[code], -1.0, f.claim_count)
     return ClaimFacts(
@@ -263,6 +263,14 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
         highest >= 1.0,
         _paired(line_claim, pair_of, code, f.claim_count),
     )
+
+
+def _claim_count(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of integer (or bool) line values per claim (int64): a running sum read at the claims'
+    starts, no reduction per claim."""
+    running = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=running[1:])
+    return np.diff(running[starts])
 
 
 def _claim_max(line_claim, values: np.ndarray, empty: float, claims: int) -> np.ndarray:
@@ -457,8 +465,9 @@ def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
     uncharged = f.charge <= 0
     provider_of = prepared.provider_of
     if uncharged.any():
-        which = np.where(uncharged, which.max() + 1, which)
-        claim = np.where(uncharged, claims, claim)
+        rows = np.flatnonzero(uncharged)
+        which, claim = which.copy(), claim.copy()
+        which[rows], claim[rows] = which.max() + 1, claims
         provider_of = np.append(provider_of, len(prepared.providers))
     per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
     sums = np.bincount(which, weights=per_unit)
@@ -502,15 +511,14 @@ def _claim_columns(f, prepared: ChunkFacts) -> dict:
     units[empty] = 0
     units = units / 1000.0
     place = f.place_of_service
-    office, emergency = np.zeros(claims, bool), np.zeros(claims, bool)
-    office[line_claim[place == OFFICE]] = True
-    emergency[line_claim[place == EMERGENCY]] = True
+    office = _claim_count(place == OFFICE, starts) > 0
+    emergency = _claim_count(place == EMERGENCY, starts) > 0
     # An absent modifier is b"" (two zero bytes): compare 16-bit integers, and add a line's
     # four flags as the bytes of one 32-bit integer (times 0x01010101 sums them in the top one).
     present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
     flags = present.view(np.uint32).reshape(-1)
     count = (flags * np.uint32(0x01010101)) >> np.uint32(24)
-    modifiers = np.bincount(line_claim, weights=count, minlength=claims)
+    modifiers = _claim_count(count, starts)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
         "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
