@@ -240,7 +240,18 @@ class HistoryUpdate:
 def line_log_ratio(charge, fee, priced) -> np.ndarray:
     """log(charge / fee) of priced lines with a fee and a charge, NaN elsewhere (float64)."""
     usable = priced & (fee > 0) & (charge > 0)
-    return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
+    ratio = _log_quotient(charge, fee)
+    ratio[~usable] = np.nan
+    return ratio
+
+
+def _log_quotient(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """log(max(numerator, 1) / max(denominator, 1)) of integer arrays, float64, in one buffer
+    (the same values as the integer division: both convert exactly to float64 first)."""
+    out = numerator.astype(np.float64)
+    np.maximum(out, 1.0, out=out)
+    out /= np.maximum(denominator, 1)
+    return np.log(out, out=out)
 
 
 def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
@@ -469,10 +480,11 @@ def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
         which, claim = which.copy(), claim.copy()
         which[rows], claim[rows] = which.max() + 1, claims
         provider_of = np.append(provider_of, len(prepared.providers))
-    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
+    per_unit = _log_quotient(f.charge, f.units_milli)
     sums = np.bincount(which, weights=per_unit)
     counts = np.bincount(which)
-    deviation = per_unit - (sums / np.maximum(counts, 1))[which]
+    deviation = (sums / np.maximum(counts, 1))[which]
+    np.subtract(per_unit, deviation, out=deviation)
     mine = provider_of[claim]
     provider_sum = np.bincount(mine, weights=deviation)
     provider_count = np.bincount(mine)
