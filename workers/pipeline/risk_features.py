@@ -80,7 +80,7 @@ def _byte_key(codes: np.ndarray) -> np.ndarray:
     identity, not an order; code_key keeps the order)."""
     codes = np.ascontiguousarray(codes)
     width = codes.dtype.itemsize
-    if width == 5:  # procedure codes: one unaligned 4-byte read and one byte per code
+    if width == 5 and len(codes):  # procedure codes: one unaligned 4-byte read and one byte each
         raw = codes.view(np.uint8)
         low = np.ndarray(len(codes), "<u4", raw, 0, (5,)).astype(np.uint64)
         high = np.ndarray(len(codes), np.uint8, raw, 4, (5,)).astype(np.uint64)

@@ -48,6 +48,31 @@ def test_code_ids_group_lines_as_np_unique_does_with_colliding_and_new_codes(fre
         assert np.array_equal(level[ids] >= 0, np.isin(codes, LEVEL_CODES))
 
 
+def test_a_chunk_without_lines_has_no_code_ids(fresh_code_table):
+    ids, known, _, _ = code_ids(np.zeros(0, "S5"))
+    assert len(ids) == 0 and len(known) == 0
+
+
+@pytest.mark.parametrize("claims", [0, 6])
+def test_a_chunk_without_lines_gets_the_reference_features(claims):
+    features, history, scored = random_chunk(9, claims=max(claims, 1))
+    line_fields = ("line_claim", "procedure_code", "units_milli", "charge", "fee",
+                   "priced_by_rvu", "modifiers", "revenue_code", "place_of_service")  # fmt: skip
+    for name in line_fields:
+        setattr(features, name, getattr(features, name)[:0])
+    if not claims:
+        for name in ("billing_provider_id", "member_id", "claim_id", "service_day", "birth_day",
+                     "institutional"):  # fmt: skip
+            setattr(features, name, getattr(features, name)[:0])
+        scored = scored[:0]
+    features.claim_count = claims
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    rows = reference_features(features, history, scored)
+    reference = np.array([[row[name] for name in FEATURES] for row in rows], np.float32)
+    assert matrix.shape == (claims, len(FEATURES))
+    assert np.allclose(matrix, reference.reshape(claims, len(FEATURES)), rtol=1e-5, atol=1e-5)
+
+
 def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
     rng = np.random.default_rng(6)
     for ids in (
