@@ -13,23 +13,46 @@ COPY_TRAILER = b"\xff\xff"
 
 def array_literal(values) -> str:
     """A PostgreSQL array literal ('{1,2,3}') of integers, for `CAST(:x AS int8[])`: psycopg
-    adapts a Python list element by element, which is slow for tens of thousands of ids."""
-    return "{" + ",".join(map(str, np.asarray(values, np.int64).tolist())) + "}"  # 2x astype(str)
+    adapts a Python list element by element, which is slow for tens of thousands of ids.
+    Non-negative values are written in numpy, each padded with zeros to the widest one's
+    digits ('{001,023}', which PostgreSQL reads as 1 and 23): several times faster than
+    str() of each value."""
+    values = np.asarray(values, np.int64).reshape(-1)
+    if not len(values) or values.min() < 0:
+        return "{" + ",".join(map(str, values.tolist())) + "}"
+    width = len(str(int(values.max())))
+    rest = values.astype(np.uint32 if values.max() < 2**32 else np.uint64)
+    text = np.empty((width + 1, len(values)), np.uint8)  # digit by digit, then transposed
+    text[width] = ord(",")
+    for column in range(width - 1, -1, -1):
+        quotient = rest // 10
+        text[column] = rest - quotient * 10
+        rest = quotient
+    text[:width] += ord("0")
+    return "{" + text.T.tobytes()[:-1].decode("ascii") + "}"
+
+
+def native_dtype(dtype) -> np.dtype:
+    """The native-endian numpy type of a big-endian one ('>i8' -> int64), as numpy's own
+    instance: `newbyteorder("=")` alone gives an equal but distinct instance, and numpy takes
+    slow generic paths for it (np.maximum.at about 25 times slower, casting in ufuncs)."""
+    native = np.dtype(dtype).newbyteorder("=")
+    return np.dtype(native.type) if native.kind in "biuf" else native
 
 
 def read_array(payload: bytes | None, dtype: str) -> np.ndarray:
     """The elements of a one-dimensional PostgreSQL array in binary form (array_send) whose
     elements are fixed-size and never NULL; `dtype` is their big-endian numpy type ('>i8')."""
     if payload is None:
-        return np.zeros(0, np.dtype(dtype).newbyteorder("="))
+        return np.zeros(0, native_dtype(dtype))
     buffer = memoryview(payload)
     dimensions = int.from_bytes(buffer[0:4], "big")
     if dimensions == 0:
-        return np.zeros(0, np.dtype(dtype).newbyteorder("="))
+        return np.zeros(0, native_dtype(dtype))
     if int.from_bytes(buffer[4:8], "big"):
         raise ValueError("array has NULL elements; coalesce them in SQL")
     rows = np.frombuffer(buffer, dtype=[("length", ">i4"), ("value", dtype)], offset=20)
-    return rows["value"].astype(np.dtype(dtype).newbyteorder("="))
+    return rows["value"].astype(native_dtype(dtype))
 
 
 def read_codes(lengths: np.ndarray, blob: bytes | None, width: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import text
 
-from workers.binary import array_literal, read_array, read_codes
+from workers.binary import array_literal, native_dtype, read_array, read_codes
 from workers.pipeline import arrays as a
 from workers.pipeline.codes import CATEGORY_INDEX, SERVICE_CATEGORIES
 from workers.reversals import ORIGINAL_ID
@@ -448,7 +448,7 @@ def _decode_rows(row, columns, packed) -> dict:
     records = np.frombuffer(row["fixed"] or b"", dtype)
     if len(records) != row["rows"]:
         raise ValueError("a fetched column was NULL; coalesce it in SQL")
-    values = {name: records[name].astype(np.dtype(t).newbyteorder("=")) for _e, name, t in columns}
+    values = {name: records[name].astype(native_dtype(t)) for _e, name, t in columns}
     values.update(_unpack(records["codes_length"].astype(np.int32), row["codes_blob"], packed))
     return values
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from workers import risk_member_tables as member_tables
 from workers.binary import array_literal, read_array
 from workers.pipeline.arrays import NO_DATE
-from workers.pipeline.risk_features import HistoryUpdate, RiskHistory
+from workers.pipeline.risk_features import HistoryUpdate, RiskHistory, unique_ids
 
 PROVIDER_COUNTS = ("claims", "em_claims", "em_top_claims", "pair_claims", "priced_lines")
 EPOCH = "DATE '1970-01-01'"
@@ -73,8 +73,8 @@ def fetch_history(connection, providers: np.ndarray, members: np.ndarray,
     procedure codes, also the member history and code patient rows (risk_member_tables), in
     the same statement; without, no patient history (its features are not computed)."""
     parameters = {
-        "providers": array_literal(np.unique(providers[providers > 0])),
-        "members": array_literal(np.unique(members[members > 0])),
+        "providers": array_literal(unique_ids(providers[providers > 0])),
+        "members": array_literal(unique_ids(members[members > 0])),
     }
     statement = HISTORY_SQL
     if procedure_codes is not None:

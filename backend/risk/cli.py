@@ -132,8 +132,9 @@ def _set_status(context: Context, version: str, status: str) -> None:
 def bench_risk_scoring(context: Context, claims, seed, version, as_json, record) -> None:
     """What the trained model adds to a batch: stage 7 with the features (over the batch's
     chunks, wall), the int8 scoring of every claim, and per chunk (summed) the CPU and wall
-    time of stage 7 scored by the model (features, scoring, reasons, drift) and of the risk
-    history's read and write."""
+    time of stage 7 scored by the model, the CPU of each of its pieces (features, scoring,
+    reasons, drift) and of the risk history's read and write, and their sum (`added_cpu_ms`,
+    the figure the 50 ms budget is about)."""
     import numpy as np
 
     from backend.risk.dataset import collect_all
@@ -155,8 +156,13 @@ def bench_risk_scoring(context: Context, claims, seed, version, as_json, record)
         "int8_scoring_ms_min": round(1000 * min(timings), 1),
         **{f"{name[:-2]}_ms": round(1000 * value, 1)
            for name, value in sorted(population.timings.items())},
-        "load_average": round(os.getloadavg()[0], 2),
     }  # fmt: skip
+    cpu = population.timings
+    if cpu:  # everything stage 7 adds to a batch, in the worker's CPU, per 100,000 claims
+        added = cpu["stage7_cpu_s"] + cpu["history_read_cpu_s"] + cpu["history_write_cpu_s"]
+        figures["added_cpu_ms"] = round(1000 * added, 1)
+        figures["added_cpu_ms_per_100k_claims"] = round(1000 * added * 100_000 / claims, 1)
+    figures["load_average"] = round(os.getloadavg()[0], 2)
     emit(figures, as_json)
     if record:
         with context.engine.connect() as connection:

@@ -39,8 +39,8 @@ class Population:
     generator_version: int
     risk_stage_seconds: float = 0.0  # stage 7 with the features, summed over the chunks
     # With a `timed` scorer (askes bench risk-scoring): CPU seconds of this process for stage 7
-    # scored by it (features, scoring, reasons, drift), and for the history read and write
-    # (plus their wall seconds, which include the database's work).
+    # scored by it (stage7, and each piece: features, scoring, reasons, drift), and for the
+    # history read and write (plus their wall seconds, which include the database's work).
     timings: dict = field(default_factory=dict)
 
     @property
@@ -152,7 +152,10 @@ def _time_chunk(connection, scorer, features, scored, timings: dict) -> None:
         timings[f"{name}_wall_s"] = timings.get(f"{name}_wall_s", 0.0) + time.perf_counter() - wall
         return outcome
 
-    result = clocked("stage7", lambda: score_claims(scorer, features, scored))
+    pieces: dict = {}
+    result = clocked("stage7", lambda: score_claims(scorer, features, scored, timings=pieces))
+    for name, seconds in pieces.items():
+        timings[f"{name}_cpu_s"] = timings.get(f"{name}_cpu_s", 0.0) + seconds
     codes = features.procedure_code if member else None
     clocked("history_read", lambda: fetch_history(connection, features.billing_provider_id,
                                                   features.member_id, codes))  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,140 @@ FEATURES = (
 FEATURE_SCHEMA_HASH = hashlib.sha256(json.dumps(FEATURES).encode()).hexdigest()
 PRIOR_CLAIMS = 20.0
 OFFICE, EMERGENCY = 11, 23
+
+
+# Procedure codes are grouped by a small integer id per distinct code, found in a per-process
+# table by a multiplicative hash of the code's bytes: bincount over ids instead of sorting the
+# chunk's lines (np.unique over 100,000 codes cost about 9 ms a chunk). A code whose hash slot
+# is taken by another code is grouped per chunk by np.unique over its lines alone.
+_CODE_BITS = 14  # 16,384 slots: the table stays in the CPU's cache
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY_SLOT = np.uint64(2**64 - 1)  # no code of 7 bytes or fewer has this key
+_code_lock = threading.Lock()
+
+
+@dataclass
+class _CodeTable:
+    slot_key: np.ndarray  # uint64 (2**_CODE_BITS,) the key in each slot, _EMPTY_SLOT if none
+    slot_id: np.ndarray  # int32 id of the code in each slot, -1 if none
+    codes: np.ndarray  # S<width> code of each id
+    level: np.ndarray  # float64 level of each id's code in its family (0..1), -1 when none
+    pair: np.ndarray  # int64 index of each id's code in PAIR_KEYS, -1 when none
+
+
+_tables: dict[int, _CodeTable] = {}  # code width -> table (replaced whole, never mutated)
+
+
+def _byte_key(codes: np.ndarray) -> np.ndarray:
+    """uint64 key of each fixed-width byte code (up to 7 bytes): its bytes, little-endian (an
+    identity, not an order; code_key keeps the order)."""
+    codes = np.ascontiguousarray(codes)
+    width = codes.dtype.itemsize
+    if width == 5 and len(codes):  # procedure codes: one unaligned 4-byte read and one byte each
+        raw = codes.view(np.uint8)
+        low = np.ndarray(len(codes), "<u4", raw, 0, (5,)).astype(np.uint64)
+        high = np.ndarray(len(codes), np.uint8, raw, 4, (5,)).astype(np.uint64)
+        return low | (high << np.uint64(32))
+    padded = np.zeros((len(codes), 8), np.uint8)
+    padded[:, :width] = codes.view(np.uint8).reshape(len(codes), width)
+    return padded.view("<u8").reshape(-1)
+
+
+def _slot(key: np.ndarray) -> np.ndarray:
+    return ((key * _HASH) >> np.uint64(64 - _CODE_BITS)).astype(np.intp)
+
+
+def _describe(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(level, pair index) of each code, from the coding tables (risk_codes)."""
+    keys = code_key(codes)
+    found = find_code(LEVEL_KEYS, keys)
+    level = np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
+    return level, find_code(PAIR_KEYS, keys)
+
+
+def _table(width: int) -> _CodeTable:
+    table = _tables.get(width)
+    if table is None:
+        size = 2**_CODE_BITS
+        empty = np.zeros(0, f"S{width}")
+        table = _CodeTable(np.full(size, _EMPTY_SLOT), np.full(size, -1, np.int32), empty,
+                           np.zeros(0), np.zeros(0, np.int64))  # fmt: skip
+    return table
+
+
+def _learn(width: int, table: _CodeTable, codes: np.ndarray) -> None:
+    """Add new distinct codes to the process's table, those whose slot is free (a new table:
+    readers keep the one they hold)."""
+    key = _byte_key(codes)
+    slot = _slot(key)
+    _, first = np.unique(slot, return_index=True)
+    new = first[table.slot_id[slot[first]] < 0]
+    if not new.size or len(table.codes) + new.size > 2 ** (_CODE_BITS - 1):
+        return
+    with _code_lock:
+        if _tables.get(width, table) is not table:
+            return  # another thread learnt first; these codes come back next chunk
+        slot_key, slot_id = table.slot_key.copy(), table.slot_id.copy()
+        slot_key[slot[new]] = key[new]
+        slot_id[slot[new]] = len(table.codes) + np.arange(new.size)
+        level, pair = _describe(codes[new])
+        _tables[width] = _CodeTable(slot_key, slot_id, np.concatenate((table.codes, codes[new])),
+                                    np.concatenate((table.level, level)),
+                                    np.concatenate((table.pair, pair)))  # fmt: skip
+
+
+def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(id of each line's code, code of each id, level of each id, pair index of each id): equal
+    codes get equal ids, ids are dense from 0 (not in code order)."""
+    width = codes.dtype.itemsize
+    table = _table(width)
+    key = _byte_key(codes)
+    slot = _slot(key)
+    ids = table.slot_id[slot].astype(np.intp)
+    known = table.slot_key[slot] == key
+    known_codes, level, pair = table.codes, table.level, table.pair
+    if not known.all():
+        missing = np.flatnonzero(~known)
+        extra, first, which = np.unique(key[missing], return_index=True, return_inverse=True)
+        extra_codes = codes[missing[first]]
+        ids[missing] = len(known_codes) + which.reshape(-1)
+        extra_level, extra_pair = _describe(extra_codes)
+        known_codes = np.concatenate((known_codes, extra_codes))
+        level, pair = np.concatenate((level, extra_level)), np.concatenate((pair, extra_pair))
+        _learn(width, table, extra_codes)
+    return ids, known_codes, level, pair
+
+
+def unique_ids(ids: np.ndarray) -> np.ndarray:
+    """np.unique(ids) of int64 ids; those within a span of a few times their count through a
+    presence table instead of a sort (dense_ids)."""
+    if not len(ids):
+        return ids[:0].astype(np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    span = high - low + 1
+    if span > max(4 * len(ids), 1 << 16):
+        return np.unique(ids).astype(np.int64, copy=False)
+    seen = np.zeros(span, bool)
+    seen[ids - low] = True
+    return np.flatnonzero(seen).astype(np.int64) + low
+
+
+def dense_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted unique ids, index of each id among them), as np.unique(return_inverse=True) gives
+    them; ids within a span of a few times their count (a chunk's providers and members in a
+    young database) through a presence table instead of a sort."""
+    if not len(ids):
+        return ids[:0].astype(np.int64), np.zeros(0, np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    span = high - low + 1
+    if span > max(4 * len(ids), 1 << 16):
+        unique, inverse = np.unique(ids, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    offset = ids - low
+    seen = np.zeros(span, bool)
+    seen[offset] = True
+    rank = np.cumsum(seen) - 1
+    return np.flatnonzero(seen).astype(np.int64) + low, rank[offset]
 
 
 @dataclass
@@ -113,18 +248,31 @@ class HistoryUpdate:
 def line_log_ratio(charge, fee, priced) -> np.ndarray:
     """log(charge / fee) of priced lines with a fee and a charge, NaN elsewhere (float64)."""
     usable = priced & (fee > 0) & (charge > 0)
-    return np.where(usable, np.log(np.maximum(charge, 1) / np.maximum(fee, 1)), np.nan)
+    ratio = _log_quotient(charge, fee)
+    ratio[~usable] = np.nan
+    return ratio
 
 
-def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, keys: np.ndarray, code: np.ndarray):
-    """ClaimFacts; `f` is a risk.RiskFeatures, `keys` the sorted code_key of the chunk's
-    procedure codes and `code` each line's index among them (the coding tables are searched
-    once per distinct code, not once per line)."""
+def _log_quotient(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """log(max(numerator, 1) / max(denominator, 1)) of integer arrays, float64, in one buffer
+    (the same values as the integer division: both convert exactly to float64 first)."""
+    out = numerator.astype(np.float64)
+    np.maximum(out, 1.0, out=out)
+    out /= np.maximum(denominator, 1)
+    return np.log(out, out=out)
+
+
+def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
+                level_of: np.ndarray, pair_of: np.ndarray,
+                line_claim: np.ndarray | None = None) -> ClaimFacts:  # fmt: skip
+    """ClaimFacts; `f` is a risk.RiskFeatures, `code` each line's code id and `level_of`,
+    `pair_of` each id's level and bundled pair code (code_ids): the coding tables are searched
+    once per distinct code, not once per line."""
+    line_claim = f.line_claim.astype(np.intp) if line_claim is None else line_claim
     has_ratio = ~np.isnan(ratio)
-    priced = per_claim(np.add, has_ratio.astype(np.int64), starts, 0)
+    priced = _claim_count(has_ratio, starts)
     log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    level = _line_level(keys)[code]
-    highest = per_claim(np.maximum, level, starts, -1.0)
+    highest = _claim_max(line_claim, level_of[code], -1.0, f.claim_count)
     return ClaimFacts(
         f.billing_provider_id,
         priced,
@@ -132,30 +280,51 @@ def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, keys: np.ndarray, code
         highest,
         highest >= 0,
         highest >= 1.0,
-        _paired(f, find_code(PAIR_KEYS, keys)[code]),
+        _paired(line_claim, pair_of, code, f.claim_count),
     )
 
 
-def _line_level(key: np.ndarray) -> np.ndarray:
-    found = find_code(LEVEL_KEYS, key)
-    return np.where(found >= 0, LEVEL_OF_CODE[np.maximum(found, 0)], -1.0)
+def _claim_count(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of integer (or bool) line values per claim (int64): a running sum read at the claims'
+    starts, no reduction per claim."""
+    running = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=running[1:])
+    return np.diff(running[starts])
 
 
-def _paired(f, found: np.ndarray) -> np.ndarray:
-    """Claims billing both codes of any bundled pair (`found`: each line's index in PAIR_KEYS)."""
-    rows = found >= 0
-    has = np.zeros((f.claim_count, len(PAIR_KEYS)), bool)
-    has[f.line_claim[rows], found[rows]] = True
-    return (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
+def _claim_max(line_claim, values: np.ndarray, empty: float, claims: int) -> np.ndarray:
+    """Highest line value of each claim (float64), `empty` for a claim with none above it: only
+    the lines above `empty` are visited (np.maximum.at, in line order)."""
+    rows = np.flatnonzero(values > empty)
+    highest = np.full(claims, empty, np.float64)
+    np.maximum.at(highest, line_claim[rows], values[rows])
+    return highest
+
+
+def _paired(line_claim, pair_of: np.ndarray, code: np.ndarray, claims: int) -> np.ndarray:
+    """Claims billing both codes of any bundled pair (`pair_of`: each code id's index in
+    PAIR_KEYS, -1 for none), judged only for the claims with a line of a pair code (lines are
+    grouped by claim, so those claims come in order)."""
+    paired = np.zeros(claims, bool)
+    rows = np.flatnonzero((pair_of >= 0)[code])
+    if not rows.size:
+        return paired
+    claim = line_claim[rows]
+    first = np.r_[True, claim[1:] != claim[:-1]]
+    local = np.cumsum(first) - 1
+    has = np.zeros((int(local[-1]) + 1, len(PAIR_KEYS)), bool)
+    has[local, pair_of[code[rows]]] = True
+    paired[claim[first]] = (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
+    return paired
 
 
 def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                    providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
     """The chunk's scored claims summed per billing provider and per member; `providers` is
-    np.unique(facts.provider, return_inverse=True) when the caller has it."""
+    dense_ids(facts.provider) when the caller has it."""
     counted = scored & (facts.provider > 0)
-    ids, which = providers or np.unique(facts.provider, return_inverse=True)
-    which = which.reshape(-1)[counted]
+    ids, which = providers or dense_ids(facts.provider)
+    which = which[counted]
     claims = np.bincount(which, minlength=len(ids))
     present = claims > 0
 
@@ -167,9 +336,9 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
     return HistoryUpdate(
         ids[present],
         claims[present].astype(np.int64),
-        total(facts.levelled.astype(float)).astype(np.int64),
-        total(facts.top.astype(float)).astype(np.int64),
-        total(facts.paired.astype(float)).astype(np.int64),
+        np.bincount(which[facts.levelled[counted]], minlength=len(ids))[present].astype(np.int64),
+        np.bincount(which[facts.top[counted]], minlength=len(ids))[present].astype(np.int64),
+        np.bincount(which[facts.paired[counted]], minlength=len(ids))[present].astype(np.int64),
         total(facts.priced_lines.astype(float)).astype(np.int64),
         total(facts.log_ratio_sum),
         member_ids,
@@ -179,13 +348,12 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
 
 
 def _per_member(member: np.ndarray, day: np.ndarray):
-    """(sorted unique member ids, claims of each, latest day of each); one sort, no ufunc.at."""
-    order = np.argsort(member, kind="stable")
-    member, day = member[order], day[order]
-    first = np.flatnonzero(np.r_[True, member[1:] != member[:-1]]) if len(member) else order
-    claims = np.diff(np.r_[first, len(member)]).astype(np.int64)
-    last = np.maximum.reduceat(day, first) if len(member) else day
-    return member[first], claims, last.astype(np.int32)
+    """(sorted unique member ids, claims of each, latest day of each); no sort when the ids
+    are dense (dense_ids)."""
+    ids, which = dense_ids(member)
+    last = np.full(len(ids), NO_DATE, np.int32)
+    np.maximum.at(last, which, day.astype(np.int32))
+    return ids, np.bincount(which, minlength=len(ids)).astype(np.int64), last
 
 
 @dataclass
@@ -197,58 +365,79 @@ class ChunkFacts:
     ratio: np.ndarray
     facts: ClaimFacts
     update: HistoryUpdate
-    code: np.ndarray  # int64 (L): index of the line's procedure code among the chunk's codes
-    code_lines: np.ndarray  # int64: lines of each of those codes
-    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in the chunk's
-    patients: member_risk.PatientFacts | None = None
+    code: np.ndarray  # int64 (L): id of the line's procedure code (code_ids, not in code order)
+    code_lines: np.ndarray  # int64: lines of each of those codes in the chunk
+    provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in `providers`
+    providers: np.ndarray  # int64 sorted unique billing provider ids of the chunk
+    codes: np.ndarray  # S5 code of each code id
+    line_claim: np.ndarray  # intp (L): f.line_claim as an index (converted once, not per use)
+    patients: member_risk.PatientFacts | None = None  # None: no model in use reads them
+    patient_code: np.ndarray | None = None  # intp (L): sorted_codes' index of the line's code
 
 
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
-    starts = claim_starts(f.line_claim, f.claim_count)
+    line_claim = f.line_claim.astype(np.intp)
+    starts = claim_starts(line_claim, f.claim_count)
     ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
-    keys, code, code_lines = np.unique(
-        code_key(f.procedure_code), return_inverse=True, return_counts=True
-    )
-    code = code.reshape(-1)
-    facts = claim_facts(f, ratio, starts, keys, code)
-    providers, provider_of = np.unique(facts.provider, return_inverse=True)
-    provider_of = provider_of.reshape(-1)
+    code, codes, level_of, pair_of = code_ids(f.procedure_code)
+    code_lines = np.bincount(code, minlength=len(codes))
+    facts = claim_facts(f, ratio, starts, code, level_of, pair_of, line_claim)
+    providers, provider_of = dense_ids(facts.provider)
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
-    patient = None
+    patient, in_order = None, None
     if f.history.patients is not None:
+        keys, in_order = sorted_codes(codes, code, code_lines)
         patient = member_risk.patient_facts(
-            f, scored, keys, code, starts, providers, provider_of, f.history.patients
+            f, scored, keys, in_order, starts, providers, provider_of, f.history.patients
         )
         update.patients = patient.update
-    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, patient)
+    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, providers,
+                      codes, line_claim, patient, in_order)  # fmt: skip
+
+
+def sorted_codes(codes: np.ndarray, code: np.ndarray, code_lines: np.ndarray):
+    """The chunk's procedure codes as the member history keys them: (sorted code keys of the
+    codes the chunk bills, each line's index among them), what np.unique(code_key(lines' codes),
+    return_inverse=True) gives, from the code ids (a sort of the chunk's distinct codes only)."""
+    present = np.flatnonzero(code_lines)
+    key = code_key(codes[present])
+    order = np.argsort(key, kind="stable")
+    rank = np.full(len(codes), -1, np.intp)
+    rank[present[order]] = np.arange(len(present))
+    return key[order], rank[code]
 
 
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     """float32 matrix C x len(FEATURES) of the chunk's claims."""
-    provider = _provider_totals(history, prepared.update, prepared.facts.provider)
+    provider = _provider_totals(history, prepared.update, prepared.providers)
     columns = {
         **_charge_columns(f, prepared, provider),
-        **_habit_columns(prepared.facts, provider),
+        **_habit_columns(prepared, provider),
         **_claim_columns(f, prepared),
-        **_member_columns(f, history, provider),
+        **_member_columns(f, history, prepared, provider),
     }
     if prepared.patients is None:  # no model in use reads them
         columns.update(dict.fromkeys(member_risk.FEATURES, 0.0))
     else:
         columns.update(
-            member_risk.patient_columns(f, prepared.patients, prepared.code, prepared.starts)
+            member_risk.patient_columns(
+                f, prepared.patients, prepared.patient_code, prepared.starts
+            )
         )
-    matrix = np.empty((f.claim_count, len(FEATURES)), np.float32)
+    # Column by column into a column-major buffer (contiguous writes; the model's quantization
+    # then runs along the columns too): the same C x features matrix, Fortran-ordered.
+    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
     for position, name in enumerate(FEATURES):
-        matrix[:, position] = columns[name]
-    return matrix
+        matrix[position] = columns[name]
+    return matrix.T
 
 
-def _provider_totals(history: RiskHistory, update: HistoryUpdate, provider: np.ndarray) -> dict:
-    """History plus this chunk, per claim's provider (float64); peers' rates over everyone."""
-    before = find_code(history.provider_id, provider)
-    now = find_code(update.provider_id, provider)
+def _provider_totals(history: RiskHistory, update: HistoryUpdate, providers: np.ndarray) -> dict:
+    """History plus this chunk, per provider of the chunk (`providers`, float64; a claim's are
+    at its `provider_of`); peers' rates over everyone."""
+    before = find_code(history.provider_id, providers)
+    now = find_code(update.provider_id, providers)
     past = {
         "claims": history.provider_claims, "em": history.provider_em,
         "em_top": history.provider_em_top, "pairs": history.provider_pairs,
@@ -273,15 +462,19 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
-    ratio, starts, which = prepared.ratio, prepared.starts, prepared.code
-    has = ~np.isnan(ratio)
-    high = per_claim(np.fmax, ratio, starts, np.nan)
-    low = per_claim(np.fmin, ratio, starts, np.nan)
-    provider_mean = provider["log_ratio"] / np.maximum(provider["priced"], 1)
-    sums = np.bincount(which, weights=np.where(has, ratio, 0.0))
-    counts = np.bincount(which, weights=has.astype(float))
-    procedure_mean = (sums / np.maximum(counts, 1))[which]
-    over_procedure = per_claim(np.fmax, ratio - procedure_mean, starts, np.nan)
+    """Reductions over the priced lines only (the others' ratio is NaN, which fmax skips)."""
+    ratio, which, line_claim = prepared.ratio, prepared.code, prepared.line_claim
+    rows = np.flatnonzero(~np.isnan(ratio))
+    value, group, claim = ratio[rows], which[rows], line_claim[rows]
+    high = _group_max(claim, value, f.claim_count)
+    low = -_group_max(claim, -value, f.claim_count)
+    provider_mean = (provider["log_ratio"] / np.maximum(provider["priced"], 1))[
+        prepared.provider_of
+    ]
+    sums = np.bincount(group, weights=value, minlength=len(prepared.code_lines))
+    counts = np.bincount(group, minlength=len(prepared.code_lines))
+    procedure_mean = (sums / np.maximum(counts, 1))[group]
+    over_procedure = _group_max(claim, value - procedure_mean, f.claim_count)
     return {
         "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), prepared),
         "charge_ratio_log_max": np.nan_to_num(high),
@@ -291,30 +484,53 @@ def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
     }
 
 
+def _group_max(group: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Highest of `values` (float64, no NaN) per group (0..count-1), NaN for a group without."""
+    highest = np.full(count, -np.inf)
+    np.maximum.at(highest, group, values)
+    highest[highest == -np.inf] = np.nan
+    return highest
+
+
 def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
-    """Each line's group: its procedure code, else its revenue code (int64 index)."""
-    which = prepared.code.astype(np.int64, copy=True)
-    bare = f.procedure_code == b""
-    if bare.any():
-        _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
-        which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
+    """Each line's group: its procedure code id, else its revenue code (int64 index)."""
+    which = prepared.code
+    empty = np.flatnonzero(prepared.codes == b"")
+    if empty.size:
+        bare = which == empty[0]
+        if bare.any():
+            which = which.copy()
+            _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
+            which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
     return which
 
 
 def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
-    charged = f.charge > 0
-    per_unit = np.log(np.maximum(f.charge, 1) / np.maximum(f.units_milli, 1))
-    sums = np.bincount(which, weights=np.where(charged, per_unit, 0.0))
-    counts = np.bincount(which, weights=charged.astype(float))
-    deviation = np.where(charged, per_unit - (sums / np.maximum(counts, 1))[which], np.nan)
-    mine = prepared.provider_of[f.line_claim]
-    provider_sum = np.bincount(mine, weights=np.nan_to_num(deviation))
-    provider_count = np.bincount(mine, weights=charged.astype(float))
-    typical = (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(per_claim(np.fmax, deviation - typical, prepared.starts, np.nan))
+    """Over the charged lines only (the others' deviation is NaN): a line without a charge
+    goes to a group, a provider and a claim of its own, dropped at the end (no copies of the
+    line arrays)."""
+    claims, claim = f.claim_count, prepared.line_claim
+    uncharged = f.charge <= 0
+    provider_of = prepared.provider_of
+    if uncharged.any():
+        rows = np.flatnonzero(uncharged)
+        which, claim = which.copy(), claim.copy()
+        which[rows], claim[rows] = which.max() + 1, claims
+        provider_of = np.append(provider_of, len(prepared.providers))
+    per_unit = _log_quotient(f.charge, f.units_milli)
+    sums = np.bincount(which, weights=per_unit)
+    counts = np.bincount(which)
+    deviation = (sums / np.maximum(counts, 1))[which]
+    np.subtract(per_unit, deviation, out=deviation)
+    mine = provider_of[claim]
+    provider_sum = np.bincount(mine, weights=deviation)
+    provider_count = np.bincount(mine)
+    deviation -= (provider_sum / np.maximum(provider_count, 1))[mine]
+    return np.nan_to_num(_group_max(claim, deviation, claims + 1)[:claims])
 
 
-def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
+def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
+    facts, mine = prepared.facts, prepared.provider_of
     peer_top, peer_pairs = provider["peer_top_share"], provider["peer_pair_rate"]
     top_share = (provider["em_top"] + PRIOR_CLAIMS * peer_top) / (provider["em"] + PRIOR_CLAIMS)
     pair_rate = (provider["pairs"] + PRIOR_CLAIMS * peer_pairs) / (
@@ -323,27 +539,35 @@ def _habit_columns(facts: ClaimFacts, provider: dict) -> dict:
     return {
         "em_level": np.maximum(facts.level, 0.0),
         "em_top": facts.top,
-        "provider_em_top_share": top_share,
-        "provider_em_top_vs_peers": top_share - peer_top,
+        "provider_em_top_share": top_share[mine],
+        "provider_em_top_vs_peers": (top_share - peer_top)[mine],
         "bundled_pair": facts.paired,
-        "provider_pair_rate": pair_rate,
+        "provider_pair_rate": pair_rate[mine],
     }
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    starts = prepared.starts
-    # The rarest code is the one with the fewest lines: one log per claim, not per line.
-    fewest = per_claim(np.minimum, prepared.code_lines[prepared.code], starts, 0)
-    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
+    starts, line_claim, claims = prepared.starts, prepared.line_claim, f.claim_count
     lines = np.diff(starts)
-    units = per_claim(np.maximum, f.units_milli, starts, 0) / 1000.0
+    empty = lines == 0
+    # The rarest code is the one with the fewest lines: one log per claim, not per line.
+    fewest = np.full(claims, np.iinfo(np.int64).max)
+    np.minimum.at(fewest, line_claim, prepared.code_lines[prepared.code])
+    fewest[empty] = 0
+    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
+    units = np.full(claims, np.iinfo(np.int64).min)
+    np.maximum.at(units, line_claim, f.units_milli.astype(np.int64, copy=False))
+    units[empty] = 0
+    units = units / 1000.0
     place = f.place_of_service
-    # Places as bit flags (1 office, 2 emergency): one reduction for both.
-    places = (place == OFFICE).astype(np.uint8) | ((place == EMERGENCY).astype(np.uint8) << 1)
-    places = per_claim(np.bitwise_or, places, starts, np.uint8(0))
-    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, not byte strings.
+    office = _claim_count(place == OFFICE, starts) > 0
+    emergency = _claim_count(place == EMERGENCY, starts) > 0
+    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, and add a line's
+    # four flags as the bytes of one 32-bit integer (times 0x01010101 sums them in the top one).
     present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
-    modifiers = per_claim(np.add, present.sum(axis=1), starts, 0)
+    flags = present.view(np.uint32).reshape(-1)
+    count = (flags * np.uint32(0x01010101)) >> np.uint32(24)
+    modifiers = _claim_count(count, starts)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
         "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
@@ -351,19 +575,19 @@ def _claim_columns(f, prepared: ChunkFacts) -> dict:
         "units_max_log": np.log1p(units),
         "age_years": age,
         "institutional": f.institutional,
-        "place_office": (places & 1) > 0,
-        "place_emergency": (places & 2) > 0,
+        "place_office": office,
+        "place_emergency": emergency,
         "modifiers_per_line": modifiers / np.maximum(lines, 1),
     }
 
 
-def _member_columns(f, history: RiskHistory, provider: dict) -> dict:
+def _member_columns(f, history: RiskHistory, prepared: ChunkFacts, provider: dict) -> dict:
     found = find_code(history.member_id, f.member_id)
     claims = _at(history.member_claims, found)
     last = _at(history.member_last_day, found)
     days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
     return {
-        "provider_claims_log": np.log1p(provider["claims"]),
+        "provider_claims_log": np.log1p(provider["claims"])[prepared.provider_of],
         "member_claims_log": np.log1p(claims),
         "member_days_since_last": days,
     }

@@ -1,0 +1,162 @@
+"""The shortcuts that keep stage 7 cheap, each against the plain numpy it replaces: code ids from
+a per-process hash table (collisions included), dense ids without a sort, array literals written
+in numpy, drift bins for every column at once, reasons from the chunk's own scores. And the
+shipped champion gives the vectorized features exactly the scores it gives the per-claim
+reference's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backend.risk import metrics, registry
+from workers.binary import array_literal, native_dtype, read_array
+from workers.pipeline import risk_features as rf
+from workers.pipeline.risk_codes import LEVEL_CODES, PAIR_CODES
+from workers.pipeline.risk_features import (
+    FEATURES,
+    chunk_facts,
+    code_ids,
+    dense_ids,
+    feature_matrix,
+    unique_ids,
+)
+from workers.pipeline.risk_member_history import FEATURES as MEMBER_FEATURES
+from workers.risk_scoring import LiteRTScorer
+from workers.tests.test_risk_features import random_chunk, reference_features
+
+
+@pytest.fixture
+def fresh_code_table(monkeypatch):
+    monkeypatch.setattr(rf, "_tables", {})
+
+
+def test_code_ids_group_lines_as_np_unique_does_with_colliding_and_new_codes(fresh_code_table):
+    rng = np.random.default_rng(5)
+    # 30,000 distinct codes cannot all have a slot of their own (16,384 slots): collisions and
+    # codes the table never learns go the np.unique way.
+    pool = np.unique(rng.integers(0, 10**5, 30_000).astype("S5"))
+    for size in (1_000, 50_000, 50_000):  # the table learns between calls
+        codes = np.r_[pool[rng.integers(0, len(pool), size)], [b"", b"99213", b"9"]].astype("S5")
+        ids, known, level, pair = code_ids(codes)
+        _, expected = np.unique(codes, return_inverse=True)
+        assert (known[ids] == codes).all()  # an id's code is the line's code
+        # the same partition of the lines: one id per distinct code
+        assert len(np.unique(ids)) == len(np.unique(codes))
+        assert (np.unique(np.c_[ids, expected], axis=0).shape[0]) == len(np.unique(codes))
+        assert len(np.flatnonzero(known == b"")) == 1 and level[ids[codes == b"99213"]][0] == 0.5
+        assert np.array_equal(pair[ids] >= 0, np.isin(codes, PAIR_CODES))
+        assert np.array_equal(level[ids] >= 0, np.isin(codes, LEVEL_CODES))
+
+
+def test_a_chunk_without_lines_has_no_code_ids(fresh_code_table):
+    ids, known, _, _ = code_ids(np.zeros(0, "S5"))
+    assert len(ids) == 0 and len(known) == 0
+
+
+@pytest.mark.parametrize("claims", [0, 6])
+def test_a_chunk_without_lines_gets_the_reference_features(claims):
+    features, history, scored = random_chunk(9, claims=max(claims, 1))
+    line_fields = ("line_claim", "procedure_code", "units_milli", "charge", "fee",
+                   "priced_by_rvu", "modifiers", "revenue_code", "place_of_service")  # fmt: skip
+    for name in line_fields:
+        setattr(features, name, getattr(features, name)[:0])
+    if not claims:
+        for name in ("billing_provider_id", "member_id", "claim_id", "service_day", "birth_day",
+                     "institutional"):  # fmt: skip
+            setattr(features, name, getattr(features, name)[:0])
+        scored = scored[:0]
+    features.claim_count = claims
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    rows = reference_features(features, history, scored)
+    own = FEATURES[: FEATURES.index(MEMBER_FEATURES[0])]  # the member history's: its own file
+    reference = np.array([[row[name] for name in own] for row in rows], np.float32)
+    assert matrix.shape == (claims, len(FEATURES))
+    assert np.allclose(matrix[:, : len(own)], reference.reshape(claims, len(own)),
+                       rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
+    rng = np.random.default_rng(6)
+    for ids in (
+        rng.integers(1, 500, 25_000),  # a young database: dense, through a presence table
+        rng.integers(1, 2**62, 25_000),  # sparse: sorted
+        np.array([7, 7, 7]),
+        np.zeros(0, np.int64),
+    ):
+        unique, inverse = dense_ids(ids)
+        expected, expected_inverse = np.unique(ids, return_inverse=True)
+        assert np.array_equal(unique, expected) and np.array_equal(inverse, expected_inverse)
+        assert np.array_equal(unique_ids(ids), expected)
+
+
+@pytest.mark.parametrize(
+    "values", [[], [0], [5, 12, 300], [2**32 - 1, 2**32, 9], [10**18, 1], [-3, 4], [7] * 5]
+)
+def test_array_literals_read_back_as_the_integers(values):
+    literal = array_literal(np.array(values, np.int64))
+    assert literal[0] == "{" and literal[-1] == "}"
+    assert [int(v) for v in literal[1:-1].split(",") if v] == values
+
+
+def test_native_arrays_have_numpys_own_dtype():
+    header = b"\x00\x00\x00\x01" + b"\x00" * 8 + b"\x00\x00\x00\x02\x00\x00\x00\x01"
+    element = b"\x00\x00\x00\x08"  # each element: its length, then its value
+    payload = header + element + (3).to_bytes(8, "big") + element + (4).to_bytes(8, "big")
+    values = read_array(payload, ">i8")
+    assert values.tolist() == [3, 4] and values.dtype is np.dtype(np.int64)
+    assert native_dtype(">f8") is np.dtype(np.float64) and native_dtype("?") is np.dtype(bool)
+
+
+def test_drift_bins_all_columns_as_searchsorted_does_per_column():
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(2_000, 5))
+    values[::7, 1] = np.nan
+    values[:, 2] = np.round(values[:, 2])  # values on the edges
+    edges = np.sort(np.quantile(rng.normal(size=(500, 5)), np.linspace(0.1, 0.9, 9), axis=0).T)
+    edges[2] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
+    expected = np.array([
+        np.bincount(np.searchsorted(edges[c], values[:, c], side="right"), minlength=10)
+        for c in range(values.shape[1])
+    ]) / len(values)  # fmt: skip
+    assert np.array_equal(metrics.bin_shares(values, edges), expected)
+
+
+@pytest.fixture(scope="module")
+def champion():
+    meta, artifact = registry.shipped_models()[-1]
+    return LiteRTScorer(meta["version"], artifact, meta["preprocessing"], meta["threshold"],
+                        meta["feature_schema_hash"], meta["feature_schema"])  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_champion_scores_the_features_as_it_scores_the_per_claim_reference(seed, champion):
+    features, history, scored = random_chunk(seed, claims=600)
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    rows = reference_features(features, history, scored)
+    own = FEATURES[: champion.width]  # the champion reads the first columns only
+    reference = np.array([[row[name] for name in own] for row in rows], np.float32)
+    assert np.array_equal(champion.score_matrix(matrix), champion.score_matrix(reference))
+
+
+def test_reasons_from_the_chunks_scores_equal_reasons_that_score_again(champion):
+    features, history, scored = random_chunk(8, claims=400)
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    rows = matrix[np.argsort(-champion.score_matrix(matrix))[:40]]
+    assert champion.explain(rows, champion.score_matrix(rows)) == champion.explain(rows)
+
+
+def test_the_member_history_sees_the_codes_as_np_unique_orders_them(fresh_code_table):
+    """sorted_codes: from the code ids (in no order, with the process's other codes), the chunk's
+    code keys sorted and each line's index among them, as np.unique gives them."""
+    from workers.pipeline.risk_codes import code_key
+    from workers.pipeline.risk_features import sorted_codes
+
+    rng = np.random.default_rng(11)
+    code_ids(np.array([b"00001", b"ZZZZZ", b"99215"], "S5"))  # codes of an earlier chunk
+    lines = rng.choice(np.array([b"99213", b"99215", b"", b"93010", b"J1100"], "S5"), 2_000)
+    code, codes, _, _ = code_ids(lines)
+    keys, index = sorted_codes(codes, code, np.bincount(code, minlength=len(codes)))
+    expected_keys, expected_index = np.unique(code_key(lines), return_inverse=True)
+    assert np.array_equal(keys, expected_keys)
+    assert np.array_equal(index, expected_index.reshape(-1))
