@@ -35,7 +35,7 @@ from workers.recovery import (
     wait_for_database,
 )
 from workers.reference_cache import reference_arrays
-from workers.reversals import reverse_originals
+from workers.reversals import ANY_REPLACEMENT, reverse_originals
 from workers.risk_metrics import record_risk_metrics
 from workers.risk_plan import plan_for
 from workers.transfer import (
@@ -73,9 +73,11 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     """Fetch, adjudicate and write these claims inside the caller's transaction; returns the
     ChunkResult. Raises ConcurrentChange when another transaction got there first."""
     started = time.perf_counter()
-    create_missing_partitions(connection, claim_ids)
+    months, replacements = connection.execute(text(CHUNK_FACTS), {"ids": claim_ids}).one()
+    create_missing_partitions(connection, months)
     reference = reference_arrays(connection, redis)
-    reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
+    if replacements:  # before the accumulators are read
+        reverse_originals(connection, claim_ids, batch_id, probed=True)
     chunk = fetch_chunk(connection, claim_ids, today_days())
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer or plan_for(connection))
@@ -97,6 +99,12 @@ SELECT m FROM (
 WHERE to_regclass('production.claim_' || to_char(m, 'YYYY_MM')) IS NULL
    OR to_regclass('production.claim_line_' || to_char(m, 'YYYY_MM')) IS NULL
 """
+# What a chunk needs before its fetch, in one round trip (a claim submitted alone pays per
+# statement): the service months without partitions, and whether a replacement or void is
+# pending among its claims (workers/reversals.py).
+CHUNK_FACTS = f"""
+SELECT ARRAY({MISSING_MONTHS}) AS months, ({ANY_REPLACEMENT}) AS replacements
+"""
 PARTITION_LOCK_KEY = 7_311_201_516
 HOLDS_PARTITIONED = """
 SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation IN
@@ -104,14 +112,14 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation 
 """
 
 
-def create_missing_partitions(connection, claim_ids: list[int]) -> None:
+def create_missing_partitions(connection, months: list[date]) -> None:
     """Create the partitions of the claims' service months, if missing, in a short transaction
     of its own and one creator at a time. Created inside the caller's transaction, after it had
     read production.claim, ten requests for a new month at once deadlocked on the partitioned
     tables' locks (500s). If the creator cannot get the locks in time, the caller's own
     ensure_partitions creates them as before, and so it does when the caller's transaction
-    already holds a lock on the partitioned tables."""
-    months = connection.execute(text(MISSING_MONTHS), {"ids": claim_ids}).scalars().all()
+    already holds a lock on the partitioned tables. `months`: the chunk's service months
+    without partitions (CHUNK_FACTS)."""
     if not months or connection.execute(text(HOLDS_PARTITIONED)).scalar_one():
         return  # a creator apart would wait for this very transaction
     try:

@@ -267,6 +267,56 @@ def emit_claims_received(claim_ids: list[int], channel: str) -> None:
         log.error("claim events not recorded: %s", type(error).__name__)
 
 
+# A claim submitted alone and adjudicated in the request: claim.received and its decision
+# (claim.adjudicated or claim.pended) in one statement, the same rows the two emits made apart
+# (those read the decision back and the claim's providers: five more round trips a claim).
+SUBMITTED_CLAIM_EVENTS = """
+WITH subs AS MATERIALIZED (
+    SELECT id, provider_id, events FROM webhook_subscription
+    WHERE is_active AND events && CAST(ARRAY['claim.received', :decision_event] AS varchar[])
+), claim AS (
+    SELECT c.id, c.billing_provider_id, p.organization_id
+    FROM staging.claim c LEFT JOIN provider p ON p.id = c.billing_provider_id
+    WHERE c.id = :claim_id AND EXISTS (SELECT 1 FROM subs)
+), events (position, event, data) AS (
+    SELECT 1, 'claim.received',
+           jsonb_build_object('claim_id', id, 'channel', CAST(:channel AS text)) FROM claim
+    UNION ALL
+    SELECT 2, CAST(:decision_event AS text),
+           jsonb_build_object('claim_id', id, 'decision', CAST(:decision AS text))
+    FROM claim WHERE CAST(:decision AS text) IS NOT NULL
+)
+INSERT INTO webhook_delivery (subscription_id, event, payload, status, attempts)
+SELECT s.id, e.event,
+       jsonb_build_object('id', gen_random_uuid()::text, 'event', e.event,
+                          'created', floor(extract(epoch FROM now()))::bigint, 'data', e.data),
+       'pending', 0
+FROM claim c CROSS JOIN events e JOIN subs s ON e.event = ANY(s.events)
+     AND (s.provider_id IS NULL OR s.provider_id IN (c.billing_provider_id, c.organization_id))
+ORDER BY e.position, s.id
+RETURNING id
+"""
+
+
+def emit_submitted_claim(claim_id: int, channel: str, decision: str | None) -> None:
+    """claim.received for a claim staged in the caller's transaction and, when it was
+    adjudicated there (`decision`: paid, denied or pended), claim.adjudicated or claim.pended:
+    one statement inside a savepoint; the deliveries are queued after the commit. Never
+    raises."""
+    decision_event = None
+    if decision is not None:
+        decision_event = "claim.pended" if decision == "pended" else "claim.adjudicated"
+    parameters = {"claim_id": claim_id, "channel": channel, "decision": decision,
+                  "decision_event": decision_event}  # fmt: skip
+    try:
+        with Session.begin_nested():
+            ids = Session.execute(text(SUBMITTED_CLAIM_EVENTS), parameters).scalars().all()
+        if ids:
+            _enqueue_after_commit(list(ids))
+    except Exception as error:  # noqa: BLE001 - never fail the claim's own work
+        log.error("claim events not recorded: %s", type(error).__name__)
+
+
 def emit_claim_decision(claim_id: int) -> None:
     """claim.adjudicated, or claim.pended, for a claim just adjudicated. Never raises."""
     from backend.claims.models import AdjudicatedClaim
