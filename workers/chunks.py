@@ -78,7 +78,7 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     reference = reference_arrays(connection, redis)
     if replacements:  # before the accumulators are read
         reverse_originals(connection, claim_ids, batch_id, probed=True)
-    chunk = fetch_chunk(connection, claim_ids, today_days())
+    chunk = fetch_chunk(connection, claim_ids, today_days(), replacements)
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer or plan_for(connection))
     payload = encode(result)

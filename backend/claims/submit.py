@@ -174,7 +174,11 @@ class SubmitClaim(MethodView):
         emit_submitted_claim(claim_id, CHANNEL, decision)
         # One commit for the staged claim, its adjudication, its events and the outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
-        return claim_detail(scope, claim_id, service_month)
+        detail = claim_detail(scope, claim_id, service_month)
+        # Its reads end in a COMMIT, not the teardown's ROLLBACK: psycopg forgets its prepared
+        # statements on a ROLLBACK, so the pipeline's were parsed and planned on every request.
+        Session.commit()
+        return detail
 
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
