@@ -36,7 +36,7 @@ from workers.recovery import (
 )
 from workers.reference_cache import reference_arrays
 from workers.reversals import ANY_REPLACEMENT, reverse_originals
-from workers.risk_metrics import record_risk_metrics
+from workers.risk_metrics import risk_gauges
 from workers.risk_plan import plan_for
 from workers.transfer import (
     ConcurrentChange,
@@ -85,8 +85,8 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     ensure_partitions(connection, service_months(result))
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
-    record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
-    record_risk_metrics(redis, result)
+    figures = chunk_figures(result, len(claim_ids))
+    record_metrics(redis, result.stage_seconds, figures, risk_gauges(result))
     return result
 
 
@@ -259,8 +259,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         )
     result.stage_seconds = seconds
     enqueue_deliveries(redis, deliveries)
-    record_metrics(redis, seconds, figures)
-    record_risk_metrics(redis, result)
+    record_metrics(redis, seconds, figures, risk_gauges(result))
     return result
 
 
@@ -457,29 +456,41 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-# One command for all of a chunk's counters (a pipeline of one HINCRBYFLOAT per stage cost a
-# claim submitted alone half a millisecond of Python).
+# One command for all of a chunk's counters and gauges (a pipeline of one HINCRBYFLOAT per
+# stage cost a claim submitted alone half a millisecond of Python; the risk gauges apart, one
+# more round trip): (key number, field, value) triples, the first two keys added to, the
+# others (gauges) set.
 ADD_COUNTERS = """
 for i = 1, #ARGV, 3 do
-  redis.call('HINCRBYFLOAT', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+  local key = tonumber(ARGV[i])
+  if key <= 2 then
+    redis.call('HINCRBYFLOAT', KEYS[key], ARGV[i + 1], ARGV[i + 2])
+  else
+    redis.call('HSET', KEYS[key], ARGV[i + 1], ARGV[i + 2])
+  end
 end
 """
 
 
-def record_metrics(redis, seconds: dict, figures: dict) -> None:
-    """Add a chunk's stage seconds and claim counts to the counters /metrics exposes."""
+def record_metrics(redis, seconds: dict, figures: dict, gauges: dict | None = None) -> None:
+    """Add a chunk's stage seconds and claim counts to the counters /metrics exposes, and set
+    its gauges ({Redis hash: {field: value}}, workers/risk_metrics.py)."""
     if redis is None:
         return
     try:
-        _add_counters(redis, seconds, figures)
+        _add_counters(redis, seconds, figures, gauges or {})
     except RedisError as error:  # counters are not worth losing a committed chunk's bookkeeping
         log.warning("stage counters not recorded: Redis unreachable (%s)", type(error).__name__)
 
 
-def _add_counters(redis, seconds: dict, figures: dict) -> None:
+def _add_counters(redis, seconds: dict, figures: dict, gauges: dict) -> None:
     arguments = []
     for stage, value in seconds.items():
         arguments += [1, stage, repr(float(value))]
     for name in ("claims_paid", "claims_denied", "claims_pended", "claims_failed"):
         arguments += [2, name.removeprefix("claims_"), figures[name]]
-    redis.register_script(ADD_COUNTERS)(keys=[STAGE_SECONDS, CLAIMS], args=arguments)
+    keys = [STAGE_SECONDS, CLAIMS, *gauges]
+    for number, mapping in enumerate(gauges.values(), start=3):
+        for field, value in mapping.items():
+            arguments += [number, field, repr(float(value))]
+    redis.register_script(ADD_COUNTERS)(keys=keys, args=arguments)

@@ -295,3 +295,20 @@ def test_a_submitted_claim_is_announced_once_received_then_decided(
         assert all(p["event"] == e and set(p) == {"id", "event", "created", "data"}
                    for _s, e, p in heard)  # fmt: skip
         assert len({p["id"] for _s, _e, p in heard}) == len(heard)  # an event id per delivery
+
+
+def test_an_event_statement_that_fails_is_rolled_back_alone(app, db):
+    """The events' savepoint is sent with their statement in one round trip; when the statement
+    fails, only the savepoint is rolled back and the claim's transaction goes on."""
+    import psycopg
+
+    from backend.db import Session
+    from backend.webhooks.service import _insert_deliveries
+
+    with app.app_context():
+        Session.execute(sa.text("CREATE TEMP TABLE kept_by_the_claim (v int)"))
+        Session.execute(sa.text("INSERT INTO kept_by_the_claim VALUES (1)"))
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            _insert_deliveries("SELECT 1 / %(zero)s", {"zero": 0})
+        assert _insert_deliveries("SELECT %(seven)s::int", {"seven": 7}) == [7]
+        assert Session.execute(sa.text("SELECT v FROM kept_by_the_claim")).scalars().all() == [1]
