@@ -35,8 +35,8 @@ from workers.recovery import (
     wait_for_database,
 )
 from workers.reference_cache import reference_arrays
-from workers.reversals import reverse_originals
-from workers.risk_metrics import record_risk_metrics
+from workers.reversals import ANY_REPLACEMENT, reverse_originals
+from workers.risk_metrics import risk_gauges
 from workers.risk_plan import plan_for, reads_member_history
 from workers.transfer import (
     ConcurrentChange,
@@ -73,19 +73,22 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
     """Fetch, adjudicate and write these claims inside the caller's transaction; returns the
     ChunkResult. Raises ConcurrentChange when another transaction got there first."""
     started = time.perf_counter()
-    create_missing_partitions(connection, claim_ids)
+    months, replacements = connection.execute(text(CHUNK_FACTS), {"ids": claim_ids}).one()
+    create_missing_partitions(connection, months)
     reference = reference_arrays(connection, redis)
-    reverse_originals(connection, claim_ids, batch_id)  # before the accumulators are read
+    if replacements:  # before the accumulators are read
+        reverse_originals(connection, claim_ids, batch_id, probed=True)
     scorer = scorer or plan_for(connection)
-    chunk = fetch_chunk(connection, claim_ids, today_days(), reads_member_history(scorer))
+    member_history = reads_member_history(scorer)
+    chunk = fetch_chunk(connection, claim_ids, today_days(), replacements, member_history)
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
     ensure_partitions(connection, service_months(result))
     steps = transfer(connection, result, batch_id, result.risk.version, payload)
     result.stage_seconds.update(_transfer_seconds(steps), fetch=fetched - started)
-    record_metrics(redis, result.stage_seconds, chunk_figures(result, len(claim_ids)))
-    record_risk_metrics(redis, result)
+    figures = chunk_figures(result, len(claim_ids))
+    record_metrics(redis, result.stage_seconds, figures, risk_gauges(result))
     return result
 
 
@@ -98,6 +101,12 @@ SELECT m FROM (
 WHERE to_regclass('production.claim_' || to_char(m, 'YYYY_MM')) IS NULL
    OR to_regclass('production.claim_line_' || to_char(m, 'YYYY_MM')) IS NULL
 """
+# What a chunk needs before its fetch, in one round trip (a claim submitted alone pays per
+# statement): the service months without partitions, and whether a replacement or void is
+# pending among its claims (workers/reversals.py).
+CHUNK_FACTS = f"""
+SELECT ARRAY({MISSING_MONTHS}) AS months, ({ANY_REPLACEMENT}) AS replacements
+"""
 PARTITION_LOCK_KEY = 7_311_201_516
 HOLDS_PARTITIONED = """
 SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation IN
@@ -105,14 +114,14 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND relation 
 """
 
 
-def create_missing_partitions(connection, claim_ids: list[int]) -> None:
+def create_missing_partitions(connection, months: list[date]) -> None:
     """Create the partitions of the claims' service months, if missing, in a short transaction
     of its own and one creator at a time. Created inside the caller's transaction, after it had
     read production.claim, ten requests for a new month at once deadlocked on the partitioned
     tables' locks (500s). If the creator cannot get the locks in time, the caller's own
     ensure_partitions creates them as before, and so it does when the caller's transaction
-    already holds a lock on the partitioned tables."""
-    months = connection.execute(text(MISSING_MONTHS), {"ids": claim_ids}).scalars().all()
+    already holds a lock on the partitioned tables. `months`: the chunk's service months
+    without partitions (CHUNK_FACTS)."""
     if not months or connection.execute(text(HOLDS_PARTITIONED)).scalar_one():
         return  # a creator apart would wait for this very transaction
     try:
@@ -221,7 +230,8 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
     with connection.begin():
         reference = reference_arrays(connection, redis)
         scorer = scorer or plan_for(connection)
-        chunk = fetch_chunk(connection, lease.claim_ids, today_days(), reads_member_history(scorer))
+        member_history = reads_member_history(scorer)
+        chunk = fetch_chunk(connection, lease.claim_ids, today_days(), True, member_history)
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
@@ -252,8 +262,7 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         )
     result.stage_seconds = seconds
     enqueue_deliveries(redis, deliveries)
-    record_metrics(redis, seconds, figures)
-    record_risk_metrics(redis, result)
+    record_metrics(redis, seconds, figures, risk_gauges(result))
     return result
 
 
@@ -450,29 +459,41 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-# One command for all of a chunk's counters (a pipeline of one HINCRBYFLOAT per stage cost a
-# claim submitted alone half a millisecond of Python).
+# One command for all of a chunk's counters and gauges (a pipeline of one HINCRBYFLOAT per
+# stage cost a claim submitted alone half a millisecond of Python; the risk gauges apart, one
+# more round trip): (key number, field, value) triples, the first two keys added to, the
+# others (gauges) set.
 ADD_COUNTERS = """
 for i = 1, #ARGV, 3 do
-  redis.call('HINCRBYFLOAT', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+  local key = tonumber(ARGV[i])
+  if key <= 2 then
+    redis.call('HINCRBYFLOAT', KEYS[key], ARGV[i + 1], ARGV[i + 2])
+  else
+    redis.call('HSET', KEYS[key], ARGV[i + 1], ARGV[i + 2])
+  end
 end
 """
 
 
-def record_metrics(redis, seconds: dict, figures: dict) -> None:
-    """Add a chunk's stage seconds and claim counts to the counters /metrics exposes."""
+def record_metrics(redis, seconds: dict, figures: dict, gauges: dict | None = None) -> None:
+    """Add a chunk's stage seconds and claim counts to the counters /metrics exposes, and set
+    its gauges ({Redis hash: {field: value}}, workers/risk_metrics.py)."""
     if redis is None:
         return
     try:
-        _add_counters(redis, seconds, figures)
+        _add_counters(redis, seconds, figures, gauges or {})
     except RedisError as error:  # counters are not worth losing a committed chunk's bookkeeping
         log.warning("stage counters not recorded: Redis unreachable (%s)", type(error).__name__)
 
 
-def _add_counters(redis, seconds: dict, figures: dict) -> None:
+def _add_counters(redis, seconds: dict, figures: dict, gauges: dict) -> None:
     arguments = []
     for stage, value in seconds.items():
         arguments += [1, stage, repr(float(value))]
     for name in ("claims_paid", "claims_denied", "claims_pended", "claims_failed"):
         arguments += [2, name.removeprefix("claims_"), figures[name]]
-    redis.register_script(ADD_COUNTERS)(keys=[STAGE_SECONDS, CLAIMS], args=arguments)
+    keys = [STAGE_SECONDS, CLAIMS, *gauges]
+    for number, mapping in enumerate(gauges.values(), start=3):
+        for field, value in mapping.items():
+            arguments += [number, field, repr(float(value))]
+    redis.register_script(ADD_COUNTERS)(keys=keys, args=arguments)

@@ -123,8 +123,7 @@ CLAIM_CODES = [
     ("s.bill_type", "bill_type", 4),
     ("s.place_of_service", "place_of_service", 2),
 ]
-CLAIMS_SQL = f"""
-SELECT {_rows(CLAIM_COLUMNS, CLAIM_CODES)}
+CLAIMS_FROM = """
 FROM staging.claim s
 LEFT JOIN LATERAL (  -- the member intake resolved (never re-resolved by number); index
     SELECT id, birth_date, sex FROM member WHERE id = s.member_id LIMIT 1) m  -- lookups: a hash of
@@ -133,6 +132,12 @@ LEFT JOIN provider bp ON bp.npi = s.billing_provider_npi
 LEFT JOIN provider rp ON rp.npi = s.rendering_provider_npi
 WHERE s.id = ANY(CAST(:ids AS int8[])) AND s.status = 'pending'
 """
+CLAIMS_SQL = f"SELECT {_rows(CLAIM_COLUMNS, CLAIM_CODES)} {CLAIMS_FROM}"
+# A chunk with no pending replacement or void (the caller probed: workers/reversals.py) reads
+# original_state as 0 without ORIGINAL_STATE in the statement: planning its subqueries over
+# every month partition of production.claim was a third of a single claim's fetch.
+NO_ORIGINALS = [(c if c[1] != "original_state" else ("0", *c[1:])) for c in CLAIM_COLUMNS]
+CLAIMS_SQL_NO_ORIGINALS = f"SELECT {_rows(NO_ORIGINALS, CLAIM_CODES)} {CLAIMS_FROM}"
 LINE_COLUMNS = [
     ("l.claim_id", "claim_id", ">i8"),
     ("l.line_number", "line_number", ">i2"),
@@ -268,10 +273,15 @@ CROSS JOIN LATERAL (
 
 
 def fetch_chunk(
-    connection, claim_ids: list[int], today: int, member_history: bool = True
+    connection,
+    claim_ids: list[int],
+    today: int,
+    replacements: bool = True,
+    member_history: bool = True,
 ) -> a.ChunkInput:
     """The pending claims among `claim_ids` with everything the stages need; `today` is an
-    int32 date (days since 1970). `connection` is a SQLAlchemy Connection. Without
+    int32 date (days since 1970). `connection` is a SQLAlchemy Connection. `replacements`
+    False: the caller knows no pending claim among them has frequency 7 or 8. Without
     `member_history` (no model in use reads those features: risk_plan.reads_member_history),
     the member history tables are neither read nor, later, added to."""
     # The ordered aggregates (diagnoses, coverage, history) sort in memory, not on disk; no
@@ -281,7 +291,8 @@ def fetch_chunk(
         connection.execute(
             text("SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0")
         )
-    row = connection.execute(text(CLAIMS_SQL), {"ids": array_literal(claim_ids)}).mappings().one()
+    claims_sql = CLAIMS_SQL if replacements else CLAIMS_SQL_NO_ORIGINALS
+    row = connection.execute(text(claims_sql), {"ids": array_literal(claim_ids)}).mappings().one()
     claim_values = _decode_rows(row, CLAIM_COLUMNS, CLAIM_CODES)
     claim_values = _in_order(claim_values, np.argsort(claim_values["claim_id"], kind="stable"))
     claim_values["place_of_service"] = a.place_of_service_numbers(claim_values["place_of_service"])

@@ -74,14 +74,16 @@ SELECT (SELECT count(*) FROM reversed), (SELECT count(*) FROM taken_out)
 """
 
 
-def reverse_originals(connection, claim_ids: list[int], batch_id: int | None = None) -> int:
+def reverse_originals(
+    connection, claim_ids: list[int], batch_id: int | None = None, probed: bool = False
+) -> int:
     """Reverse the originals named by the pending replacements and voids among `claim_ids`, in
     the caller's transaction; how many were reversed. A chunk without frequency 7 or 8 costs
-    one index scan of its own staging rows: REVERSE, which the planner plans over every month
-    partition, runs only when there is something to reverse (a single claim spent 3-5 ms
-    planning it)."""
+    one index scan of its own staging rows (ANY_REPLACEMENT; `probed`: the caller ran it and
+    found some): REVERSE, which the planner plans over every month partition, runs only when
+    there is something to reverse (a single claim spent 3-5 ms planning it)."""
     ids = "{" + ",".join(map(str, claim_ids)) + "}"
-    if not connection.execute(text(ANY_REPLACEMENT), {"ids": ids}).scalar():
+    if not probed and not connection.execute(text(ANY_REPLACEMENT), {"ids": ids}).scalar():
         return 0
     row = connection.execute(text(REVERSE), {"ids": ids, "batch_id": batch_id}).one()
     return row[0]

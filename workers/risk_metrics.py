@@ -10,10 +10,9 @@ import numpy as np
 from backend.risk.observability import PSI, RATES
 
 
-def record_risk_metrics(redis, result) -> None:
-    """`result` is a pipeline ChunkResult."""
-    if redis is None:
-        return
+def risk_gauges(result) -> dict[str, dict]:
+    """The gauges of `result` (a pipeline ChunkResult) to set: {Redis hash: {field: value}}.
+    workers/chunks.py sends them with the chunk's counters, in one round trip."""
     risk, scored = result.risk, ~result.rejected
     counted = max(int(scored.sum()), 1)
     rates = {}
@@ -28,11 +27,9 @@ def record_risk_metrics(redis, result) -> None:
         rates[f"{risk.shadow_version}|share_above_threshold"] = float(
             (above & scored).sum() / counted
         )
-    pipe = redis.pipeline()
+    gauges = {}
     if risk.drift:
-        pipe.hset(
-            PSI, mapping={key.replace(":", "|", 1): value for key, value in risk.drift.items()}
-        )
+        gauges[PSI] = {key.replace(":", "|", 1): value for key, value in risk.drift.items()}
     if rates:
-        pipe.hset(RATES, mapping=rates)
-    pipe.execute()
+        gauges[RATES] = rates
+    return gauges

@@ -142,8 +142,9 @@ def claim_summary(staged: StagedClaim, adjudicated: AdjudicatedClaim | None) -> 
 
 def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = None) -> dict | None:
     """Everything about one claim in scope, or None when it is absent or outside the scope.
-    `service_month` (when the caller knows it, e.g. just after adjudicating the claim) spares
-    probing every month partition of production.claim."""
+    `service_month` (given only by the caller that just adjudicated the claim, in its open
+    transaction) spares probing every month partition of production.claim, and the reads of
+    what a claim that new cannot have yet (its 835s, a reversal of it)."""
     row = Session.execute(
         search_claims(scope, {}, service_month).where(StagedClaim.id == claim_id).order_by(None)
     ).first()
@@ -156,9 +157,10 @@ def claim_detail(scope: DataScope, claim_id: int, service_month: date | None = N
     detail["adjudication"] = _adjudication(adjudicated) if adjudicated else None
     reviewed = adjudicated and (adjudicated.decision == "pended" or adjudicated.reviewed_at)
     detail["decisions"] = _decisions(claim_id) if reviewed else []
-    detail["remittances"] = _remittances(claim_id) if adjudicated else []
+    just_adjudicated = service_month is not None  # in this transaction: on no 835 yet
+    detail["remittances"] = _remittances(claim_id) if adjudicated and not just_adjudicated else []
     detail["replaced_by"] = detail["reverses"] = None
-    if service_month is None or staged.frequency_code in ("7", "8"):  # else just adjudicated
+    if not just_adjudicated or staged.frequency_code in ("7", "8"):
         detail.update(_chain(claim_id))
     detail["failure_reasons"] = []
     if staged.status == "rejected":  # the pipeline writes reasons for rejected claims only

@@ -28,7 +28,7 @@ from backend.intake.received import keep, record_outcome
 from backend.intake.staging import insert_claims
 from backend.protection.json_shape import JsonShapeError, loads_checked
 from backend.protection.limits import json_limits
-from backend.webhooks.service import emit_claim_decision, emit_claims_received
+from backend.webhooks.service import emit_submitted_claim
 
 blp = Blueprint(
     "claims_submit", __name__, url_prefix="/api/v1/claims", description="Claims submission"
@@ -170,13 +170,15 @@ class SubmitClaim(MethodView):
         (claim_id,) = insert_claims(
             Session.connection(), [(claim, None)], CHANNEL, document_id, g.get("request_id")
         )
-        status, service_month = adjudicate_in_transaction(claim_id)
-        emit_claims_received([claim_id], CHANNEL)
-        if status == "processed":
-            emit_claim_decision(claim_id)
+        status, service_month, decision = adjudicate_in_transaction(claim_id)
+        emit_submitted_claim(claim_id, CHANNEL, decision)
         # One commit for the staged claim, its adjudication, its events and the outcome.
         _record(document_id, "accepted", {"claim_id": claim_id, "status": status})
-        return claim_detail(scope, claim_id, service_month)
+        detail = claim_detail(scope, claim_id, service_month)
+        # Its reads end in a COMMIT, not the teardown's ROLLBACK: psycopg forgets its prepared
+        # statements on a ROLLBACK, so the pipeline's were parsed and planned on every request.
+        Session.commit()
+        return detail
 
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
@@ -211,13 +213,15 @@ def adjudicate_now(claim_id: int) -> None:
     Session.commit()
 
 
-def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None]:
+def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None, str | None]:
     """The claim through the pipeline as a chunk of one, in the open transaction (the caller
     commits); returns its staging status (processed, rejected, or what a batch that got there
-    first left) and, when this call adjudicated it, its service month. Web processes import
+    first left) and, when this call adjudicated it, its service month and decision (paid,
+    denied or pended). Web processes import
     the worker pipeline here, lazily, to adjudicate in-line (a round trip through a busy queue
     would miss the latency target)."""
     from workers.chunks import adjudicate
+    from workers.pipeline.codes import DECISIONS
     from workers.transfer import ConcurrentChange, service_months
 
     try:
@@ -227,10 +231,10 @@ def adjudicate_in_transaction(claim_id: int) -> tuple[str, date | None]:
         result = None
     if result is None or len(result.rejected) == 0:  # not adjudicated by this call
         status = Session.scalar(select(StagedClaim.status).where(StagedClaim.id == claim_id))
-        return status, None
+        return status, None, None
     if result.rejected[0]:
-        return "rejected", None
-    return "processed", service_months(result)[0]
+        return "rejected", None, None
+    return "processed", service_months(result)[0], DECISIONS[result.claims.decision[0]]
 
 
 def _record(document_id: int, status: str, outcome: dict) -> None:

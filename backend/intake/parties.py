@@ -116,6 +116,8 @@ def allowed_npis(session: Session, scope: DataScope) -> frozenset[str] | None:
         return None
     if not scope.provider_ids:
         return frozenset()
+    if scope.provider_npis is not None:  # read with the scope
+        return frozenset(scope.provider_npis)
     rows = session.scalars(select(Provider.npi).where(Provider.id.in_(scope.provider_ids)))
     return frozenset(rows)
 

@@ -253,3 +253,62 @@ def test_a_bundles_claims_are_each_announced_once_to_those_who_may_see_them(
     assert {d.payload["data"]["channel"] for d in deliveries} == {"fhir"}
     assert len({d.payload["id"] for d in deliveries}) == 6  # an event id per delivery
     assert Queue("webhooks", connection=redis_client).count == queued_before + 6
+
+
+def _submitted_events(db, claim_id):
+    deliveries = db.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+    return [(d.subscription_id, d.event, d.payload) for d in deliveries
+            if d.payload["data"]["claim_id"] == claim_id]  # fmt: skip
+
+
+def test_a_submitted_claim_is_announced_once_received_then_decided(
+    priced_world, as_user, private_urls, db, redis_client
+):
+    """One statement records a REST claim's claim.received and its decision: each event once
+    per subscription that may see it, received first, the payloads as the events' own."""
+    from backend.reference.loaders import load_code_lists
+    from backend.tests import review_helpers
+
+    load_code_lists(db.connection())
+    events = ("claim.received", "claim.adjudicated", "claim.pended")
+    ids = {name: _subscribe(as_user(name), f"http://127.0.0.1:9/{name}", events).json["id"]
+           for name in ("provider_a", "provider_b", "admin")}  # fmt: skip
+    provider = as_user("provider_a")
+    paid = provider.post("/api/v1/claims", json=claim_body(priced_world)).json
+    pended_body = review_helpers.claim_body(priced_world, 1, (review_helpers.PENDING_CHARGE,))
+    pended = provider.post("/api/v1/claims", json=pended_body).json
+    rejected_body = claim_body(priced_world, patient_control_number="PCN-API-2",
+                               diagnosis_codes=["NOPE"], total_charge_cents=1)  # fmt: skip
+    rejected = provider.post("/api/v1/claims", json=rejected_body).json
+    assert (paid["decision"], pended["decision"], rejected["status"]) == (
+        "paid", "pended", "rejected")  # fmt: skip
+    for claim, decided in ((paid, ("claim.adjudicated", "paid")),
+                           (pended, ("claim.pended", "pended")), (rejected, None)):  # fmt: skip
+        heard = _submitted_events(db, claim["id"])
+        expected = [(ids[n], "claim.received", {"claim_id": claim["id"], "channel": "api"})
+                    for n in ("provider_a", "admin")]  # fmt: skip
+        if decided:
+            event, decision = decided
+            expected += [(ids[n], event, {"claim_id": claim["id"], "decision": decision})
+                         for n in ("provider_a", "admin")]  # fmt: skip
+        assert [(s, e, p["data"]) for s, e, p in heard] == expected
+        assert all(p["event"] == e and set(p) == {"id", "event", "created", "data"}
+                   for _s, e, p in heard)  # fmt: skip
+        assert len({p["id"] for _s, _e, p in heard}) == len(heard)  # an event id per delivery
+
+
+def test_an_event_statement_that_fails_is_rolled_back_alone(app, db):
+    """The events' savepoint is sent with their statement in one round trip; when the statement
+    fails, only the savepoint is rolled back and the claim's transaction goes on."""
+    import psycopg
+
+    from backend.db import Session
+    from backend.webhooks.service import _insert_deliveries
+
+    with app.app_context():
+        Session.execute(sa.text("CREATE TEMP TABLE kept_by_the_claim (v int)"))
+        Session.execute(sa.text("INSERT INTO kept_by_the_claim VALUES (1)"))
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            _insert_deliveries("SELECT 1 / %(zero)s", {"zero": 0})
+        assert _insert_deliveries("SELECT %(seven)s::int", {"seven": 7}) == [7]
+        assert Session.execute(sa.text("SELECT v FROM kept_by_the_claim")).scalars().all() == [1]
