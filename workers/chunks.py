@@ -229,6 +229,9 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
     started = time.perf_counter()
     with connection.begin():
         reference = reference_arrays(connection, redis)
+        # Replacements and voids reverse their originals before the accumulators are read,
+        # committed with this read: a retry of the chunk finds them reversed by the same claims.
+        reverse_originals(connection, lease.claim_ids, lease.batch_id)
         scorer = scorer or plan_for(connection)
         member_history = reads_member_history(scorer)
         chunk = fetch_chunk(connection, lease.claim_ids, today_days(), True, member_history)

@@ -1,5 +1,9 @@
 """Replacements (frequency 7) and voids (8): before a chunk is fetched, the adjudicated claims
-its replacements and voids name are reversed, in the chunk's transaction (rolled back with it).
+its replacements and voids name are reversed. A claim adjudicated in its request (REST, FHIR
+$submit) does it in the request's transaction (rolled back with it); a batch chunk (837s, FHIR
+Bundles) in the transaction that reads the chunk, committed with it, so that the accumulators
+the chunk is computed from are those without the originals. Should the chunk's write then fail,
+its retry finds the originals reversed by the same claims (REPLACES / VOIDS below) and goes on.
 
 A claim names its original by the payer's claim control number (our claim id, CLP07 of the
 835): 837 REF*F8 in loop 2300, FHIR Claim.related (relationship "prior"), the REST field

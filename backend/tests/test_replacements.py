@@ -102,6 +102,40 @@ def test_a_replacement_reverses_its_original_and_is_adjudicated_in_its_place(
     assert again["status"] == "rejected" and reasons(again) == {"V071"}
 
 
+def test_a_replacement_staged_from_a_file_reverses_its_original_in_the_batch(
+    priced_world, as_user, db, connection, redis_client
+):
+    """The path of an 837 or a FHIR Bundle: the replacement is staged, then a batch worker
+    adjudicates it (not the request). It reversed nothing there before: its original was
+    never reversed, so the replacement was rejected as naming an unknown claim (V070)."""
+    from backend.tests.test_batches import TransactionEngine
+    from workers.chunks import work_batch_chunks
+
+    provider, member = as_user("provider_a"), priced_world.subscriber
+    baseline = oop(db, member), replayed_oop(db, member)
+    original = submit(provider, priced_world)
+    corrected = world_claim(priced_world, patient_control_number="PCN-API-1",
+                            frequency_code="7", original_claim_id=str(original["id"]))  # fmt: skip
+    (staged_id,) = insert_claims(Session.connection(), [(corrected, None)], "edi", None, None)
+    insurer = as_user("insurer")
+    batch = insurer.post("/api/v1/batches", json={"claim_ids": [staged_id]}).json
+    work_batch_chunks(TransactionEngine(connection), redis_client, batch["id"])
+    done = insurer.get(f"/api/v1/batches/{batch['id']}").json
+    assert done["status"] == "done" and done["reconciliation"]["balanced"], done
+
+    replacement = insurer.get(f"/api/v1/claims/{staged_id}").json
+    assert replacement["status"] == "processed", replacement["failure_reasons"]
+    assert replacement["decision"] == "paid"
+    assert replacement["reverses"]["original_claim_id"] == original["id"]
+    reversal = db.scalars(
+        select(ClaimReversal).where(ClaimReversal.original_claim_id == original["id"])
+    ).one()
+    assert reversal.replacement_claim_id == staged_id and reversal.batch_id == batch["id"]
+    assert reversal.paid_cents == -original["adjudication"]["paid_cents"]
+    moved = oop(db, member) - baseline[0], replayed_oop(db, member) - baseline[1]
+    assert moved == (replacement["adjudication"]["patient_responsibility_cents"],) * 2
+
+
 def test_a_void_reverses_only(priced_world, as_user, db):
     provider, member = as_user("provider_a"), priced_world.subscriber
     before = oop(db, member), replayed_oop(db, member)
