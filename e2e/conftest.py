@@ -76,6 +76,24 @@ def _wait_for_health(base_url: str, process: subprocess.Popen, log: Path) -> Non
     raise RuntimeError(f"askes run did not become ready:\n{log.read_text()[-3000:]}")
 
 
+def _wait_for_demo_batch(base_url: str) -> None:
+    """Until the batch `askes run` queued over the demo claims (the first of a fresh database)
+    is adjudicated: the journeys work its paid and pended claims, and right after startup the
+    review queue could still be empty."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    login = json.dumps({"username": "admin", "password": DEMO_PASSWORD}).encode()
+    headers = {"Content-Type": "application/json"}
+    opener.open(urllib.request.Request(f"{base_url}/api/v1/auth/login", login, headers),
+                timeout=10).close()  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        with opener.open(f"{base_url}/api/v1/batches/1", timeout=10) as response:
+            if json.load(response)["status"] != "running":
+                return
+        time.sleep(1)
+    raise RuntimeError("the demo batch was not adjudicated in time")
+
+
 @pytest.fixture(scope="session")
 def portal_server():
     """`askes run` on a free port with its own var dir (its own database); stopped at the end."""
@@ -103,6 +121,7 @@ def portal_server():
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(base_url, process, log)
+        _wait_for_demo_batch(base_url)
         yield base_url
     finally:
         process.send_signal(signal.SIGTERM)
