@@ -17,7 +17,7 @@ from backend.claims.models import AdjudicatedClaimLine as ClaimLine
 from backend.db import Session
 from backend.members.models import Member
 from backend.providers.models import Provider
-from backend.reports.models import DecisionRollup
+from backend.reports.rollups import decided_total
 from backend.review.models import ReviewAssignment, ReviewDecision
 from backend.risk.models import ClaimRiskReason
 from workers.pipeline.risk import ChargeRatioRules
@@ -111,12 +111,7 @@ def queue_total(scope, query: dict) -> int | None:
     writing transaction, so they agree with the claims in every snapshot). None otherwise."""
     if not scope.everything or set(query) - {"sort"}:
         return None
-    return int(Session.scalar(PENDED_TOTAL))  # sum() of bigints is numeric
-
-
-PENDED_TOTAL = select(func.coalesce(func.sum(DecisionRollup.claims), 0)).where(
-    DecisionRollup.decision == "pended"
-)
+    return decided_total(Session.connection(), "pended")
 
 
 def queue_page(statement: Select, sort: str, page: int, page_size: int) -> list[dict]:

@@ -47,7 +47,10 @@ class ReviewQueue(MethodView):
         total = queue_total(scope, query)
         estimated = False
         if total is None:
-            total, estimated = count_total(statement)
+            reviewer = principal.user.id if query.get("assignee") == "mine" else None
+            filters = tuple(sorted(item for item in query.items() if item[0] != "sort"))
+            key = ("review_queue", scope, reviewer, filters)
+            total, estimated = count_total(statement, key)
         items = queue_page(statement, query["sort"], page, page_size)
         return {"items": items, "total": total, "total_is_estimate": estimated,
                 "page": page, "page_size": page_size}  # fmt: skip
