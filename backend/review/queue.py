@@ -114,12 +114,57 @@ def queue_total(scope, query: dict) -> int | None:
     return decided_total(Session.connection(), "pended")
 
 
-def queue_page(statement: Select, sort: str, page: int, page_size: int) -> list[dict]:
-    """One page of `statement` (queue_statement, sorted by `sort`) as QueueItemSchema items,
-    read in one statement: the page's claims with their provider, member, assignment, decision
-    awaiting approval and stored risk reasons joined (each at most one row per claim)."""
-    claims = statement.limit(page_size).offset((page - 1) * page_size).subquery("page")
-    rows = Session.execute(
+def queue_page(scope, query: dict, reviewer_id: int, page: int, page_size: int) -> list[dict]:
+    """One page of the queue (`queue_statement`) as QueueItemSchema items, read in one
+    statement: the page's claims with their provider, member, assignment, decision awaiting
+    approval and stored risk reasons joined (each at most one row per claim)."""
+    everyone = scope.everything and not set(query) - {"sort"}  # the same statement each time
+    statement = _PAGES.get(query["sort"]) if everyone else None
+    if statement is None:
+        statement = _page(queue_statement(scope, query, reviewer_id), query["sort"])
+        if everyone:
+            _PAGES[query["sort"]] = statement
+    result = Session.execute(statement, {"limit": page_size, "offset": (page - 1) * page_size})
+    names = list(result.keys())
+    rows = [dict(zip(names, values, strict=True)) for values in result]
+    reasons = {row["id"]: _stored(row["stored_reasons"]) for row in rows if row["stored_reasons"]}
+    reasons.update(_explained([row for row in rows if row["id"] not in reasons]))
+    return [
+        {
+            **{name: row[name] for name in ITEM_COLUMNS},
+            "pended_at": row["adjudicated_at"],
+            "days_in_queue": max(0, (row["now"] - row["adjudicated_at"]).days),
+            "risk_reasons": reasons.get(row["id"], []),
+            "provider": row["provider_id"] and {
+                "id": row["provider_id"], "npi": row["provider_npi"],
+                "name": Provider.display_name.fget(_ProviderName(row)),  # the model's rule
+            },
+            "member": row["member_key"] and {
+                "id": row["member_key"], "member_number": row["member_number"],
+                "name": f"{row['member_first_name']} {row['member_last_name']}",
+            },
+            "assignment": row["reviewer_id"] and {
+                "claim_id": row["id"], "reviewer_id": row["reviewer_id"],
+                "reviewer": row["reviewer"], "assigned_at": row["assigned_at"],
+                "expires_at": row["expires_at"],
+            },
+            "awaiting_approval": row["awaiting_id"] and {
+                "id": row["awaiting_id"], "action": row["awaiting_action"],
+                "decided_by_id": row["decided_by_id"], "decided_by": row["decided_by"],
+                "decided_at": row["decided_at"], "paid_cents": row["awaiting_paid_cents"],
+            },
+        }
+        for row in rows
+    ]  # fmt: skip
+
+
+_PAGES: dict[str, Select] = {}  # sort: the page statement of the whole queue
+
+
+def _page(statement: Select, sort: str) -> Select:
+    """`statement`'s page (bound parameters limit and offset) with what its items show."""
+    claims = statement.limit(bindparam("limit")).offset(bindparam("offset")).subquery("page")
+    return (
         select(claims, *PAGE_EXTRAS)
         .outerjoin(Provider, Provider.id == claims.c.billing_provider_id)
         .outerjoin(Member, Member.id == claims.c.member_id)
@@ -131,35 +176,7 @@ def queue_page(statement: Select, sort: str, page: int, page_size: int) -> list[
         .outerjoin(Decider, Decider.id == ReviewDecision.decided_by_id)
         .outerjoin(ClaimRiskReason, ClaimRiskReason.claim_id == claims.c.id)
         .order_by(SORTS[sort](claims.c), claims.c.id)
-    ).all()  # fmt: skip
-    reasons = {row.id: _stored(row.stored_reasons) for row in rows if row.stored_reasons}
-    reasons.update(_explained([row for row in rows if row.id not in reasons]))
-    return [
-        {
-            **{name: getattr(row, name) for name in ITEM_COLUMNS},
-            "pended_at": row.adjudicated_at,
-            "days_in_queue": max(0, (row.now - row.adjudicated_at).days),
-            "risk_reasons": reasons.get(row.id, []),
-            "provider": row.provider_id and {
-                "id": row.provider_id, "npi": row.provider_npi,
-                "name": Provider.display_name.fget(_ProviderName(row)),  # the model's rule
-            },
-            "member": row.member_key and {
-                "id": row.member_key, "member_number": row.member_number,
-                "name": f"{row.member_first_name} {row.member_last_name}",
-            },
-            "assignment": row.reviewer_id and {
-                "claim_id": row.id, "reviewer_id": row.reviewer_id, "reviewer": row.reviewer,
-                "assigned_at": row.assigned_at, "expires_at": row.expires_at,
-            },
-            "awaiting_approval": row.awaiting_id and {
-                "id": row.awaiting_id, "action": row.awaiting_action,
-                "decided_by_id": row.decided_by_id, "decided_by": row.decided_by,
-                "decided_at": row.decided_at, "paid_cents": row.awaiting_paid_cents,
-            },
-        }
-        for row in rows
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 Reviewer = aliased(User, name="reviewer")
@@ -189,12 +206,12 @@ class _ProviderName:
 
     __slots__ = ("entity_type", "organization_name", "first_name", "last_name", "credential")
 
-    def __init__(self, row):
-        self.entity_type = row.provider_entity_type
-        self.organization_name = row.provider_organization_name
-        self.first_name = row.provider_first_name
-        self.last_name = row.provider_last_name
-        self.credential = row.provider_credential
+    def __init__(self, row: dict):
+        self.entity_type = row["provider_entity_type"]
+        self.organization_name = row["provider_organization_name"]
+        self.first_name = row["provider_first_name"]
+        self.last_name = row["provider_last_name"]
+        self.credential = row["provider_credential"]
 
 
 # Why a claim pended ----------------------------------------------------------------------------
@@ -238,9 +255,9 @@ EXPLAINERS = {"rules-1": explain_rules_1}
 
 
 def _explained(claims: list) -> dict[int, list[dict]]:
-    """Reasons by claim id for those of `claims` whose model version has an explainer (the
-    rule set's, read from the lines: one query for all of them)."""
-    explained = [c for c in claims if c.risk_model_version in EXPLAINERS]
+    """Reasons by claim id for those of `claims` (page rows) whose model version has an
+    explainer (the rule set's, read from the lines: one query for all of them)."""
+    explained = [c for c in claims if c["risk_model_version"] in EXPLAINERS]
     if not explained:
         return {}
     lines = Session.execute(  # arrays, not IN lists: one statement text, compiled once
@@ -250,12 +267,15 @@ def _explained(claims: list) -> dict[int, list[dict]]:
             ClaimLine.service_month == any_(bindparam("months", type_=ARRAY(Date))),
         )
         .order_by(ClaimLine.claim_id, ClaimLine.line_number),
-        {"ids": [c.id for c in explained], "months": list({c.service_month for c in explained})},
-    ).all()
+        {"ids": [c["id"] for c in explained],
+         "months": list({c["service_month"] for c in explained})},
+    ).all()  # fmt: skip
     by_claim: dict[int, list] = {}
     for line in lines:
         by_claim.setdefault(line.claim_id, []).append(line)
-    return {c.id: EXPLAINERS[c.risk_model_version](by_claim.get(c.id, [])) for c in explained}
+    return {
+        c["id"]: EXPLAINERS[c["risk_model_version"]](by_claim.get(c["id"], [])) for c in explained
+    }
 
 
 def _stored(reasons: list[dict]) -> list[dict]:

@@ -42,16 +42,14 @@ class ReviewQueue(MethodView):
     def get(self, query, page, page_size):
         """List pended claims: why they pended, their money, who works them"""
         principal = current_principal()
-        scope = principal.scope(Session())
-        statement = queue_statement(scope, query, principal.user.id)
-        total = queue_total(scope, query)
-        estimated = False
+        scope, reviewer_id = principal.scope(Session()), principal.user.id
+        total, estimated = queue_total(scope, query), False
         if total is None:
-            reviewer = principal.user.id if query.get("assignee") == "mine" else None
+            mine = reviewer_id if query.get("assignee") == "mine" else None
             filters = tuple(sorted(item for item in query.items() if item[0] != "sort"))
-            key = ("review_queue", scope, reviewer, filters)
-            total, estimated = count_total(statement, key)
-        items = queue_page(statement, query["sort"], page, page_size)
+            statement = queue_statement(scope, query, reviewer_id)
+            total, estimated = count_total(statement, ("review_queue", scope, mine, filters))
+        items = queue_page(scope, query, reviewer_id, page, page_size)
         return {"items": items, "total": total, "total_is_estimate": estimated,
                 "page": page, "page_size": page_size}  # fmt: skip
 
