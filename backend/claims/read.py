@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import Select, and_, or_, select
 
+from backend.api import literal_rows
 from backend.auth.principal import DataScope
 from backend.claims.models import (
     DECISIONS,
@@ -84,6 +85,19 @@ def rollup_total(scope: DataScope, query: dict) -> int | None:
 
 
 def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> list[dict]:
+    """One page of `search_claims` as claim summaries (`page_statement`); when every filter is
+    a code or a number, as a statement with its values written in (backend.api.literal_rows)."""
+    if set(query) <= CODE_FILTERS:
+        key = ("claims", scope, tuple(sorted(query.items())), page, page_size)
+        return literal_rows(key, lambda: page_statement(scope, query, page, page_size))
+    return [row._asdict() for row in Session.execute(page_statement(scope, query, page, page_size))]
+
+
+# Filters whose values are validated codes or integers.
+CODE_FILTERS = {"status", "decision", "claim_type", "channel", "member_id", "billing_provider_id"}
+
+
+def page_statement(scope: DataScope, query: dict, page: int, page_size: int) -> Select:
     """One page of `search_claims` as claim summaries, found without probing every month
     partition of production for every claim skipped: the page's staging ids first (by the
     received_at index), then their adjudications; with a decision filter, production's
@@ -107,8 +121,7 @@ def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> 
             .join(keys, keys.c.id == StagedClaim.id)
             .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
         )
-    statement = statement.order_by(keys.c.received_at.desc(), keys.c.id.desc())
-    return [row._asdict() for row in Session.execute(statement)]
+    return statement.order_by(keys.c.received_at.desc(), keys.c.id.desc())
 
 
 # The summary's columns, read as values rather than as two mapped objects a row (building those

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import ARRAY, BigInteger, Date, Select, and_, any_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from backend.api import literal_rows
 from backend.auth.models import User
 from backend.claims.models import AdjudicatedClaim as Claim
 from backend.claims.models import AdjudicatedClaimLine as ClaimLine
@@ -118,15 +119,17 @@ def queue_page(scope, query: dict, reviewer_id: int, page: int, page_size: int) 
     """One page of the queue (`queue_statement`) as QueueItemSchema items, read in one
     statement: the page's claims with their provider, member, assignment, decision awaiting
     approval and stored risk reasons joined (each at most one row per claim)."""
-    everyone = scope.everything and not set(query) - {"sort"}  # the same statement each time
-    statement = _PAGES.get(query["sort"]) if everyone else None
-    if statement is None:
-        statement = _page(queue_statement(scope, query, reviewer_id), query["sort"])
-        if everyone:
-            _PAGES[query["sort"]] = statement
-    result = Session.execute(statement, {"limit": page_size, "offset": (page - 1) * page_size})
-    names = list(result.keys())
-    rows = [dict(zip(names, values, strict=True)) for values in result]
+    offset = (page - 1) * page_size
+    if scope.everything and not set(query) - {"sort"}:  # the whole queue: no value but codes
+        key = ("review_queue", query["sort"], page_size, offset)
+        rows = literal_rows(key, lambda: _page(queue_statement(scope, query, reviewer_id),
+                                               query["sort"], page_size, offset))  # fmt: skip
+    else:
+        statement = _page(queue_statement(scope, query, reviewer_id), query["sort"], page_size,
+                          offset)  # fmt: skip
+        result = Session.execute(statement)
+        names = list(result.keys())
+        rows = [dict(zip(names, values, strict=True)) for values in result]
     reasons = {row["id"]: _stored(row["stored_reasons"]) for row in rows if row["stored_reasons"]}
     reasons.update(_explained([row for row in rows if row["id"] not in reasons]))
     return [
@@ -158,12 +161,9 @@ def queue_page(scope, query: dict, reviewer_id: int, page: int, page_size: int) 
     ]  # fmt: skip
 
 
-_PAGES: dict[str, Select] = {}  # sort: the page statement of the whole queue
-
-
-def _page(statement: Select, sort: str) -> Select:
-    """`statement`'s page (bound parameters limit and offset) with what its items show."""
-    claims = statement.limit(bindparam("limit")).offset(bindparam("offset")).subquery("page")
+def _page(statement: Select, sort: str, limit: int, offset: int) -> Select:
+    """`statement`'s page with what its items show."""
+    claims = statement.limit(limit).offset(offset).subquery("page")
     return (
         select(claims, *PAGE_EXTRAS)
         .outerjoin(Provider, Provider.id == claims.c.billing_provider_id)
