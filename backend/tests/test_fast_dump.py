@@ -135,3 +135,19 @@ def test_values_kept_as_they_are_and_values_converted_dump_alike():
         assert schema.dump(row) == marshmallow_dump(schema, row)
     dumped = schema.dump(rows[2])
     assert type(dumped["number"]) is int and dumped["text"] == "12"
+
+
+def test_a_claim_detail_dumps_as_marshmallow_dumps_it(world, db):
+    """The detail: staged and adjudicated lines as mapped objects, nested adjudication."""
+    from backend.auth.principal import DataScope
+    from backend.claims.read import claim_detail
+    from backend.claims.schemas import ClaimDetailSchema
+    from backend.tests import factories as f
+
+    f.make_adjudicated(db, world.claims["b_other"], decision="denied")
+    f.make_adjudicated(db, world.claims["a_child"])
+    for name in ("b_other", "a_child"):
+        detail = claim_detail(DataScope(everything=True), world.claims[name].id)
+        schema = ClaimDetailSchema()
+        assert schema.dump(detail) == marshmallow_dump(schema, detail)
+        assert schema.dump(detail)["adjudication"]["decision"]
