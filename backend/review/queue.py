@@ -3,7 +3,8 @@
 The page and its total read production.claim through its partial index
 ix_production_claim_pended (decision = 'pended'): they touch the pended claims only, never the
 whole book, and join nothing unless a filter needs it (assignee, awaiting approval). Names,
-assignments and reasons are then read for the page's claims only.
+assignments and reasons are joined to the page's claims only, in the same statement. The whole
+queue's total comes from the report rollups (exact); a filtered queue's is counted.
 """
 
 from __future__ import annotations
