@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, current_app, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
@@ -99,15 +101,64 @@ def paginate(
     }  # fmt: skip
 
 
-def count_total(statement: Select) -> tuple[int, bool]:
+# An estimated total (over COUNT_CAP) is kept this long by the app for the same list, filters
+# and scope: counting to the cap and asking the planner again was most of the database time of
+# a filtered list's page, and the figure is an estimate either way. Exact totals are never kept.
+ESTIMATE_SECONDS = 30.0
+ESTIMATES_KEPT = 1024
+
+
+def count_total(statement: Select, key: tuple | None = None) -> tuple[int, bool]:
     """(total, is_estimate): the rows `statement` matches counted exactly up to COUNT_CAP,
-    else the planner's estimate, never below COUNT_CAP + 1."""
+    else the planner's estimate, never below COUNT_CAP + 1. `key`, when given, names what
+    `statement` counts (the list, the caller's scope, the filters): an estimate made for the same
+    key within ESTIMATE_SECONDS is given again without counting."""
+    kept = current_app.extensions.setdefault("askes_total_estimates", {})
+    if key is not None:
+        key = (COUNT_CAP, *key)
+        estimate, until = kept.get(key, (None, 0.0))
+        if estimate is not None and time.monotonic() < until:
+            return estimate, True
     counted = statement.order_by(None)
     capped = counted.limit(COUNT_CAP + 1).subquery()
     total = Session.scalar(select(func.count()).select_from(capped))
     if total <= COUNT_CAP:
         return total, False
-    return max(COUNT_CAP + 1, planner_rows(counted)), True
+    estimate = max(COUNT_CAP + 1, planner_rows(counted))
+    if key is not None:
+        if len(kept) >= ESTIMATES_KEPT:
+            kept.clear()
+        kept[key] = (estimate, time.monotonic() + ESTIMATE_SECONDS)
+    return estimate, True
+
+
+# Read statements whose every value is an integer or a validated code, kept as SQL text with the
+# values written in, by what they read (see `literal_rows`).
+LITERAL_STATEMENTS_KEPT = 512
+
+
+def literal_rows(key: tuple, build) -> list[dict]:
+    """The rows (as dicts) of the statement `build()` gives, run as SQL text with its values
+    written in; the text is kept by the app under `key`, which must name everything the
+    statement depends on. For statements whose values are integers and validated codes only,
+    never free text. Why: a statement without parameters is planned once per connection
+    (psycopg prepares a statement run 5 times; PostgreSQL then reuses a parameterless plan),
+    where the same statement with bound values (limit and offset included) is planned again on
+    every run over every month partition; and building and compiling it costs Python time."""
+    kept = current_app.extensions.setdefault("askes_literal_statements", {})
+    sql = kept.get(key)
+    if sql is None:
+        connection = Session.connection()
+        compiled = build().compile(connection, compile_kwargs={"literal_binds": True})
+        sql = str(compiled)
+        if "%" in sql:  # the driver would read it as a placeholder
+            raise ValueError("literal_rows: not for statements with % in their text")
+        if len(kept) >= LITERAL_STATEMENTS_KEPT:
+            kept.clear()
+        kept[key] = sql
+    result = Session.connection().exec_driver_sql(sql)
+    names = list(result.keys())
+    return [dict(zip(names, values, strict=True)) for values in result]
 
 
 def planner_rows(statement: Select) -> int:

@@ -32,17 +32,22 @@ def compile_dump(schema: Schema):
         key = field.data_key if field.data_key is not None else name
         attr = field.attribute or name
         convert = None if "." in attr else _converter(field, attr)
-        parts.append((key, attr, convert, field))
+        # Values the converter gives back unchanged: None where it dumps None as None, and
+        # values of the one type the field dumps as themselves (an int for an Integer, ...).
+        keeps_none = convert is not None and _dumps_none_as_none(convert)
+        parts.append((key, attr, convert, field, keeps_none, _kept_type(field)))
 
     def dump(obj) -> dict:
         out = {}
         is_dict = isinstance(obj, dict)
-        for key, attr, convert, field in parts:
+        for key, attr, convert, field, keeps_none, kept_type in parts:
             value = obj.get(attr, _ABSENT) if is_dict else getattr(obj, attr, _ABSENT)
             if convert is None or value is _ABSENT:
                 value = field.serialize(attr, obj, accessor=schema.get_attribute)
                 if value is missing:
                     continue
+                out[key] = value
+            elif value.__class__ is kept_type or (value is None and keeps_none):
                 out[key] = value
             else:
                 out[key] = convert(value)
@@ -71,10 +76,37 @@ def _converter(field, attr: str):
             return lambda value: None if value is None else dict(value)
         if type(field.key_field) is fields.String:
             return lambda value: None if value is None else {_text(k): v for k, v in value.items()}
+    if type(field) in (fields.DateTime, fields.Date) and field.format in (None, "iso", "iso8601"):
+        iso = field.SERIALIZATION_FUNCS["iso"]  # what _serialize calls, without the lookups
+        return lambda value: None if value is None else iso(value)
     if isinstance(field, VALUE_FIELDS):
         serialize = field._serialize
         return lambda value: serialize(value, attr, None)
     return None
+
+
+class _Never:
+    """The class of no value: a field whose values all go through its converter."""
+
+
+def _kept_type(field) -> type:
+    """The type whose values `field` dumps unchanged (its _serialize returns them as they are:
+    int(v), float(v), str(v) and the booleans' own values), else _Never."""
+    kind = type(field)
+    if kind in (fields.Integer, fields.Float) and not field.as_string:
+        return field.num_type
+    if kind is fields.Boolean and True in field.truthy and False in field.falsy:
+        return bool
+    if kind is fields.String:
+        return str
+    return _Never
+
+
+def _dumps_none_as_none(convert) -> bool:
+    try:
+        return convert(None) is None
+    except Exception:  # noqa: BLE001 - then None goes through the converter as before
+        return False
 
 
 def _text(key) -> str:

@@ -6,8 +6,10 @@ from datetime import date
 
 from sqlalchemy import Select, and_, or_, select
 
+from backend.api import literal_rows
 from backend.auth.principal import DataScope
 from backend.claims.models import (
+    DECISIONS,
     AdjudicatedClaim,
     AdjudicatedClaimLine,
     ClaimReversal,
@@ -16,6 +18,7 @@ from backend.claims.models import (
 )
 from backend.db import Session
 from backend.members.models import Member
+from backend.reports.rollups import decided_total, received_total
 
 SUMMARY_FROM_STAGING = (
     "id", "status", "claim_type", "channel", "patient_control_number", "member_id",
@@ -65,35 +68,70 @@ def count_claims(scope: DataScope, query: dict) -> Select:
     return _filtered(statement, query)
 
 
+def rollup_total(scope: DataScope, query: dict) -> int | None:
+    """The exact total of `count_claims`, from the report rollups, when they answer it: for a
+    caller who sees everything, all claims, or those of one channel, or those of one decision
+    (backend.reports.rollups). None otherwise (count them)."""
+    if not scope.everything or len(query) > 1:
+        return None
+    connection = Session.connection()
+    if not query:
+        return received_total(connection)
+    if query.get("decision") in DECISIONS:
+        return decided_total(connection, query["decision"])
+    if "channel" in query:
+        return received_total(connection, query["channel"])
+    return None
+
+
 def page_of_claims(scope: DataScope, query: dict, page: int, page_size: int) -> list[dict]:
+    """One page of `search_claims` as claim summaries (`page_statement`); when every filter is
+    a code or a number, as a statement with its values written in (backend.api.literal_rows)."""
+    if set(query) <= CODE_FILTERS:
+        key = ("claims", scope, tuple(sorted(query.items())), page, page_size)
+        return literal_rows(key, lambda: page_statement(scope, query, page, page_size))
+    return [row._asdict() for row in Session.execute(page_statement(scope, query, page, page_size))]
+
+
+# Filters whose values are validated codes or integers.
+CODE_FILTERS = {"status", "decision", "claim_type", "channel", "member_id", "billing_provider_id"}
+
+
+def page_statement(scope: DataScope, query: dict, page: int, page_size: int) -> Select:
     """One page of `search_claims` as claim summaries, found without probing every month
     partition of production for every claim skipped: the page's staging ids first (by the
     received_at index), then their adjudications; with a decision filter, production's
-    decision index leads (its received_at is the staging claim's, copied at adjudication)."""
+    decision index leads (its received_at is the staging claim's, copied at adjudication) and
+    the page's adjudications are read with their keys, not looked up again in every month."""
     if "decision" in query:
+        keys = count_claims(scope, query).add_columns(
+            AdjudicatedClaim.received_at, *ADJUDICATION_COLUMNS
+        )
         order = (AdjudicatedClaim.received_at.desc(), AdjudicatedClaim.id.desc())
-        keys = count_claims(scope, query).add_columns(AdjudicatedClaim.received_at)
     else:
-        order = (StagedClaim.received_at.desc(), StagedClaim.id.desc())
         keys = count_claims(scope, query).add_columns(StagedClaim.received_at)
+        order = (StagedClaim.received_at.desc(), StagedClaim.id.desc())
     keys = keys.order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery()
-    statement = (
-        select(*SUMMARY_COLUMNS)
-        .join(keys, keys.c.id == StagedClaim.id)
-        .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
-        .order_by(keys.c.received_at.desc(), keys.c.id.desc())
-    )
-    return [row._asdict() for row in Session.execute(statement)]
+    if "decision" in query:
+        columns = (*STAGING_SUMMARY_COLUMNS, *(keys.c[c.key] for c in ADJUDICATION_COLUMNS))
+        statement = select(*columns).join(keys, keys.c.id == StagedClaim.id)
+    else:
+        statement = (
+            select(*STAGING_SUMMARY_COLUMNS, *ADJUDICATION_COLUMNS)
+            .join(keys, keys.c.id == StagedClaim.id)
+            .outerjoin(AdjudicatedClaim, AdjudicatedClaim.id == StagedClaim.id)
+        )
+    return statement.order_by(keys.c.received_at.desc(), keys.c.id.desc())
 
 
 # The summary's columns, read as values rather than as two mapped objects a row (building those
 # was a third of a page's Python time).
-SUMMARY_COLUMNS = (
+STAGING_SUMMARY_COLUMNS = (
     *(getattr(StagedClaim, name) for name in SUMMARY_FROM_STAGING),
     StagedClaim.service_from,
     StagedClaim.service_to,
-    *(getattr(AdjudicatedClaim, name) for name in SUMMARY_FROM_ADJUDICATION),
 )
+ADJUDICATION_COLUMNS = tuple(getattr(AdjudicatedClaim, name) for name in SUMMARY_FROM_ADJUDICATION)
 
 
 def _filtered(statement: Select, query: dict, claims=StagedClaim) -> Select:

@@ -8,7 +8,7 @@ from backend.api import PageArgs, count_total, page_schema
 from backend.audit.service import audited
 from backend.auth.permissions import CLAIMS_READ
 from backend.auth.principal import current_principal, permission_required
-from backend.claims.read import claim_detail, count_claims, page_of_claims
+from backend.claims.read import claim_detail, count_claims, page_of_claims, rollup_total
 from backend.claims.schemas import ClaimDetailSchema, ClaimQuerySchema, ClaimSummarySchema
 from backend.db import Session
 
@@ -26,7 +26,10 @@ class Claims(MethodView):
         """List and search claims, newest first"""
         principal = current_principal()
         scope = principal.scope(Session())
-        total, estimated = count_total(count_claims(scope, query))
+        total, estimated = rollup_total(scope, query), False
+        if total is None:
+            key = ("claims", scope, tuple(sorted(query.items())))
+            total, estimated = count_total(count_claims(scope, query), key)
         items = page_of_claims(scope, query, page, page_size)
         return {"items": items, "total": total, "total_is_estimate": estimated,
                 "page": page, "page_size": page_size}  # fmt: skip

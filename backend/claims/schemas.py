@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.api import ROW_ID, DecimalString
 from backend.claims.models import CHANNELS, CLAIM_TYPES, DECISIONS, STAGING_STATUSES
+from backend.fast_dump import FastDumpSchema
 
 
 class ClaimQuerySchema(Schema):
@@ -169,7 +170,7 @@ class ReversalSchema(Schema):
     remitted_document_id = fields.Integer(allow_none=True)
 
 
-class ClaimDetailSchema(ClaimSummarySchema):
+class ClaimDetailSchema(ClaimSummarySchema, FastDumpSchema):
     frequency_code = fields.String()
     original_claim_id = fields.String(allow_none=True)
     prior_authorization = fields.String(allow_none=True)

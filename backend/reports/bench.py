@@ -64,12 +64,22 @@ end
     help="an endpoint more (or a replacement path for a named one); repeatable",
 )
 @click.option("--web-processes", type=int, help="gunicorn workers (default ASKES_WEB_PROCESSES)")
+@click.option(
+    "--cpu",
+    is_flag=True,
+    help="instead of wrk: CPU ms and statements per request, in-process, one client",
+)
+@click.option(
+    "--cpu-requests", default=60, show_default=True, help="per endpoint and round, with --cpu"
+)
+@click.option("--cpu-rounds", default=3, show_default=True, help="the least costly one counts")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--record", is_flag=True, help="rewrite the section in docs/benchmarks.md")
 @pass_context
 def bench_api(context: Context, claims, clients, seconds, warmup, only, extra, web_processes,
-              as_json, record):  # fmt: skip
-    """GET endpoints on a book of CLAIMS adjudicated claims, CLIENTS at a time: p95 each."""
+              cpu, cpu_requests, cpu_rounds, as_json, record):  # fmt: skip
+    """GET endpoints on a book of CLAIMS adjudicated claims, CLIENTS at a time: p95 each (with
+    --cpu: the CPU each request costs, backend/reports/bench_cpu.py)."""
     require_wrk()
     from backend.seed import prepare_for_benchmark
 
@@ -80,6 +90,9 @@ def bench_api(context: Context, claims, clients, seconds, warmup, only, extra, w
     if only:
         endpoints = {name: endpoints[name] for name in only.split(",")}
     token, user_id = _token(context)
+    if cpu:
+        return _bench_cpu(context, figures, endpoints, token, user_id, (cpu_requests, cpu_rounds),
+                          as_json, record)  # fmt: skip
     processes = web_processes or context.settings.web_processes
     figures["web_processes"] = processes
     figures["load_average_before"] = round(os.getloadavg()[0], 2)
@@ -102,6 +115,29 @@ def bench_api(context: Context, claims, clients, seconds, warmup, only, extra, w
         command = "askes " + " ".join(sys.argv[1:])
         with context.engine.connect() as connection:
             name = "API reads on a large book (askes bench api)"
+            record_benchmark(name, figures, command, connection)
+    emit(figures, as_json)
+
+
+def _bench_cpu(context, figures, endpoints, token, user_id, runs, as_json, record) -> None:
+    from backend import create_app
+    from backend.reports.bench_cpu import cpu_per_request
+
+    settings = context.settings
+    app = create_app({"database_url": settings.database_url, "redis_url": settings.redis_url,
+                      "secret_key": settings.secret_key, "rate_limits_enabled": False})  # fmt: skip
+    del figures["clients"]
+    figures["cpu_requests_per_endpoint"], figures["cpu_rounds"] = runs
+    figures["load_average_before"] = round(os.getloadavg()[0], 2)
+    try:
+        figures.update(cpu_per_request(app, token, endpoints, *runs))
+    finally:
+        _remove_token(context, user_id)
+    figures["load_average_after"] = round(os.getloadavg()[0], 2)
+    if record:
+        command = "askes " + " ".join(sys.argv[1:])
+        with context.engine.connect() as connection:
+            name = "API reads: CPU per request (askes bench api --cpu)"
             record_benchmark(name, figures, command, connection)
     emit(figures, as_json)
 

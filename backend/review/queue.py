@@ -3,33 +3,39 @@
 The page and its total read production.claim through its partial index
 ix_production_claim_pended (decision = 'pended'): they touch the pended claims only, never the
 whole book, and join nothing unless a filter needs it (assignee, awaiting approval). Names,
-assignments and reasons are then read for the page's claims only.
+assignments and reasons are joined to the page's claims only, in the same statement. The whole
+queue's total comes from the report rollups (exact); a filtered queue's is counted.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ARRAY, BigInteger, Date, Select, and_, any_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
+from backend.api import literal_rows
 from backend.auth.models import User
 from backend.claims.models import AdjudicatedClaim as Claim
 from backend.claims.models import AdjudicatedClaimLine as ClaimLine
 from backend.db import Session
 from backend.members.models import Member
 from backend.providers.models import Provider
+from backend.reports.rollups import decided_total
 from backend.review.models import ReviewAssignment, ReviewDecision
+from backend.risk.models import ClaimRiskReason
 from workers.pipeline.risk import ChargeRatioRules
 
+# Sort: its ORDER BY on the queue's claims (the mapped class, or the page's subquery columns).
 SORTS = {
-    "age": Claim.adjudicated_at.asc(),
-    "-age": Claim.adjudicated_at.desc(),
-    "billed": Claim.billed_cents.asc(),
-    "-billed": Claim.billed_cents.desc(),
-    "allowed": Claim.allowed_cents.asc(),
-    "-allowed": Claim.allowed_cents.desc(),
-    "risk_score": Claim.risk_score.asc().nulls_first(),
-    "-risk_score": Claim.risk_score.desc().nulls_last(),
-    "received_at": Claim.received_at.asc(),
-    "-received_at": Claim.received_at.desc(),
+    "age": lambda c: c.adjudicated_at.asc(),
+    "-age": lambda c: c.adjudicated_at.desc(),
+    "billed": lambda c: c.billed_cents.asc(),
+    "-billed": lambda c: c.billed_cents.desc(),
+    "allowed": lambda c: c.allowed_cents.asc(),
+    "-allowed": lambda c: c.allowed_cents.desc(),
+    "risk_score": lambda c: c.risk_score.asc().nulls_first(),
+    "-risk_score": lambda c: c.risk_score.desc().nulls_last(),
+    "received_at": lambda c: c.received_at.asc(),
+    "-received_at": lambda c: c.received_at.desc(),
 }
 FILTERS = {
     "min_billed_cents": Claim.billed_cents.__ge__,
@@ -84,7 +90,7 @@ def queue_statement(scope, query: dict, reviewer_id: int) -> Select:
     if "awaiting_approval" in query:
         waiting = select(ReviewDecision.id).where(AWAITING).exists()
         statement = statement.where(waiting if query["awaiting_approval"] else ~waiting)
-    return statement.order_by(SORTS[query["sort"]], Claim.id)
+    return statement.order_by(SORTS[query["sort"]](Claim), Claim.id)
 
 
 def _days_ago(days: int):
@@ -101,88 +107,112 @@ def _assignee(value: str, reviewer_id: int):
     return ReviewAssignment.reviewer_id == (reviewer_id if value == "mine" else int(value))
 
 
-def queue_items(claims: list) -> list[dict]:
-    """The page's claims (rows of QUEUE_COLUMNS) as QueueItemSchema items: a few queries for
-    the whole page."""
-    ids = [claim.id for claim in claims]
-    providers = _by_id(PROVIDER_COLUMNS, {c.billing_provider_id for c in claims})
-    members = _by_id(MEMBER_COLUMNS, {c.member_id for c in claims})
-    assignments = _assignments(ids)
-    awaiting = _awaiting(ids)
-    reasons = risk_reasons(claims)
-    now = Session.scalar(select(func.now()))
+def queue_total(scope, query: dict) -> int | None:
+    """The whole queue's size, exact, for a caller who sees every claim and filters nothing:
+    the pended claims the report rollups count (migration 0012 keeps them by trigger, in the
+    writing transaction, so they agree with the claims in every snapshot). None otherwise."""
+    if not scope.everything or set(query) - {"sort"}:
+        return None
+    return decided_total(Session.connection(), "pended")
+
+
+def queue_page(scope, query: dict, reviewer_id: int, page: int, page_size: int) -> list[dict]:
+    """One page of the queue (`queue_statement`) as QueueItemSchema items, read in one
+    statement: the page's claims with their provider, member, assignment, decision awaiting
+    approval and stored risk reasons joined (each at most one row per claim)."""
+    offset = (page - 1) * page_size
+    if scope.everything and not set(query) - {"sort"}:  # the whole queue: no value but codes
+        key = ("review_queue", query["sort"], page_size, offset)
+        rows = literal_rows(key, lambda: _page(queue_statement(scope, query, reviewer_id),
+                                               query["sort"], page_size, offset))  # fmt: skip
+    else:
+        statement = _page(queue_statement(scope, query, reviewer_id), query["sort"], page_size,
+                          offset)  # fmt: skip
+        result = Session.execute(statement)
+        names = list(result.keys())
+        rows = [dict(zip(names, values, strict=True)) for values in result]
+    reasons = {row["id"]: _stored(row["stored_reasons"]) for row in rows if row["stored_reasons"]}
+    reasons.update(_explained([row for row in rows if row["id"] not in reasons]))
     return [
         {
-            **{name: getattr(claim, name) for name in ITEM_COLUMNS},
-            "pended_at": claim.adjudicated_at,
-            "days_in_queue": max(0, (now - claim.adjudicated_at).days),
-            "risk_reasons": reasons.get(claim.id, []),
-            "provider": _provider(providers.get(claim.billing_provider_id)),
-            "member": _member(members.get(claim.member_id)),
-            "assignment": assignments.get(claim.id),
-            "awaiting_approval": awaiting.get(claim.id),
+            **{name: row[name] for name in ITEM_COLUMNS},
+            "pended_at": row["adjudicated_at"],
+            "days_in_queue": max(0, (row["now"] - row["adjudicated_at"]).days),
+            "risk_reasons": reasons.get(row["id"], []),
+            "provider": row["provider_id"] and {
+                "id": row["provider_id"], "npi": row["provider_npi"],
+                "name": Provider.display_name.fget(_ProviderName(row)),  # the model's rule
+            },
+            "member": row["member_key"] and {
+                "id": row["member_key"], "member_number": row["member_number"],
+                "name": f"{row['member_first_name']} {row['member_last_name']}",
+            },
+            "assignment": row["reviewer_id"] and {
+                "claim_id": row["id"], "reviewer_id": row["reviewer_id"],
+                "reviewer": row["reviewer"], "assigned_at": row["assigned_at"],
+                "expires_at": row["expires_at"],
+            },
+            "awaiting_approval": row["awaiting_id"] and {
+                "id": row["awaiting_id"], "action": row["awaiting_action"],
+                "decided_by_id": row["decided_by_id"], "decided_by": row["decided_by"],
+                "decided_at": row["decided_at"], "paid_cents": row["awaiting_paid_cents"],
+            },
         }
-        for claim in claims
+        for row in rows
     ]  # fmt: skip
 
 
-PROVIDER_COLUMNS = (
-    Provider.id, Provider.npi, Provider.entity_type, Provider.organization_name,
-    Provider.first_name, Provider.last_name, Provider.credential,
+def _page(statement: Select, sort: str, limit: int, offset: int) -> Select:
+    """`statement`'s page with what its items show."""
+    claims = statement.limit(limit).offset(offset).subquery("page")
+    return (
+        select(claims, *PAGE_EXTRAS)
+        .outerjoin(Provider, Provider.id == claims.c.billing_provider_id)
+        .outerjoin(Member, Member.id == claims.c.member_id)
+        .outerjoin(ReviewAssignment, and_(ReviewAssignment.claim_id == claims.c.id,
+                                          ReviewAssignment.expires_at > func.now()))
+        .outerjoin(Reviewer, Reviewer.id == ReviewAssignment.reviewer_id)
+        .outerjoin(ReviewDecision, and_(ReviewDecision.claim_id == claims.c.id,
+                                        ReviewDecision.status == "awaiting_approval"))
+        .outerjoin(Decider, Decider.id == ReviewDecision.decided_by_id)
+        .outerjoin(ClaimRiskReason, ClaimRiskReason.claim_id == claims.c.id)
+        .order_by(SORTS[sort](claims.c), claims.c.id)
+    )  # fmt: skip
+
+
+Reviewer = aliased(User, name="reviewer")
+Decider = aliased(User, name="decider")
+PAGE_EXTRAS = (
+    func.now().label("now"),
+    Provider.id.label("provider_id"), Provider.npi.label("provider_npi"),
+    Provider.entity_type.label("provider_entity_type"),
+    Provider.organization_name.label("provider_organization_name"),
+    Provider.first_name.label("provider_first_name"),
+    Provider.last_name.label("provider_last_name"),
+    Provider.credential.label("provider_credential"),
+    Member.id.label("member_key"), Member.member_number,
+    Member.first_name.label("member_first_name"), Member.last_name.label("member_last_name"),
+    ReviewAssignment.reviewer_id, ReviewAssignment.assigned_at, ReviewAssignment.expires_at,
+    Reviewer.display_name.label("reviewer"),
+    ReviewDecision.id.label("awaiting_id"), ReviewDecision.action.label("awaiting_action"),
+    ReviewDecision.decided_by_id, ReviewDecision.decided_at,
+    ReviewDecision.paid_cents.label("awaiting_paid_cents"),
+    Decider.display_name.label("decided_by"),
+    ClaimRiskReason.reasons.label("stored_reasons"),
 )  # fmt: skip
-MEMBER_COLUMNS = (Member.id, Member.member_number, Member.first_name, Member.last_name)
 
 
-def _by_id(columns: tuple, ids: set) -> dict:
-    """Rows of `columns` (the first is the id) by id: the few columns an item shows."""
-    if not ids:
-        return {}
-    rows = Session.execute(
-        select(*columns).where(columns[0] == any_(bindparam("ids", type_=ARRAY(BigInteger)))),
-        {"ids": list(ids)},
-    )
-    return {row.id: row for row in rows}
+class _ProviderName:
+    """A page row's provider columns under the names Provider.display_name reads."""
 
+    __slots__ = ("entity_type", "organization_name", "first_name", "last_name", "credential")
 
-def _provider(provider) -> dict | None:
-    name = provider and Provider.display_name.fget(provider)  # the model's rule, on a row
-    return provider and {"id": provider.id, "name": name, "npi": provider.npi}
-
-
-def _member(member) -> dict | None:
-    name = member and f"{member.first_name} {member.last_name}"
-    return member and {"id": member.id, "member_number": member.member_number, "name": name}
-
-
-def _assignments(ids: list[int]) -> dict:
-    rows = Session.execute(
-        select(ReviewAssignment, User.display_name)
-        .outerjoin(User, User.id == ReviewAssignment.reviewer_id)
-        .where(ReviewAssignment.claim_id.in_(ids), ReviewAssignment.expires_at > func.now())
-    ).all()
-    return {
-        held.claim_id: {
-            "claim_id": held.claim_id, "reviewer_id": held.reviewer_id, "reviewer": name,
-            "assigned_at": held.assigned_at, "expires_at": held.expires_at,
-        }
-        for held, name in rows
-    }  # fmt: skip
-
-
-def _awaiting(ids: list[int]) -> dict:
-    rows = Session.execute(
-        select(ReviewDecision, User.display_name)
-        .outerjoin(User, User.id == ReviewDecision.decided_by_id)
-        .where(ReviewDecision.claim_id.in_(ids), ReviewDecision.status == "awaiting_approval")
-    ).all()
-    return {
-        decision.claim_id: {
-            "id": decision.id, "action": decision.action, "decided_by_id": decision.decided_by_id,
-            "decided_by": name, "decided_at": decision.decided_at,
-            "paid_cents": decision.paid_cents,
-        }
-        for decision, name in rows
-    }  # fmt: skip
+    def __init__(self, row: dict):
+        self.entity_type = row["provider_entity_type"]
+        self.organization_name = row["provider_organization_name"]
+        self.first_name = row["provider_first_name"]
+        self.last_name = row["provider_last_name"]
+        self.credential = row["provider_credential"]
 
 
 # Why a claim pended ----------------------------------------------------------------------------
@@ -225,14 +255,12 @@ def explain_rules_1(lines: list) -> list[dict]:
 EXPLAINERS = {"rules-1": explain_rules_1}
 
 
-def risk_reasons(claims: list) -> dict[int, list[dict]]:
-    """Reasons by claim id for the claims of one page: those a trained model stored when it
-    pended the claim (production.claim_risk_reason), else the rule set's, read from the lines
-    (one query each)."""
-    reasons = _stored_reasons([c.id for c in claims])
-    explained = [c for c in claims if c.id not in reasons and c.risk_model_version in EXPLAINERS]
+def _explained(claims: list) -> dict[int, list[dict]]:
+    """Reasons by claim id for those of `claims` (page rows) whose model version has an
+    explainer (the rule set's, read from the lines: one query for all of them)."""
+    explained = [c for c in claims if c["risk_model_version"] in EXPLAINERS]
     if not explained:
-        return reasons
+        return {}
     lines = Session.execute(  # arrays, not IN lists: one statement text, compiled once
         select(*LINE_COLUMNS)
         .where(
@@ -240,34 +268,28 @@ def risk_reasons(claims: list) -> dict[int, list[dict]]:
             ClaimLine.service_month == any_(bindparam("months", type_=ARRAY(Date))),
         )
         .order_by(ClaimLine.claim_id, ClaimLine.line_number),
-        {"ids": [c.id for c in explained], "months": list({c.service_month for c in explained})},
-    ).all()
+        {"ids": [c["id"] for c in explained],
+         "months": list({c["service_month"] for c in explained})},
+    ).all()  # fmt: skip
     by_claim: dict[int, list] = {}
     for line in lines:
         by_claim.setdefault(line.claim_id, []).append(line)
-    for c in explained:
-        reasons[c.id] = EXPLAINERS[c.risk_model_version](by_claim.get(c.id, []))
-    return reasons
-
-
-def _stored_reasons(claim_ids: list[int]) -> dict[int, list[dict]]:
-    """The features that drove a model's score, as the model stored them (the claim's value
-    against the typical one, and how much the score drops with the typical value)."""
-    from backend.risk.models import ClaimRiskReason
-
-    if not claim_ids:
-        return {}
-    rows = Session.scalars(select(ClaimRiskReason).where(ClaimRiskReason.claim_id.in_(claim_ids)))
     return {
-        row.claim_id: [
-            {
-                "line_number": None,
-                "rule": reason["feature"],
-                "score": reason["score_drop"],
-                "detail": f"{reason['feature']}: {reason['value']:.3g} "
-                f"(typical {reason['typical']:.3g})",
-            }
-            for reason in row.reasons
-        ]
-        for row in rows
+        c["id"]: EXPLAINERS[c["risk_model_version"]](by_claim.get(c["id"], [])) for c in explained
     }
+
+
+def _stored(reasons: list[dict]) -> list[dict]:
+    """The features that drove a model's score, as the model stored them when it pended the
+    claim (production.claim_risk_reason: the claim's value against the typical one, and how
+    much the score drops with the typical value)."""
+    return [
+        {
+            "line_number": None,
+            "rule": reason["feature"],
+            "score": reason["score_drop"],
+            "detail": f"{reason['feature']}: {reason['value']:.3g} "
+            f"(typical {reason['typical']:.3g})",
+        }
+        for reason in reasons
+    ]

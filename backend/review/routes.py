@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from backend.api import PageArgs, page_schema, paginate
+from backend.api import PageArgs, count_total, page_schema
 from backend.audit.service import audited, record
 from backend.auth.permissions import CLAIMS_REVIEW
 from backend.auth.principal import current_principal, permission_required
@@ -13,7 +13,7 @@ from backend.claims.models import AdjudicatedClaim
 from backend.db import Session
 from backend.idempotency.keys import idempotent
 from backend.review import assignments, service
-from backend.review.queue import queue_items, queue_statement
+from backend.review.queue import queue_page, queue_statement, queue_total
 from backend.review.schemas import (
     ApprovalRequestSchema,
     AssignmentSchema,
@@ -42,10 +42,16 @@ class ReviewQueue(MethodView):
     def get(self, query, page, page_size):
         """List pended claims: why they pended, their money, who works them"""
         principal = current_principal()
-        statement = queue_statement(principal.scope(Session()), query, principal.user.id)
-        result = paginate(statement, page, page_size, scalars=False)
-        result["items"] = queue_items(result["items"])
-        return result
+        scope, reviewer_id = principal.scope(Session()), principal.user.id
+        total, estimated = queue_total(scope, query), False
+        if total is None:
+            mine = reviewer_id if query.get("assignee") == "mine" else None
+            filters = tuple(sorted(item for item in query.items() if item[0] != "sort"))
+            statement = queue_statement(scope, query, reviewer_id)
+            total, estimated = count_total(statement, ("review_queue", scope, mine, filters))
+        items = queue_page(scope, query, reviewer_id, page, page_size)
+        return {"items": items, "total": total, "total_is_estimate": estimated,
+                "page": page, "page_size": page_size}  # fmt: skip
 
 
 @blp.route("/claims/<int:claim_id>/assign")

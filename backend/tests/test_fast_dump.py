@@ -104,3 +104,50 @@ def test_fields_it_does_not_take_apart_still_dump_as_marshmallow_does():
     assert dumped["money"] == "1.500"
     assert Hooked().dump({"value": 2}) == {"value": 4}
     assert Hooked(many=True).dump([{"value": 1}]) == [{"value": 2}]
+
+
+def test_values_kept_as_they_are_and_values_converted_dump_alike():
+    """The compiled dump passes an int, float, bool or str of its field's own type (and None)
+    through unchanged; everything else goes through the field's conversion."""
+
+    class Values(FastDumpSchema):
+        number = fields.Integer(allow_none=True)
+        text = fields.String(allow_none=True)
+        ratio = fields.Float(allow_none=True)
+        flag = fields.Boolean(allow_none=True)
+        counted = fields.Integer(as_string=True)
+        at = fields.DateTime(allow_none=True)
+        on = fields.Date(allow_none=True)
+        stamp = fields.DateTime(format="timestamp")
+
+    schema = Values()
+    rows = [
+        {"number": 3, "text": "a", "ratio": 0.5, "flag": True, "counted": 4, "at": WHEN,
+         "on": date(2026, 1, 2), "stamp": WHEN},
+        {"number": None, "text": None, "ratio": None, "flag": None, "counted": 0, "at": None,
+         "on": None, "stamp": WHEN},
+        {"number": True, "text": 12, "ratio": 2, "flag": 0, "counted": Decimal("5"),
+         "at": WHEN, "on": date(2026, 1, 2), "stamp": WHEN},
+        {"number": Decimal("7"), "text": Decimal("1.50"), "ratio": Decimal("0.25"), "flag": 1,
+         "counted": 9, "at": WHEN, "on": date(2026, 1, 2), "stamp": WHEN},
+    ]  # fmt: skip
+    for row in rows:
+        assert schema.dump(row) == marshmallow_dump(schema, row)
+    dumped = schema.dump(rows[2])
+    assert type(dumped["number"]) is int and dumped["text"] == "12"
+
+
+def test_a_claim_detail_dumps_as_marshmallow_dumps_it(world, db):
+    """The detail: staged and adjudicated lines as mapped objects, nested adjudication."""
+    from backend.auth.principal import DataScope
+    from backend.claims.read import claim_detail
+    from backend.claims.schemas import ClaimDetailSchema
+    from backend.tests import factories as f
+
+    f.make_adjudicated(db, world.claims["b_other"], decision="denied")
+    f.make_adjudicated(db, world.claims["a_child"])
+    for name in ("b_other", "a_child"):
+        detail = claim_detail(DataScope(everything=True), world.claims[name].id)
+        schema = ClaimDetailSchema()
+        assert schema.dump(detail) == marshmallow_dump(schema, detail)
+        assert schema.dump(detail)["adjudication"]["decision"]
