@@ -24,6 +24,8 @@ def test_insurer_approves_a_pended_claim_then_runs_a_payment_cycle(page_as, api_
     page.get_by_role("link", name=f"#{claim_id}", exact=True).click()
     panel = page.get_by_role("region", name="Decide this claim")
     expect(panel).to_be_visible()
+    why = page.get_by_role("region", name="Why it pended")  # the reasons the queue listed
+    expect(why).to_contain_text(pended["risk_reasons"][0]["detail"])
     panel.get_by_role("button", name="Take this claim").click()
     expect(panel.get_by_text("You hold this claim")).to_be_visible()
     visit(page, "insurer-workbench")

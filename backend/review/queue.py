@@ -21,6 +21,7 @@ from backend.members.models import Member
 from backend.providers.models import Provider
 from backend.reports.rollups import decided_total
 from backend.review.models import ReviewAssignment, ReviewDecision
+from backend.risk.labels import reason_text
 from backend.risk.models import ClaimRiskReason
 from workers.pipeline.risk import ChargeRatioRules
 
@@ -288,8 +289,7 @@ def _stored(reasons: list[dict]) -> list[dict]:
             "line_number": None,
             "rule": reason["feature"],
             "score": reason["score_drop"],
-            "detail": f"{reason['feature']}: {reason['value']:.3g} "
-            f"(typical {reason['typical']:.3g})",
+            "detail": reason_text(reason["feature"], reason["value"], reason["typical"]),
         }
         for reason in reasons
     ]

@@ -54,6 +54,22 @@ class ReviewQueue(MethodView):
                 "page": page, "page_size": page_size}  # fmt: skip
 
 
+@blp.route("/claims/<int:claim_id>")
+class ReviewItem(MethodView):
+    @blp.response(200, QueueItemSchema)
+    @audited("read", "claim", "claim_id")
+    @permission_required(CLAIMS_REVIEW)
+    def get(self, claim_id):
+        """One pended claim as the queue shows it: why it pended, its money, who holds it"""
+        principal = current_principal()
+        scope = principal.scope(Session())
+        statement = queue_statement(scope, {"sort": "age"}, principal.user.id)
+        items = queue_page(statement.where(AdjudicatedClaim.id == claim_id), "age", 1, 1)
+        if not items:
+            abort(404, "no such pended claim")
+        return items[0]
+
+
 @blp.route("/claims/<int:claim_id>/assign")
 class Assignment(MethodView):
     @blp.response(200, AssignmentSchema)

@@ -73,6 +73,7 @@ MATRIX = [
     ("/api/v1/audit", "get", (200, 403, 403, 403)),
     ("/api/v1/review/claims", "get", (200, 200, 403, 403)),
     ("/api/v1/review/decisions", "post", (422, 422, 403, 403)),  # 422: allowed, empty refused
+    (f"/api/v1/review/claims/{MISSING}", "get", (404, 404, 403, 403)),
     (f"/api/v1/review/claims/{MISSING}/assign", "post", (404, 404, 403, 403)),
     (f"/api/v1/review/claims/{MISSING}/assign", "delete", (404, 404, 403, 403)),
     (f"/api/v1/claims/{MISSING}/decision", "post", (404, 404, 403, 403)),

@@ -89,18 +89,36 @@ def test_the_queue_shows_the_reasons_a_model_stored(review, as_user, db):
     from backend.risk.models import ClaimRiskReason
 
     claim_id = review["pend"]()
-    stored = {"feature": "charge_to_fee", "value": 4.5, "typical": 1.4, "score_drop": 0.61}
+    stored = {"feature": "bundled_pair", "value": 1.0, "typical": 0.0, "score_drop": 0.61}
     db.add(ClaimRiskReason(claim_id=claim_id, model_version="risk-mlp-1", reasons=[stored]))
     db.flush()
     (item,) = as_user("insurer").get("/api/v1/review/claims").json["items"]
     assert item["risk_reasons"] == [
         {
             "line_number": None,
-            "rule": "charge_to_fee",
+            "rule": "bundled_pair",
             "score": 0.61,
-            "detail": "charge_to_fee: 4.5 (typical 1.4)",
+            "detail": "both codes of a bundled pair on the claim (1 yes, 0 no): 1 (typical 0)",
         }
     ]
+
+
+def test_one_pended_claim_reads_as_the_queue_shows_it(review, as_user):
+    """The workbench's view of one claim: why it pended and who holds it, as in the queue; a
+    claim that is not pended, or not in the caller's scope, is not found."""
+    claim_id = review["pend"]()
+    insurer = as_user("insurer")
+    assert insurer.post(f"/api/v1/review/claims/{claim_id}/assign").status_code == 200
+    response = insurer.get(f"/api/v1/review/claims/{claim_id}")
+    assert response.status_code == 200, response.json
+    (listed,) = insurer.get("/api/v1/review/claims").json["items"]
+    assert response.json == listed
+    assert response.json["assignment"]["reviewer_id"] is not None
+    assert response.json["risk_reasons"][0]["rule"] == "charge_ratio"
+    assert insurer.get("/api/v1/review/claims/999999999").status_code == 404
+    assert as_user("provider_a").get(f"/api/v1/review/claims/{claim_id}").status_code == 403
+    assert decide(insurer, claim_id, action="approve").status_code == 200
+    assert insurer.get(f"/api/v1/review/claims/{claim_id}").status_code == 404
 
 
 def test_queue_filters_sort_and_assignee(review, as_user):

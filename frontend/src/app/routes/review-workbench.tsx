@@ -9,18 +9,22 @@ import { QueryState } from '@/components/query-state';
 import { adjudicationOf, useClaim } from '@/features/claims/api/get-claim';
 import { useClaims } from '@/features/claims/api/get-claims';
 import { ClaimDetailView } from '@/features/claims/components/claim-detail-page';
-import { usePendingDecision } from '@/features/review/api/get-review-queue';
+import { useReviewItem } from '@/features/review/api/get-review-queue';
 import { ApprovalPanel } from '@/features/review/components/approval-panel';
 import { DecisionPanel } from '@/features/review/components/decision-panel';
+import { PendReasons } from '@/features/review/components/pend-reasons';
+import { useMe } from '@/lib/auth';
 import { formatDate, formatMoney } from '@/lib/format';
 
 export default function ReviewWorkbench() {
   const claimId = Number(useParams().claimId);
   const claim = useClaim(claimId);
   const [decidedHere, setDecidedHere] = useState(false); // keep the outcome on screen after the refetch
-  const pending = usePendingDecision(claimId, claim.data?.member_id);
-  const [pendingSeen, setPendingSeen] = useState<NonNullable<typeof pending.data> | null>(null);
-  if (pending.data && pending.data !== pendingSeen) setPendingSeen(pending.data); // kept after the refetch
+  const item = useReviewItem(claimId); // null once the claim is decided
+  const me = useMe().data;
+  const pending = item.data?.awaiting_approval ?? null;
+  const [pendingSeen, setPendingSeen] = useState<NonNullable<typeof pending> | null>(null);
+  if (pending && pending !== pendingSeen) setPendingSeen(pending); // kept after the refetch
   return (
     <Page title={`Review claim #${claimId}`}>
       <Anchor component={Link} to="/review">
@@ -34,11 +38,14 @@ export default function ReviewWorkbench() {
             </Grid.Col>
             <Grid.Col span={{ base: 12, lg: 4 }}>
               <Stack>
+                {item.data && !decidedHere ? <PendReasons item={item.data} /> : null}
                 {pendingSeen && !decidedHere ? <ApprovalPanel claimId={claimId} pending={pendingSeen} /> : null}
                 {(data.decision === 'pended' && !pendingSeen) || decidedHere ? (
                   <DecisionPanel
                     claimId={claimId}
                     onDecided={() => setDecidedHere(true)}
+                    held={item.data?.assignment}
+                    myId={me?.id}
                     lines={(adjudicationOf(data)?.lines ?? []).map((line) => ({
                       line_number: line.line_number,
                       allowed_cents: line.allowed_cents,

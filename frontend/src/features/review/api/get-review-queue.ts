@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 
-import { api, unwrap, type Schemas } from '@/lib/api-client';
+import { ApiError, api, unwrap, type Schemas } from '@/lib/api-client';
 import type { paths } from '@/lib/api-schema';
 
 export type QueueQuery = NonNullable<paths['/api/v1/review/claims']['get']['parameters']['query']>;
@@ -15,15 +15,18 @@ export function useReviewQueue(query: QueueQuery) {
   return useQuery({ queryKey: ['review-queue', query], queryFn: () => getReviewQueue(query), placeholderData: keepPreviousData });
 }
 
-/** The decision of `claimId` waiting for a second reviewer, if any. The queue has no claim id
- * filter; the claim's member's claims awaiting approval are few, so they are read and searched. */
-export function usePendingDecision(claimId: number, memberId: number | null | undefined) {
+/** One pended claim as the queue shows it: why it pended, who holds it, a decision waiting for a
+ * second reviewer. Null once the claim is no longer pended (the API answers 404). */
+export function useReviewItem(claimId: number) {
   return useQuery({
-    queryKey: ['review-queue', { pendingOf: claimId, memberId }],
+    queryKey: ['review-queue', { claimId }],
     queryFn: async () => {
-      const page = await getReviewQueue({ member_id: memberId!, awaiting_approval: true, page_size: 200 });
-      return page.items?.find((item) => item.id === claimId)?.awaiting_approval ?? null;
+      try {
+        return unwrap(await api.GET('/api/v1/review/claims/{claim_id}', { params: { path: { claim_id: claimId } } }));
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
     },
-    enabled: memberId != null,
   });
 }

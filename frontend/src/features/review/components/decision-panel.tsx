@@ -6,13 +6,28 @@ import { useCodeList } from '@/lib/code-lists';
 import { formatMoney, parseMoneyToCents } from '@/lib/format';
 
 import { useDecideClaim, useTakeClaim, type DecisionRequest } from '../api/decide';
+import type { Assignment } from '../api/get-review-queue';
 
 type Line = { line_number?: number; allowed_cents?: number; billed_cents?: number; procedure?: string | null };
 type Action = 'approve' | 'deny' | 'adjust';
 
 /** Take the claim, then approve, deny (CARC, RARC) or adjust lines' allowed amounts, with a note. */
-export function DecisionPanel({ claimId, lines, onDecided }: { claimId: number; lines: Line[]; onDecided?: () => void }) {
+export function DecisionPanel({
+  claimId,
+  lines,
+  onDecided,
+  held,
+  myId,
+}: {
+  claimId: number;
+  lines: Line[];
+  onDecided?: () => void;
+  held?: Assignment | null;
+  myId?: number;
+}) {
   const take = useTakeClaim();
+  const hold = take.data ?? held; // who holds the claim: as taken here, else as the queue says
+  const mine = hold != null && (take.data != null || hold.reviewer_id === myId);
   const decide = useDecideClaim();
   const carcs = useCodeList('carc');
   const rarcs = useCodeList('rarc');
@@ -43,10 +58,14 @@ export function DecisionPanel({ claimId, lines, onDecided }: { claimId: number; 
             Decide
           </Title>
           <Button variant="default" size="xs" onClick={() => take.mutate(claimId)} loading={take.isPending}>
-            Take this claim
+            {mine ? 'Renew my hold' : 'Take this claim'}
           </Button>
         </Group>
-        {take.data ? <Text size="sm">You hold this claim until {new Date(take.data.expires_at ?? '').toLocaleTimeString()}.</Text> : null}
+        {hold ? (
+          <Text size="sm">
+            {mine ? 'You hold' : `${hold.reviewer ?? 'Another reviewer'} holds`} this claim until {new Date(hold.expires_at ?? '').toLocaleTimeString()}.
+          </Text>
+        ) : null}
         {take.error ? <ErrorMessage error={take.error} /> : null}
         <SegmentedControl
           aria-label="Decision"

@@ -80,7 +80,7 @@ export default function ReviewQueuePage() {
             render: (claim) => (
               <Text size="sm">
                 {claim.pend_reason}
-                {(claim.risk_reasons ?? []).slice(0, 2).map((reason) => `; ${reason.rule}: ${reason.detail}`)}
+                {(claim.risk_reasons ?? []).slice(0, 2).map((reason) => `; ${reason.detail}`)}
               </Text>
             ),
           },
