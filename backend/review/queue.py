@@ -46,6 +46,7 @@ FILTERS = {
     "min_risk_score": Claim.risk_score.__ge__,
     "billing_provider_id": Claim.billing_provider_id.__eq__,
     "member_id": Claim.member_id.__eq__,
+    "claim_id": Claim.id.__eq__,  # one claim (GET /api/v1/review/claims/{id}), not a query field
 }
 HELD = and_(ReviewAssignment.claim_id == Claim.id, ReviewAssignment.expires_at > func.now())
 AWAITING = and_(ReviewDecision.claim_id == Claim.id, ReviewDecision.status == "awaiting_approval")

@@ -63,8 +63,8 @@ class ReviewItem(MethodView):
         """One pended claim as the queue shows it: why it pended, its money, who holds it"""
         principal = current_principal()
         scope = principal.scope(Session())
-        statement = queue_statement(scope, {"sort": "age"}, principal.user.id)
-        items = queue_page(statement.where(AdjudicatedClaim.id == claim_id), "age", 1, 1)
+        query = {"sort": "age", "claim_id": claim_id}
+        items = queue_page(scope, query, principal.user.id, 1, 1)
         if not items:
             abort(404, "no such pended claim")
         return items[0]

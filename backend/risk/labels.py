@@ -26,6 +26,12 @@ FEATURE_LABELS = {
     "provider_claims_log": "provider's claims seen so far (log)",
     "member_claims_log": "member's earlier claims (log)",
     "member_days_since_last": "time since the member's last service (share of a year)",
+    "member_days_since_same_service": "time since the member last had one of these services "
+    "(share of a year)",
+    "member_providers_seen_log": "billing providers the member has seen (log)",
+    "member_provider_new": "a billing provider new to the member (1 yes, 0 no)",
+    "code_sex_typicality": "how usual the patient's sex is for the codes (log share, 0 typical)",
+    "code_age_z": "how far the patient's age is from the codes' usual ages (standard deviations)",
 }
 
 
