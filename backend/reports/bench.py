@@ -110,13 +110,7 @@ def bench_api(context: Context, claims, clients, seconds, warmup, only, extra, w
     finally:
         _remove_token(context, user_id)
     figures["skipped"] = ",".join(skipped) or "none"
-    figures["load_average_after"] = round(os.getloadavg()[0], 2)
-    if record:
-        command = "askes " + " ".join(sys.argv[1:])
-        with context.engine.connect() as connection:
-            name = "API reads on a large book (askes bench api)"
-            record_benchmark(name, figures, command, connection)
-    emit(figures, as_json)
+    _finish(context, figures, "API reads on a large book (askes bench api)", record, as_json)
 
 
 def _bench_cpu(context, figures, endpoints, token, user_id, runs, as_json, record) -> None:
@@ -133,11 +127,16 @@ def _bench_cpu(context, figures, endpoints, token, user_id, runs, as_json, recor
         figures.update(cpu_per_request(app, token, endpoints, *runs))
     finally:
         _remove_token(context, user_id)
+    _finish(context, figures, "API reads: CPU per request (askes bench api --cpu)", record, as_json)
+
+
+def _finish(context, figures: dict, name: str, record: bool, as_json: bool) -> None:
+    """The load after the run; the figures recorded under `name` in docs/benchmarks.md with
+    the command that made them (`record`), and printed."""
     figures["load_average_after"] = round(os.getloadavg()[0], 2)
     if record:
         command = "askes " + " ".join(sys.argv[1:])
         with context.engine.connect() as connection:
-            name = "API reads: CPU per request (askes bench api --cpu)"
             record_benchmark(name, figures, command, connection)
     emit(figures, as_json)
 
