@@ -330,7 +330,7 @@ def fetch_context(connection, claims: a.Claims, lines: a.Lines):
     parameters = {
         "members": array_literal(members),
         "providers": array_literal(providers[providers > 0]),
-        "years": array_literal(_years(_dates(claims, lines))),
+        "years": array_literal(plan_years_read(claims, lines)),
     }
     row = connection.execute(text(CONTEXT_SQL), parameters).mappings().one()
     coverage = a.CoverageSpans(**_prefixed(row, "coverage_", COVERAGE_COLUMNS))
@@ -374,6 +374,12 @@ FAMILY_LIMITS = ("family_deductible", "family_oop_max")
 def _prefixed(row, prefix: str, columns) -> dict:
     """The array_send columns `prefix + name` of the context row, by name, decoded."""
     return {name: read_array(row[prefix + name], dtype) for name, dtype in columns}
+
+
+def plan_years_read(claims: a.Claims, lines: a.Lines) -> np.ndarray:
+    """The plan years whose accumulator rows the chunk's context reads (and the transfer's
+    family check counts again)."""
+    return _years(_dates(claims, lines))
 
 
 def _years(days: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from workers.binary import (
     encode_text_array,
     pg_date,
 )
+from workers.fetch import plan_years_read
 from workers.pipeline.codes import DECISIONS, RVU
 from workers.pipeline.risk import REVIEW_THRESHOLD
 from workers.pipeline.run import ChunkResult
@@ -203,6 +204,40 @@ def _has_secondary_lines(result: ChunkResult) -> bool:
     )
 
 
+# Families of several members: their heads (the subscriber's member row) locked in one order, then
+# their accumulator rows counted. A writer for another member of a family (a claim submitted
+# alone, a review decision) takes the same lock, so the count sees the rows it created: the
+# optimistic check below covers the rows the chunk read, not a member's first row created since.
+FAMILY_LOCK = """
+SELECT count(*) FROM (SELECT id FROM member WHERE id = ANY(CAST(:heads AS int8[]))
+                      ORDER BY id FOR NO KEY UPDATE) locked
+"""
+FAMILY_ROWS = """
+SELECT count(*) FROM accumulator
+WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
+"""
+
+
+def _lock_families(connection, chunk) -> None:
+    """ConcurrentChange if a member of one of the chunk's families got an accumulator row the
+    chunk did not read (its first of the year), once the families are locked."""
+    families = chunk.families
+    if families is None or not len(families.member_id):
+        return
+    heads, members = np.unique(families.family_id, return_counts=True)
+    shared = heads[members > 1]  # a family of one cannot race with another of its members
+    if not len(shared):
+        return
+    members = families.member_id[np.isin(families.family_id, shared)]
+    connection.execute(text(FAMILY_LOCK), {"heads": array_literal(shared)})
+    years = plan_years_read(chunk.claims, chunk.lines)
+    now = connection.execute(
+        text(FAMILY_ROWS), {"members": array_literal(members), "years": array_literal(years)}
+    ).scalar()
+    if now != int(np.isin(chunk.accumulators.member_id, members).sum()):
+        raise ConcurrentChange("a family member's accumulators appeared since the chunk was read")
+
+
 def transfer(
     connection, result: ChunkResult, batch_id: int | None, model_version: str,
     payload: Payload | None = None,
@@ -234,6 +269,8 @@ def transfer(
         parameters = {"ids": array_literal(rejected)}
         marked = connection.execute(text(MARK_REJECTED), parameters).rowcount
     lap("mark_rejected")
+    _lock_families(connection, result.chunk)
+    lap("family_lock")
     change = result.accumulators
     existed = int(change.existed.sum())
     updated = connection.execute(text(UPDATE_ACCUMULATORS)).rowcount if existed else 0

@@ -178,6 +178,42 @@ def test_a_claim_processed_meanwhile_makes_the_write_lose_the_race(
     assert statuses.scalars().all() == ["pending", "processed"]
 
 
+@pytest.mark.parametrize("meanwhile", [False, True])
+def test_a_family_members_first_row_created_after_the_read_makes_the_write_lose_the_race(
+    db, connection, redis_client, setting, meanwhile
+):
+    """The family limits read every member's rows: another writer creating a family member's
+    first row of the year between the chunk's read and its write (a claim submitted alone, a
+    decision) makes the write raise ConcurrentChange once it holds the family's lock; the
+    optimistic check of the rows read cannot see a row that did not exist."""
+    plan, provider, member = setting
+    spouse = wf.f.make_member(db, member, first_name="Spouse", relationship_code="01")
+    wf.f.make_coverage(db, spouse, plan)
+    ids = [wf.make_claim(db, member, provider).id]
+    chunk = fetch_chunk(connection, ids, today_days())
+    assert sorted(chunk.families.member_id.tolist()) == sorted([member.id, spouse.id])
+    result = run_pipeline(chunk, reference_arrays(connection, redis_client), default_scorer())
+    ensure_partitions(connection, service_months(result))
+    if meanwhile:  # the spouse's first claim of the year, written by another transaction
+        connection.execute(
+            text("INSERT INTO accumulator (member_id, plan_id, plan_year, network, "
+                 "deductible_cents, oop_cents) VALUES (:m, :p, 2026, 'in', 5000, 5000)"),
+            {"m": spouse.id, "p": plan.id},
+        )  # fmt: skip
+    savepoint = connection.begin_nested()
+    if meanwhile:
+        with pytest.raises(ConcurrentChange, match="family member"):
+            transfer(connection, result, None, "test")
+        savepoint.rollback()
+    else:
+        transfer(connection, result, None, "test")
+        savepoint.commit()
+    written = connection.execute(
+        text("SELECT count(*) FROM production.claim WHERE id = ANY(:ids)"), {"ids": ids}
+    )
+    assert written.scalar() == (0 if meanwhile else 1)
+
+
 def test_coverage_ending_and_duplicates_deny_lines_with_their_carc(
     db, connection, redis_client, setting
 ):
