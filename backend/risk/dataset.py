@@ -171,19 +171,20 @@ def _time_member_features(connection, features, scored, clocked) -> None:
     reads them; what such a model would add for one that does not."""
     from workers.pipeline import risk_member_history as member_risk
     from workers.pipeline.lookup import claim_starts
-    from workers.pipeline.risk_codes import code_key
+    from workers.pipeline.risk_features import code_ids, dense_ids, sorted_codes
     from workers.risk_member_tables import fetch_patient_history, write_patient_history
 
+    # What chunk_facts shares with the other features (not timed here): the lines' code ids,
+    # the claims' starts, the providers' dense ids.
     starts = claim_starts(features.line_claim, features.claim_count)
-    keys, code = np.unique(code_key(features.procedure_code), return_inverse=True)
-    code = code.reshape(-1)  # stage 7 shares these np.unique with the other features
-    providers, provider_of = np.unique(features.billing_provider_id, return_inverse=True)
+    code, codes, _, _ = code_ids(features.procedure_code)
+    providers, provider_of = dense_ids(features.billing_provider_id)
 
-    def columns():
-        facts = member_risk.patient_facts(features, scored, keys, code, starts, providers,
-                                          provider_of.reshape(-1),
-                                          features.history.patients)  # fmt: skip
-        return facts, member_risk.patient_columns(features, facts, code, starts)
+    def columns():  # as chunk_facts and feature_matrix compute them
+        keys, in_order = sorted_codes(codes, code, np.bincount(code, minlength=len(codes)))
+        facts = member_risk.patient_facts(features, scored, keys, in_order, starts, providers,
+                                          provider_of, features.history.patients)  # fmt: skip
+        return facts, member_risk.patient_columns(features, facts, in_order, starts)
 
     facts, _ = clocked("member_features", columns)
     clocked("member_history_read", lambda: fetch_patient_history(
