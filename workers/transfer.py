@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from backend.canonical.edits import EDITS
 from backend.claims.models import TRACE_COLUMNS
+from backend.members.accumulators import lock_families
 from workers import trace
 from workers.binary import (
     array_literal,
@@ -204,14 +205,10 @@ def _has_secondary_lines(result: ChunkResult) -> bool:
     )
 
 
-# Families of several members: their heads (the subscriber's member row) locked in one order, then
-# their accumulator rows counted. A writer for another member of a family (a claim submitted
+# Families of several members: their heads locked (accumulators.lock_families), then their
+# accumulator rows counted. A writer for another member of a family (a claim submitted
 # alone, a review decision) takes the same lock, so the count sees the rows it created: the
 # optimistic check below covers the rows the chunk read, not a member's first row created since.
-FAMILY_LOCK = """
-SELECT count(*) FROM (SELECT id FROM member WHERE id = ANY(CAST(:heads AS int8[]))
-                      ORDER BY id FOR NO KEY UPDATE) locked
-"""
 FAMILY_ROWS = """
 SELECT count(*) FROM accumulator
 WHERE member_id = ANY(CAST(:members AS int8[])) AND plan_year = ANY(CAST(:years AS int4[]))
@@ -229,7 +226,7 @@ def _lock_families(connection, chunk) -> None:
     if not len(shared):
         return
     members = families.member_id[np.isin(families.family_id, shared)]
-    connection.execute(text(FAMILY_LOCK), {"heads": array_literal(shared)})
+    lock_families(connection, shared)
     years = plan_years_read(chunk.claims, chunk.lines)
     now = connection.execute(
         text(FAMILY_ROWS), {"members": array_literal(members), "years": array_literal(years)}

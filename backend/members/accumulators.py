@@ -12,11 +12,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 
 from backend.db import Session
 from backend.members.models import Accumulator, CoverageSpan, Member
 from backend.plans.models import Plan
+
+# The heads of families (each the subscriber's member row), locked in one order. Every writer of
+# a family's accumulators takes it first: the pipeline's transfer (workers/transfer.py) and a
+# review decision (backend/review/reads.py), so a member's first row that one of them creates
+# is seen by the other, which the optimistic check of the rows read cannot do.
+FAMILY_LOCK = """
+SELECT count(*) FROM (SELECT id FROM member WHERE id = ANY(CAST(:heads AS int8[]))
+                      ORDER BY id FOR NO KEY UPDATE) locked
+"""
+
+
+def lock_families(connection, heads) -> None:
+    """Lock these family heads (member ids) until the caller's transaction ends."""
+    connection.execute(text(FAMILY_LOCK), {"heads": sorted({int(head) for head in heads})})
 
 
 def member_accumulators(member: Member, plan_year: int | None) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import text
 
+from backend.members.accumulators import lock_families
 from backend.review.money import AMOUNTS, Line
 from workers.pipeline import arrays as a
 
@@ -57,7 +58,6 @@ UNION ALL
 SELECT m.id, h.id FROM head h JOIN member m ON m.subscriber_id = h.id
 ORDER BY 1
 """
-FAMILY_LOCK = "SELECT 1 FROM member WHERE id = ANY(:heads) ORDER BY id FOR NO KEY UPDATE"
 # The family's rows, locked in one order (the pipeline's family limits read them all; two
 # decisions for one family serialize here).
 ACCUMULATORS = """
@@ -115,10 +115,9 @@ def family(connection, member_id: int) -> a.Families:
 def accumulators(connection, families: a.Families) -> a.Accumulators:
     """The accumulator rows of every member of `families`, locked; the family's head (the
     subscriber's member row) locked first, as the pipeline's transfer locks it, so that a
-    member's first row created meanwhile is seen (workers/transfer.py, FAMILY_LOCK)."""
+    member's first row created meanwhile is seen (accumulators.lock_families)."""
     members = [int(member) for member in families.member_id]
-    heads = sorted({int(head) for head in families.family_id})
-    connection.execute(text(FAMILY_LOCK), {"heads": heads})
+    lock_families(connection, families.family_id)
     rows = connection.execute(text(ACCUMULATORS), {"members": members}).all()
     columns = list(zip(*rows, strict=True)) if rows else [[]] * 6
     return a.Accumulators(
