@@ -80,7 +80,13 @@ def adjudicate(connection, redis, claim_ids: list[int], batch_id: int | None = N
         reverse_originals(connection, claim_ids, batch_id, probed=True)
     scorer = scorer or plan_for(connection)
     member_history = reads_member_history(scorer)
-    chunk = fetch_chunk(connection, claim_ids, today_days(), replacements, member_history)
+    chunk = fetch_chunk(
+        connection,
+        claim_ids,
+        today_days(),
+        replacements=replacements,
+        member_history=member_history,
+    )
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
@@ -234,7 +240,9 @@ def _run_once(connection, redis, lease: Lease, scorer) -> ChunkResult:
         reverse_originals(connection, lease.claim_ids, lease.batch_id)
         scorer = scorer or plan_for(connection)
         member_history = reads_member_history(scorer)
-        chunk = fetch_chunk(connection, lease.claim_ids, today_days(), True, member_history)
+        chunk = fetch_chunk(
+            connection, lease.claim_ids, today_days(), member_history=member_history
+        )
     fetched = time.perf_counter()
     result = run_pipeline(chunk, reference, scorer)
     payload = encode(result)
