@@ -218,7 +218,7 @@ def _read_sets(session, reading: InboundReading, edi_file: EdiFile, allowed_npis
 
             apply_834(session, result.transaction_set, reading.reader.delimiters, edi_file.id)
             continue
-        staged = copy_claims(
+        counts["staged"] += copy_claims(
             connection,
             [parsed.claim for parsed in claims],
             "edi",
@@ -226,7 +226,6 @@ def _read_sets(session, reading: InboundReading, edi_file: EdiFile, allowed_npis
             result.transaction_set.control_number,
             position - len(claims) + 1,
         )
-        counts["staged"] += len(staged)
     return counts
 
 
