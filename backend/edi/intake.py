@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.claims.models import StagedClaim
 from backend.edi import outbound
 from backend.edi.models import EdiFile
+from backend.intake.bulk import cycle_collector_paused
 from backend.intake.models import ReceivedDocument
 from backend.intake.parties import refusal, refused_npi
 from backend.intake.received import new_document
@@ -92,6 +93,7 @@ def answer_parties(session: Session, file_id: int) -> Parties:
     return parties_from_head(head)
 
 
+@cycle_collector_paused()  # backend/intake/bulk.py: a million short-lived objects, no cycles
 def answer(
     session: Session,
     document_id: int,
