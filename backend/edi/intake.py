@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.claims.models import StagedClaim
 from backend.edi import outbound
 from backend.edi.models import EdiFile
+from backend.intake.bulk import cycle_collector_paused
 from backend.intake.models import ReceivedDocument
 from backend.intake.parties import refusal, refused_npi
 from backend.intake.received import new_document
@@ -92,6 +93,7 @@ def answer_parties(session: Session, file_id: int) -> Parties:
     return parties_from_head(head)
 
 
+@cycle_collector_paused()  # backend/intake/bulk.py: a million short-lived objects, no cycles
 def answer(
     session: Session,
     document_id: int,
@@ -218,7 +220,7 @@ def _read_sets(session, reading: InboundReading, edi_file: EdiFile, allowed_npis
 
             apply_834(session, result.transaction_set, reading.reader.delimiters, edi_file.id)
             continue
-        staged = copy_claims(
+        counts["staged"] += copy_claims(
             connection,
             [parsed.claim for parsed in claims],
             "edi",
@@ -226,7 +228,6 @@ def _read_sets(session, reading: InboundReading, edi_file: EdiFile, allowed_npis
             result.transaction_set.control_number,
             position - len(claims) + 1,
         )
-        counts["staged"] += len(staged)
     return counts
 
 

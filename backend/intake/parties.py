@@ -18,6 +18,7 @@ known, the patient is not one of their family), AMBIGUOUS (V056: more than one m
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -78,22 +79,27 @@ ORDER BY c.position
 """
 
 
+PATIENT_FIELDS = {  # RESOLVE_MEMBERS parameter: canonical claim field
+    "subscriber": "subscriber_member_number",
+    "patient": "patient_member_number",
+    "relationship": "relationship_code",
+    "first": "patient_first_name",
+    "last": "patient_last_name",
+    "born": "patient_birth_date",
+}
+
+
 def resolve_members(connection, claims: list[Claim]) -> list[tuple[int | None, int | None]]:
     """(member_id, patient_match) per claim, in order, in one statement (`connection`: a
     SQLAlchemy Connection)."""
     if not claims:
         return []
     parameters = {
-        "subscriber": [c.subscriber_member_number for c in claims],
-        "patient": [c.patient_member_number for c in claims],
-        "relationship": [c.relationship_code for c in claims],
-        "first": [c.patient_first_name for c in claims],
-        "last": [c.patient_last_name for c in claims],
-        "born": [c.patient_birth_date for c in claims],
+        name: list(map(attrgetter(field), claims)) for name, field in PATIENT_FIELDS.items()
     }
     cursor = connection.connection.driver_connection.cursor()
     try:
-        return [tuple(row) for row in cursor.execute(RESOLVE_MEMBERS, parameters)]
+        return cursor.execute(RESOLVE_MEMBERS, parameters).fetchall()
     finally:
         cursor.close()
 
