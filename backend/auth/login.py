@@ -41,7 +41,7 @@ def load_token_user(req) -> Principal | None:
     if token is None:
         abort(401, "the bearer token is unknown, revoked or expired")
     note_token_use(token, req.remote_addr, datetime.now(UTC))
-    return Principal(token.user, token)
+    return Principal(token.user, token, remembered=cache.remembered(token))
 
 
 def note_token_use(token, client_ip: str | None, now: datetime) -> None:

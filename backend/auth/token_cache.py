@@ -9,6 +9,14 @@ a revoked token is refused as promptly as without the cache. The generation is r
 rows, so a change committed in between is never remembered under the newer generation. Without
 Redis nothing is reused. The secret, the expiry and the revocation are checked on every call,
 against the remembered row.
+
+An entry also remembers its user's data scope when that scope is a provider organization's (the
+organization, its practitioners and their NPIs, which every claim submitted over REST or FHIR is
+checked against) or everything: read once per entry, not on every call. Whatever changes an
+organization's providers or their NPIs must call `credentials_changed` (or `bump_generation`)
+after its commit, as a user change does; the entry's age bounds what a direct database edit
+leaves remembered. A member's scope (minor dependents: enrolment and birthdays move it) is read
+on every call.
 """
 
 from __future__ import annotations
@@ -30,11 +38,12 @@ GENERATION_KEY = "askes:auth:generation"
 MAX_ENTRIES = 10_000  # a process serving more live tokens than this starts over
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
     token: ApiToken  # detached, with its user and role loaded
     generation: bytes
     loaded_at: float
+    scope: object | None = None  # the user's DataScope, when remembered (see the module's doc)
 
 
 class TokenCache:
@@ -62,6 +71,12 @@ class TokenCache:
             return None
         return entry.token
 
+    def remembered(self, token: ApiToken) -> _Entry | None:
+        """The entry `token` was served from or just stored in during this call (the generation
+        checked), else None: a token read because nothing could be remembered has no entry."""
+        entry = self._entries.get(token.prefix)
+        return entry if entry is not None and entry.token is token else None
+
     def keep(self, session: Session, prefix: str, token: ApiToken, generation: bytes | None):
         """Remember `token` (just read under `generation`), detached from the request's session
         so that no rollback or later request can expire what other threads read."""
@@ -81,11 +96,17 @@ class TokenCache:
 
 
 def credentials_changed() -> None:
-    """After committing a change to a token or a user: every process forgets its tokens."""
+    """After committing a change to a token, a user, or an organization's providers or NPIs:
+    every process forgets its tokens and the data scopes remembered with them."""
     cache: TokenCache = current_app.extensions["token_cache"]
     cache.clear()
+    bump_generation(cache.redis)
+
+
+def bump_generation(redis) -> None:
+    """`credentials_changed` outside a web request (a command or job with its own Redis)."""
     try:
-        cache.redis.incr(GENERATION_KEY)
+        redis.incr(GENERATION_KEY)
     except RedisError as error:  # the other processes catch up within token_cache_seconds
         log.warning("token cache generation not bumped: %s", type(error).__name__)
 
