@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
@@ -95,9 +95,16 @@ class TokenCache:
             self._entries.clear()
 
 
+def checked_generation() -> bytes | None:
+    """The generation this request's bearer token was checked under (the entry it came from or
+    was stored in), or None: no token, or nothing could be remembered."""
+    return g.get("credentials_generation") if has_request_context() else None
+
+
 def credentials_changed() -> None:
-    """After committing a change to a token, a user, or an organization's providers or NPIs:
-    every process forgets its tokens and the data scopes remembered with them."""
+    """After committing a change to a token, a user, an organization's providers or NPIs, or a
+    webhook subscription: every process forgets its tokens, the data scopes remembered with
+    them, and the events it knew nobody listens for (backend/webhooks/listeners.py)."""
     cache: TokenCache = current_app.extensions["token_cache"]
     cache.clear()
     bump_generation(cache.redis)

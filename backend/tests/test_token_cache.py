@@ -3,35 +3,18 @@ PostgreSQL, and forgotten by every process as soon as a token is revoked or its 
 
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
-from backend import create_app
 from backend.auth.token_cache import bump_generation
 from backend.auth.tokens import issue_token
-from backend.db import Session
 from backend.tests import factories as f
+from backend.tests.conftest import another_app
 from backend.tests.fhir_helpers import bearer as fhir_bearer
 from backend.tests.fhir_helpers import post_json, world_claim_resource
 
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def another_app(connection, engine, database_url, redis_url, **settings):
-    """Another web process: an app of its own (its own token cache), the same Redis and the
-    test's database transaction (create_app binds the session to the engine: bound back)."""
-    app = create_app({"database_url": database_url, "redis_url": redis_url, "testing": True,
-                      "ENGINE": engine, **settings})  # fmt: skip
-    Session.remove()
-    Session.configure(bind=connection, join_transaction_mode="create_savepoint")
-    return app
-
-
-@pytest.fixture
-def other_process(app, connection, engine, database_url, redis_url):
-    return another_app(connection, engine, database_url, redis_url).test_client()
 
 
 @contextmanager
