@@ -54,9 +54,12 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def generation(self) -> bytes | None:
-        """The credentials generation now; None (remember nothing) when it cannot be read."""
+        """The credentials generation now; None (remember nothing) when it cannot be read.
+        Read once a request: the rate limiter reads it with its count (`generation_read`)."""
         if self.seconds <= 0:
             return None
+        if has_request_context() and "generation_read" in g:
+            return g.pop("generation_read")
         try:
             return self.redis.get(GENERATION_KEY) or b"0"
         except RedisError as error:
@@ -93,6 +96,12 @@ class TokenCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def generation_read(value: bytes | None) -> None:
+    """The generation as another Redis round trip of this request just read it (None: the key
+    does not exist yet, generation 0), for the token check that follows."""
+    g.generation_read = value or b"0"
 
 
 def checked_generation() -> bytes | None:
