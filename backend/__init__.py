@@ -51,6 +51,7 @@ def _init_extensions(app: Flask, settings) -> None:
     from backend.api import create_api
     from backend.auth import login
     from backend.protection import headers, limits, ratelimit
+    from backend.webhooks import listeners
 
     if settings.database_url is None or settings.redis_url is None:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before create_app")
@@ -62,6 +63,7 @@ def _init_extensions(app: Flask, settings) -> None:
     limits.init_app(app)  # before login: its CSRF check reads the body
     login.init_app(app)
     ratelimit.init_app(app)
+    listeners.init_app(app)
     create_api(app)
     errors.init_app(app)
     headers.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import update
@@ -41,7 +41,10 @@ def load_token_user(req) -> Principal | None:
     if token is None:
         abort(401, "the bearer token is unknown, revoked or expired")
     note_token_use(token, req.remote_addr, datetime.now(UTC))
-    return Principal(token.user, token)
+    remembered = cache.remembered(token)
+    if remembered is not None:  # what else is remembered under it is current too
+        g.credentials_generation = remembered.generation
+    return Principal(token.user, token, remembered=remembered)
 
 
 def note_token_use(token, client_ip: str | None, now: datetime) -> None:

@@ -44,13 +44,16 @@ class DataScope:
 
 
 class Principal(UserMixin):
-    def __init__(self, user: User, token: ApiToken | None = None):
+    def __init__(self, user: User, token: ApiToken | None = None, remembered=None):
+        """`remembered`: the token cache's entry this call's token came from (it keeps a
+        provider organization's scope across calls: backend/auth/token_cache.py)."""
         self.user = user
         self.token = token
         granted = set(user.role.permissions)
         allowed = granted & scope_permissions(token.scopes) if token else granted
         self.permissions = frozenset(allowed)
         self._scope: DataScope | None = None
+        self._remembered = remembered
 
     def get_id(self) -> str:
         return str(self.user.id)
@@ -68,8 +71,12 @@ class Principal(UserMixin):
         if self._scope is None and self.token and is_patient_context(self.token.scopes):
             own = (self.user.member_id,) if self.user.member_id is not None else ()
             self._scope = DataScope(member_ids=own)  # SMART patient/ scopes: own compartment
+        if self._scope is None and self._remembered is not None:
+            self._scope = self._remembered.scope
         if self._scope is None:
             self._scope = build_scope(session, self.user, frozenset(self.user.role.permissions))
+            if self._remembered is not None and not self._scope.member_ids:
+                self._remembered.scope = self._scope  # a provider organization's, or everything
         return self._scope
 
 

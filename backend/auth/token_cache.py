@@ -9,6 +9,14 @@ a revoked token is refused as promptly as without the cache. The generation is r
 rows, so a change committed in between is never remembered under the newer generation. Without
 Redis nothing is reused. The secret, the expiry and the revocation are checked on every call,
 against the remembered row.
+
+An entry also remembers its user's data scope when that scope is a provider organization's (the
+organization, its practitioners and their NPIs, which every claim submitted over REST or FHIR is
+checked against) or everything: read once per entry, not on every call. Whatever changes an
+organization's providers or their NPIs must call `credentials_changed` (or `bump_generation`)
+after its commit, as a user change does; the entry's age bounds what a direct database edit
+leaves remembered. A member's scope (minor dependents: enrolment and birthdays move it) is read
+on every call.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
@@ -30,11 +38,12 @@ GENERATION_KEY = "askes:auth:generation"
 MAX_ENTRIES = 10_000  # a process serving more live tokens than this starts over
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Entry:
     token: ApiToken  # detached, with its user and role loaded
     generation: bytes
     loaded_at: float
+    scope: object | None = None  # the user's DataScope, when remembered (see the module's doc)
 
 
 class TokenCache:
@@ -45,9 +54,12 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def generation(self) -> bytes | None:
-        """The credentials generation now; None (remember nothing) when it cannot be read."""
+        """The credentials generation now; None (remember nothing) when it cannot be read.
+        Read once a request: the rate limiter reads it with its count (`generation_read`)."""
         if self.seconds <= 0:
             return None
+        if has_request_context() and "generation_read" in g:
+            return g.pop("generation_read")
         try:
             return self.redis.get(GENERATION_KEY) or b"0"
         except RedisError as error:
@@ -61,6 +73,12 @@ class TokenCache:
         if time.monotonic() - entry.loaded_at >= self.seconds:
             return None
         return entry.token
+
+    def remembered(self, token: ApiToken) -> _Entry | None:
+        """The entry `token` was served from or just stored in during this call (the generation
+        checked), else None: a token read because nothing could be remembered has no entry."""
+        entry = self._entries.get(token.prefix)
+        return entry if entry is not None and entry.token is token else None
 
     def keep(self, session: Session, prefix: str, token: ApiToken, generation: bytes | None):
         """Remember `token` (just read under `generation`), detached from the request's session
@@ -80,12 +98,31 @@ class TokenCache:
             self._entries.clear()
 
 
+def generation_read(value: bytes | None) -> None:
+    """The generation as another Redis round trip of this request just read it (None: the key
+    does not exist yet, generation 0), for the token check that follows."""
+    g.generation_read = value or b"0"
+
+
+def checked_generation() -> bytes | None:
+    """The generation this request's bearer token was checked under (the entry it came from or
+    was stored in), or None: no token, or nothing could be remembered."""
+    return g.get("credentials_generation") if has_request_context() else None
+
+
 def credentials_changed() -> None:
-    """After committing a change to a token or a user: every process forgets its tokens."""
+    """After committing a change to a token, a user, an organization's providers or NPIs, or a
+    webhook subscription: every process forgets its tokens, the data scopes remembered with
+    them, and the events it knew nobody listens for (backend/webhooks/listeners.py)."""
     cache: TokenCache = current_app.extensions["token_cache"]
     cache.clear()
+    bump_generation(cache.redis)
+
+
+def bump_generation(redis) -> None:
+    """`credentials_changed` outside a web request (a command or job with its own Redis)."""
     try:
-        cache.redis.incr(GENERATION_KEY)
+        redis.incr(GENERATION_KEY)
     except RedisError as error:  # the other processes catch up within token_cache_seconds
         log.warning("token cache generation not bumped: %s", type(error).__name__)
 

@@ -62,6 +62,15 @@ def issue_token(
 TOKEN_BY_PREFIX = select(ApiToken).where(ApiToken.prefix == bindparam("prefix"))
 
 
+def bearer_prefix(header: str) -> str | None:
+    """The token prefix of an `Authorization: Bearer askes_<prefix>_<secret>` header, or None;
+    nothing is checked (find_active_token does)."""
+    if not header.startswith("Bearer "):
+        return None
+    parts = header.removeprefix("Bearer ").strip().split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == TOKEN_PREFIX and parts[1] else None
+
+
 def find_active_token(
     session: Session, plaintext: str, cache: TokenCache | None = None
 ) -> ApiToken | None:

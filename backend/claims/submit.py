@@ -24,7 +24,7 @@ from backend.claims.schemas import ClaimDetailSchema
 from backend.db import Session
 from backend.idempotency.keys import idempotent
 from backend.intake.parties import allowed_npis, refusal, refused_npi
-from backend.intake.received import keep, record_outcome
+from backend.intake.received import keep_committed, record_outcome
 from backend.intake.staging import insert_claims
 from backend.protection.json_shape import JsonShapeError, loads_checked
 from backend.protection.limits import json_limits
@@ -183,7 +183,7 @@ class SubmitClaim(MethodView):
 
 def keep_body(body: bytes, content_type: str | None, user_id: int) -> int:
     """The request body as received, committed before anything parses it."""
-    document_id = keep(
+    document_id = keep_committed(
         Session.connection(), channel=CHANNEL, body=body,
         media_type=content_type or "application/json", user_id=user_id,
         request_id=g.get("request_id"),

@@ -16,7 +16,7 @@ from backend.db import Session
 from backend.fhir_api.http import FhirError, max_bundle_entries
 from backend.fhir_api.intake import ServerReferences
 from backend.intake.parties import allowed_npis, refusal, refused_npi
-from backend.intake.received import keep
+from backend.intake.received import keep_committed
 from backend.intake.received import record_outcome as record
 from backend.intake.staging import insert_claims
 from backend.protection.json_shape import JsonShapeError, check_shape
@@ -122,7 +122,7 @@ def _batch(document_id: int, results) -> dict:
 
 def keep_body(body: bytes, content_type: str | None, user_id: int | None, request_id) -> int:
     """Store the request body as received, committed before anything parses it."""
-    document_id = keep(
+    document_id = keep_committed(
         Session.connection(), channel=CHANNEL, body=body,
         media_type=content_type or MEDIA_TYPE, user_id=user_id, request_id=request_id,
     )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
 from backend.intake.models import ReceivedDocument
@@ -51,6 +52,22 @@ def keep(connection, **values) -> int:
         return cursor.execute(KEEP, document_values(**values)).fetchone()[0]
     finally:
         cursor.close()
+
+
+def keep_committed(connection, **values) -> int:
+    """`keep`, committed before the caller goes on (request channels commit the body before
+    parsing it). When no transaction is open on the connection, the INSERT runs autocommitted:
+    one round trip, not three (BEGIN, INSERT, COMMIT: a tenth of a single claim's statements);
+    the caller's commit then has nothing to send. Inside an open transaction (what the caller
+    read first, or a test's outer transaction) it is written there, for the caller's commit."""
+    driver = connection.connection.driver_connection
+    if driver.autocommit or driver.info.transaction_status != TransactionStatus.IDLE:
+        return keep(connection, **values)
+    driver.autocommit = True
+    try:
+        return keep(connection, **values)
+    finally:
+        driver.autocommit = False
 
 
 def new_document(**values) -> ReceivedDocument:

@@ -39,6 +39,51 @@ def text_problem(text: str, max_length: int) -> str | None:
 def check_shape(document: object, max_depth: int, max_string: int) -> None:
     """Raise JsonShapeError for nesting deeper than `max_depth`, a bad or too long string
     (keys included), an integer beyond 64 bits, or a non-finite number."""
+    if not shape_problem(document, max_depth, max_string):
+        return
+    _locate_problem(document, max_depth, max_string)
+
+
+def shape_problem(document: object, max_depth: int, max_string: int) -> bool:
+    """Whether check_shape would refuse `document`: the walk every request body takes, so it
+    builds no paths (those only name a refusal: _locate_problem) and tests plain ASCII strings
+    inline. A decoded JSON value is exactly a dict, list, str, int, float, bool or None."""
+    stack = [(document, 1)]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node, depth = pop()
+        kind = type(node)
+        if kind is dict:
+            if depth > max_depth:
+                return True
+            texts = list(node)
+            values = node.values()
+        elif kind is list:
+            if depth > max_depth:
+                return True
+            texts, values = [], node
+        else:
+            texts, values = [], (node,)  # a scalar document
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                texts.append(value)
+            elif kind is dict or kind is list:
+                push((value, depth + 1))
+            elif (kind is int and abs(value) > INT64) or (
+                kind is float and not math.isfinite(value)
+            ):
+                return True
+        for text in texts:
+            if len(text) > max_string or "\x00" in text:
+                return True
+            if not text.isascii() and text_problem(text, max_string):
+                return True
+    return False
+
+
+def _locate_problem(document: object, max_depth: int, max_string: int) -> None:
+    """Raise the JsonShapeError of the first problem, with its path."""
     stack: list[tuple[object, int, str]] = [(document, 1, "$")]
     while stack:
         node, depth, path = stack.pop()

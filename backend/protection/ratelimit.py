@@ -19,6 +19,9 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
+from backend.auth.token_cache import GENERATION_KEY, generation_read
+from backend.auth.tokens import bearer_prefix
+
 log = logging.getLogger("askes.ratelimit")
 
 BULK_ENDPOINTS = {"edi.EdiFiles", "fhir.bundle", "batches.Batches", "edi.Remittances"}
@@ -36,21 +39,32 @@ def budget_of(endpoint: str | None, method: str) -> str:
 
 
 def _subject(budget: str) -> str:
-    if budget != "login" and current_user.is_authenticated:
-        principal = current_user._get_current_object()
-        return f"t{principal.token.id}" if principal.token else f"u{principal.user.id}"
+    """A bearer token counts by its prefix, read from the header: the token itself is checked
+    after the count (so the same Redis round trip can read the credentials generation the
+    check needs: backend/auth/token_cache.py); a token that turns out unknown is refused 401
+    all the same. A session counts by its user, anyone else by address."""
+    if budget != "login":
+        if prefix := bearer_prefix(request.headers.get("Authorization", "")):
+            return f"t{prefix}"
+        if current_user.is_authenticated:
+            return f"u{current_user._get_current_object().user.id}"
     return f"a{request.remote_addr or '-'}"
 
 
-def take(redis, budget: str, subject: str, limit: int, window: int, now: float) -> tuple[int, int]:
-    """Count one request; (requests in this window so far, seconds until the window ends)."""
+def take(
+    redis, budget: str, subject: str, limit: int, window: int, now: float, read: str | None = None
+) -> tuple[int, int, bytes | None]:
+    """Count one request; (requests in this window so far, seconds until the window ends, the
+    value of the key `read`, read in the same round trip, or None)."""
     number = int(now // window)
     key = f"askes:rl:{budget}:{subject}:{number}"
     pipe = redis.pipeline()
     pipe.incr(key)
     pipe.expire(key, window + 1)
-    used, _ = pipe.execute()
-    return used, window * (number + 1) - int(now)
+    if read is not None:
+        pipe.get(read)
+    used, _, *value = pipe.execute()
+    return used, window * (number + 1) - int(now), value[0] if value else None
 
 
 def check_rate_limit() -> None:
@@ -61,12 +75,17 @@ def check_rate_limit() -> None:
     limit = settings.rate_limits.get(budget, 0)
     if not settings.rate_limits_enabled or limit <= 0:
         return
+    subject = _subject(budget)
+    generation = GENERATION_KEY if subject.startswith("t") else None
     try:
-        used, reset = take(current_app.extensions["redis"], budget, _subject(budget), limit,
-                           settings.rate_limit_window_seconds, time.time())  # fmt: skip
+        used, reset, read = take(current_app.extensions["redis"], budget, subject, limit,
+                                 settings.rate_limit_window_seconds, time.time(),
+                                 generation)  # fmt: skip
     except RedisError as error:
         log.warning("rate limit not applied: %s", type(error).__name__)
         return
+    if generation is not None:
+        generation_read(read)
     g.rate_limit = (limit, max(limit - used, 0), reset)
     if used > limit:
         refusal = TooManyRequests(f"more than {limit} {budget} requests a minute; slow down")

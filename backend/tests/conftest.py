@@ -136,3 +136,18 @@ def priced_world(world, db, connection):
     db.flush()
     yield world
     forget()
+
+
+def another_app(connection, engine, database_url, redis_url, **settings):
+    """Another web process: an app of its own (its own token cache), the same Redis and the
+    test's database transaction (create_app binds the session to the engine: bound back)."""
+    app = create_app({"database_url": database_url, "redis_url": redis_url, "testing": True,
+                      "ENGINE": engine, **settings})  # fmt: skip
+    Session.remove()
+    Session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    return app
+
+
+@pytest.fixture
+def other_process(app, connection, engine, database_url, redis_url):
+    return another_app(connection, engine, database_url, redis_url).test_client()

@@ -4,6 +4,8 @@ and RateLimit-* headers; a login flood from one address throttled before any loc
 
 from __future__ import annotations
 
+from redis import Redis
+
 from backend import create_app
 from backend.auth.lockout import LoginPolicy, LoginThrottle
 from backend.db import Session
@@ -89,3 +91,37 @@ def test_a_budget_of_zero_means_no_limit(app, as_user):
     client = as_user("insurer")
     assert all(client.get("/api/v1/claims").status_code == 200 for _ in range(5))
     assert "RateLimit-Limit" not in client.get("/api/v1/claims").headers
+
+
+class CountingRedis(Redis):
+    """The app's Redis, counting round trips: commands sent alone and pipelines."""
+
+    round_trips = 0
+
+    def execute_command(self, *args, **options):
+        CountingRedis.round_trips += 1
+        return super().execute_command(*args, **options)
+
+    def pipeline(self, transaction=True, shard_hint=None):
+        pipe = super().pipeline(transaction, shard_hint)
+        execute = pipe.execute
+
+        def counted(*args, **kwargs):
+            CountingRedis.round_trips += 1
+            return execute(*args, **kwargs)
+
+        pipe.execute = counted
+        return pipe
+
+
+def test_a_remembered_tokens_call_costs_one_redis_round_trip(app, world, db):
+    """The count and the credentials generation the token check needs are read together."""
+    counting = CountingRedis(connection_pool=app.extensions["redis"].connection_pool)
+    app.extensions["redis"] = app.extensions["token_cache"].redis = counting
+    client = bearer(app, db, world.users["insurer"])
+    assert client.get("/api/v1/claims").status_code == 200  # the token read and remembered
+    CountingRedis.round_trips = 0
+    for _ in range(3):
+        answer = client.get("/api/v1/claims")
+        assert answer.status_code == 200 and answer.headers["RateLimit-Limit"]
+    assert CountingRedis.round_trips == 3

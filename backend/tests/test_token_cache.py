@@ -3,31 +3,18 @@ PostgreSQL, and forgotten by every process as soon as a token is revoked or its 
 
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
-from backend import create_app
+from backend.auth.token_cache import bump_generation
 from backend.auth.tokens import issue_token
-from backend.db import Session
+from backend.tests import factories as f
+from backend.tests.conftest import another_app
+from backend.tests.fhir_helpers import bearer as fhir_bearer
+from backend.tests.fhir_helpers import post_json, world_claim_resource
 
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def another_app(connection, engine, database_url, redis_url, **settings):
-    """Another web process: an app of its own (its own token cache), the same Redis and the
-    test's database transaction (create_app binds the session to the engine: bound back)."""
-    app = create_app({"database_url": database_url, "redis_url": redis_url, "testing": True,
-                      "ENGINE": engine, **settings})  # fmt: skip
-    Session.remove()
-    Session.configure(bind=connection, join_transaction_mode="create_savepoint")
-    return app
-
-
-@pytest.fixture
-def other_process(app, connection, engine, database_url, redis_url):
-    return another_app(connection, engine, database_url, redis_url).test_client()
 
 
 @contextmanager
@@ -106,3 +93,73 @@ def test_nothing_is_remembered_when_the_cache_is_off(
         for _ in range(2):
             assert client.get("/api/v1/claims", headers=bearer(issued.plaintext)).status_code == 200
     assert len(reads) == 2
+
+
+@contextmanager
+def scope_reads(connection):
+    """The statements that read a provider organization's scope while the block runs."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "provider.organization_id =" in statement and "provider.npi" in statement:
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+
+
+def test_a_provider_organizations_scope_is_read_once_then_remembered(app, world, db, connection):
+    client = fhir_bearer(app, db, world.users["provider_a"])
+    with scope_reads(connection) as reads:
+        for _ in range(3):
+            created = post_json(client, "/fhir/Claim", world_claim_resource(world))
+            assert created.status_code == 201, created.json
+    assert len(reads) == 1
+
+
+def test_a_practitioner_moved_into_the_organization_reaches_a_remembered_scope(
+    app, other_process, world, db
+):
+    """Billing under another organization's practitioner is refused; once the practitioner is
+    moved into the caller's organization and the change announced, every process accepts it."""
+    practitioner = f.make_provider(db, organization=world.provider_b)
+    issued = issue_token(db, world.users["provider_a"], "billing", ["claims:submit"])
+    db.flush()
+    headers = bearer(issued.plaintext)
+    claim = world_claim_resource(world, billing_provider_npi=practitioner.npi)
+    for process in (app.test_client(), other_process):  # both remember organization A's scope
+        refused = post_json(process, "/fhir/Claim", claim, headers=headers)
+        assert refused.status_code == 403, refused.json
+    practitioner.organization_id = world.provider_a.id
+    db.flush()
+    bump_generation(app.extensions["redis"])
+    for process in (app.test_client(), other_process):
+        accepted = post_json(process, "/fhir/Claim", claim, headers=headers)
+        assert accepted.status_code == 201, accepted.json
+
+
+def test_a_members_scope_is_read_on_every_call(app, world, db, connection):
+    """Enrolment and birthdays move a member's dependents: nothing of it is remembered."""
+    issued = issue_token(db, world.users["member"], "app", ["claims:read"])
+    db.flush()
+    dependents = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "member.subscriber_id =" in statement:
+            dependents.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        for _ in range(2):
+            assert (
+                app.test_client()
+                .get("/api/v1/claims", headers=bearer(issued.plaintext))
+                .status_code
+                == 200
+            )
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+    assert len(dependents) == 2

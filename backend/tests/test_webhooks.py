@@ -312,3 +312,45 @@ def test_an_event_statement_that_fails_is_rolled_back_alone(app, db):
             _insert_deliveries("SELECT 1 / %(zero)s", {"zero": 0})
         assert _insert_deliveries("SELECT %(seven)s::int", {"seven": 7}) == [7]
         assert Session.execute(sa.text("SELECT v FROM kept_by_the_claim")).scalars().all() == [1]
+
+
+def _subscription_reads(db) -> int:
+    """Scans of webhook_subscription in this (the test's) transaction so far."""
+    row = db.execute(
+        sa.text("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM "
+                "pg_stat_xact_user_tables WHERE relname = 'webhook_subscription'")
+    ).scalar()  # fmt: skip
+    return row or 0
+
+
+def test_a_claim_nobody_listens_for_is_staged_without_the_event_statement(app, world, db):
+    from backend.tests.fhir_helpers import bearer, post_json, world_claim_resource
+
+    client = bearer(app, db, world.users["provider_a"])
+    assert post_json(client, "/fhir/Claim", world_claim_resource(world)).status_code == 201
+    before = _subscription_reads(db)
+    for _ in range(2):
+        assert post_json(client, "/fhir/Claim", world_claim_resource(world)).status_code == 201
+    assert _subscription_reads(db) == before
+
+
+def test_a_subscription_reaches_a_process_that_knew_nobody_listened(
+    app, other_process, world, db, as_user, private_urls
+):
+    """Another web process remembered that nobody listens; a subscription made in this one is
+    heard there on the next claim."""
+    from backend.auth.tokens import issue_token
+    from backend.tests.fhir_helpers import post_json, world_claim_resource
+
+    issued = issue_token(db, world.users["provider_a"], "billing", ["claims:submit"])
+    db.flush()
+    headers = {"Authorization": f"Bearer {issued.plaintext}"}
+    unheard = post_json(other_process, "/fhir/Claim", world_claim_resource(world), headers=headers)
+    assert unheard.status_code == 201
+    subscription = _subscribe(as_user("provider_a"), "http://127.0.0.1:9/hooks").json["id"]
+    heard = post_json(other_process, "/fhir/Claim", world_claim_resource(world), headers=headers)
+    assert heard.status_code == 201
+    deliveries = db.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription)
+    ).all()
+    assert [d.payload["data"]["claim_id"] for d in deliveries] == [int(heard.json["id"])]

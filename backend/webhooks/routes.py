@@ -11,6 +11,7 @@ from backend.api import ROW_ID, PageArgs, page_schema, paginate
 from backend.audit.service import audited
 from backend.auth.permissions import WEBHOOKS_MANAGE
 from backend.auth.principal import current_principal, permission_required
+from backend.auth.token_cache import credentials_changed
 from backend.db import Session
 from backend.webhooks.models import EVENTS, WebhookDelivery, WebhookSubscription
 from backend.webhooks.service import enqueue_delivery, url_problem
@@ -97,6 +98,7 @@ class Subscriptions(MethodView):
         )  # fmt: skip
         Session.add(row)
         Session.commit()
+        credentials_changed()  # every process reads the listened events again
         return row
 
 
@@ -137,5 +139,6 @@ class Replay(MethodView):
         subscription.consecutive_failures = 0
         delivery.status = "pending"
         Session.commit()
+        credentials_changed()  # the subscription may listen again
         enqueue_delivery(delivery.id)
         return delivery

@@ -29,6 +29,7 @@ from sqlalchemy import any_, insert, literal, or_, select, text
 from sqlalchemy import event as sa_event
 
 from backend.db import Session
+from backend.webhooks.listeners import may_be_heard
 from backend.webhooks.models import EVENTS, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger("askes.webhooks")
@@ -256,6 +257,8 @@ def emit_claims_received(claim_ids: list[int], channel: str) -> None:
     if not claim_ids:
         return
     try:
+        if not may_be_heard("claim.received"):
+            return
         ids = _insert_deliveries(CLAIMS_RECEIVED, {"ids": list(claim_ids), "channel": channel})
         if ids:
             _enqueue_after_commit(ids)
@@ -329,6 +332,8 @@ def emit_submitted_claim(claim_id: int, channel: str, decision: str | None) -> N
     parameters = {"claim_id": claim_id, "channel": channel, "decision": decision,
                   "decision_event": decision_event}  # fmt: skip
     try:
+        if not may_be_heard("claim.received", *filter(None, [decision_event])):
+            return
         ids = _insert_deliveries(SUBMITTED_CLAIM_EVENTS, parameters)
         if ids:
             _enqueue_after_commit(ids)
