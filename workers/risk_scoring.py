@@ -62,6 +62,30 @@ def input_width(version: str, feature_schema_hash: str, feature_schema=None) -> 
     )
 
 
+def reason_lists(top: np.ndarray, values: np.ndarray, drops: np.ndarray, typical: np.ndarray):
+    """Per row, the reasons among its top features (feature index, value, score drop: rows x
+    REASONS_PER_CLAIM, figures rounded) that lower its score: one flat list of dicts, cut per
+    row (a list comprehension per row cost more than the dicts)."""
+    shown = drops > 0
+    typical = typical.astype(np.float64).round(4).tolist()
+    ends = np.cumsum(shown.sum(axis=1)).tolist()
+    # Thousands of small dicts: the cyclic garbage collector would walk them again and again
+    # (none of them can be part of a cycle).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        flat = [
+            {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
+            for f, v, d in zip(
+                top[shown].tolist(), values[shown].tolist(), drops[shown].tolist(), strict=True
+            )  # fmt: skip
+        ]
+        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class LiteRTScorer:
     """A registered model as a stage 7 scorer; it reads the first `width` columns of the
     feature matrix."""
@@ -89,17 +113,15 @@ class LiteRTScorer:
         )
 
     def quantize(self, matrix: np.ndarray, scale: float, zero: int) -> np.ndarray:
-        """int8 model input: standardize, clip and quantize folded into one multiply-add,
-        done in place in one buffer (a second temporary of the chunk's size cost more in
-        page faults than the arithmetic)."""
+        """int8 model input, row-major: standardize, clip and quantize folded into one
+        multiply-add per value, in one compiled pass (risk_kernels.quantize_rows)."""
+        from workers.pipeline.risk_features import kernels
+
         factor = (1.0 / (self.scale * scale)).astype(np.float32)
         offset = (zero - self.centre * factor).astype(np.float32)
-        low = max(-128.0, zero - self.clip / scale)
-        high = min(127.0, zero + self.clip / scale)
-        values = np.multiply(matrix, factor)
-        values += offset
-        np.clip(values, low, high, out=values)
-        return np.rint(values, out=values).astype(np.int8)
+        low = np.float32(max(-128.0, zero - self.clip / scale))
+        high = np.float32(min(127.0, zero + self.clip / scale))
+        return kernels().quantize_rows(matrix[:, : self.width], factor, offset, low, high)
 
     def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Probability per row (float64), from the int8 model."""
@@ -147,25 +169,9 @@ class LiteRTScorer:
         if len(row):
             drop[row, column] = base[row] - self._score_quantized(varied)
         top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
-        drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
-        values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
-        typical = self.typical.astype(np.float64).round(4).tolist()
-        # Thousands of small dicts: the cyclic garbage collector would walk them again and
-        # again (none of them can be part of a cycle).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return [
-                [
-                    {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
-                    for f, v, d in zip(features, value, drop_value, strict=True)
-                    if d > 0
-                ]
-                for features, value, drop_value in zip(top.tolist(), values, drops, strict=True)
-            ]
-        finally:
-            if collecting:
-                gc.enable()
+        drops = np.take_along_axis(drop, top, axis=1).round(4)
+        values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4)
+        return reason_lists(top, values, drops, self.typical)
 
     def input_quantization(self) -> tuple[float, int]:
         """(scale, zero point) of the model's int8 input."""
@@ -174,12 +180,11 @@ class LiteRTScorer:
             return interpreter.get_input_details()[0]["quantization"]
 
     def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
-        """PSI of each feature and of the score against the training deciles."""
-        matrix = matrix[:, : self.width]
-        columns = np.empty((matrix.shape[1] + 1, len(matrix)))
-        columns[:-1] = matrix.T
-        columns[-1] = score
-        actual = metrics.column_bin_shares(columns, self.edges)
-        value = metrics.psi(self.expected, actual)
+        """PSI of each feature and of the score against the training deciles (the values
+        binned in one compiled pass, as metrics.column_bin_shares bins them)."""
+        from workers.pipeline.risk_features import kernels
+
+        counts = kernels().bin_counts(matrix, np.asarray(score, np.float64), self.edges)
+        value = metrics.psi(self.expected, counts / max(len(matrix), 1))
         names = [*FEATURES[: self.width], "score"]
         return dict(zip(names, np.round(value, 5).tolist(), strict=True))

@@ -160,3 +160,77 @@ def test_the_member_history_sees_the_codes_as_np_unique_orders_them(fresh_code_t
     expected_keys, expected_index = np.unique(code_key(lines), return_inverse=True)
     assert np.array_equal(keys, expected_keys)
     assert np.array_equal(index, expected_index.reshape(-1))
+
+
+def test_the_kernels_claim_sums_add_as_np_add_reduceat_does():
+    """A claim's sum of log ratios goes into its provider's history: the kernel adds in numpy's
+    order (the first line, then numpy's pairwise sum of the others), bit for bit, for claims of
+    one line to several hundred."""
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(12)
+    lengths = np.r_[1, 2, 7, 8, 9, 15, 16, 17, 129, 130, 300, rng.integers(1, 40, 200)]
+    values = rng.normal(size=lengths.sum()) * 10 ** rng.uniform(-3, 3, lengths.sum())
+    starts = np.r_[0, np.cumsum(lengths)]
+    expected = np.add.reduceat(values, starts[:-1])
+    ends = zip(starts[:-1], starts[1:], strict=True)
+    reduced = [kernels()._reduceat_sum(values, start, end) for start, end in ends]
+    assert np.array_equal(np.array(reduced), expected)
+
+
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_the_quantization_kernel_equals_the_numpy_it_replaced(champion, order):
+    """Multiply, add, clip, round half to even, in float32: the int8 rows the model reads are
+    those numpy gave, values on the rounding and clipping edges included."""
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(13)
+    scale, zero = champion.input_quantization()
+    matrix = rng.normal(0, 3, (5_000, len(FEATURES))).astype(np.float32)
+    matrix[:50] = 0.5  # on a half step, for some features
+    matrix[50:100] = 1e6  # clipped
+    matrix = np.asarray(matrix, order=order)[:, : champion.width]
+    factor = (1.0 / (champion.scale * scale)).astype(np.float32)
+    offset = (zero - champion.centre * factor).astype(np.float32)
+    low, high = max(-128.0, zero - champion.clip / scale), min(127.0, zero + champion.clip / scale)
+    values = np.multiply(matrix, factor)
+    values += offset
+    np.clip(values, low, high, out=values)
+    expected = np.rint(values).astype(np.int8)
+    got = kernels().quantize_rows(matrix, factor, offset, np.float32(low), np.float32(high))
+    assert got.flags.c_contiguous and np.array_equal(got, expected)
+    assert np.array_equal(champion.quantize(matrix, scale, zero), expected)
+
+
+def test_the_drift_kernel_bins_as_column_bin_shares_does():
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(14)
+    matrix = rng.normal(size=(3_000, 6)).astype(np.float32)
+    matrix[::9, 2] = np.round(matrix[::9, 2])  # values on the edges
+    score = rng.random(3_000)
+    score[::11] = np.nan
+    edges = np.sort(rng.normal(size=(5, 9)), axis=1)  # the first 4 columns and the score
+    edges[1] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
+    columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
+    expected = metrics.column_bin_shares(columns, edges)
+    assert np.array_equal(kernels().bin_counts(matrix, score, edges) / len(matrix), expected)
+
+
+def test_a_worker_compiles_the_kernels_into_the_cache_directory_it_is_given(tmp_path):
+    """A fresh process (as a worker starts) compiles the kernels with numba's cache in the
+    settings' directory, and the next one loads them from there: nothing is written beside
+    the code, so a read-only checkout works."""
+    import subprocess
+    import sys
+
+    warm = (
+        "import sys; from pathlib import Path; from workers.risk_plan import warm_kernels; "
+        "from workers.pipeline.risk_features import kernels; warm_kernels(Path(sys.argv[1])); "
+        "print(sum(kernels().line_reductions.stats.cache_hits.values()))"
+    )
+    cache = tmp_path / "numba"
+    runs = [subprocess.run([sys.executable, "-c", warm, str(cache)], capture_output=True,
+                           text=True, check=True).stdout.split()[-1] for _ in range(2)]  # fmt: skip
+    assert list(cache.rglob("risk_kernels.line_reductions-*.nbi"))
+    assert runs == ["0", "1"]  # compiled, then loaded from the cache

@@ -1,0 +1,240 @@
+"""Compiled passes over a chunk's lines for the risk features (numba): the per-claim and
+per-group reductions that numpy made in some twenty array operations (each a pass over about
+100,000 lines, with its temporaries) are made here in three loops over the lines.
+
+Every value is the one numpy gave, bit for bit: sums run in numpy's order (np.bincount adds in
+line order; np.add.reduceat adds a claim's first line to numpy's pairwise sum of the others,
+`_reduceat_sum`), and the logarithms stay in numpy (np.log, vectorized), between
+`line_quotients` and `line_reductions`.
+
+Imported on first use (risk_features.kernels): the web never loads numba. Each kernel is
+compiled once per process, and cached on disk (numba's NUMBA_CACHE_DIR, which the worker sets
+from the settings' kernel_cache_dir, see workers/risk_plan.warm_kernels; without it beside this
+file); a worker compiles or loads them when it starts, not in a batch."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def _compiled(function):
+    """njit with its machine code cached on disk; compiled per process when no cache
+    directory is writable."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # numba finds no writable cache directory
+        return njit(nogil=True)(function)
+
+
+@_compiled
+def line_quotients(charge, fee, priced, units):
+    """Per line (float64): charge over fee schedule amount where the line is priced with a fee
+    and a charge (NaN elsewhere), and charge over units (each at least 1), whose logarithms are
+    risk_features.line_log_ratio's and the charge per unit's."""
+    count = len(charge)
+    ratio, per_unit = np.empty(count), np.empty(count)
+    for line in range(count):
+        amount = max(float(charge[line]), 1.0)
+        per_unit[line] = amount / float(max(units[line], 1))
+        if priced[line] and fee[line] > 0 and charge[line] > 0:
+            ratio[line] = amount / float(fee[line])
+        else:
+            ratio[line] = np.nan
+    return ratio, per_unit
+
+
+@_compiled
+def _pairwise_sum(values, start, count):
+    """numpy's pairwise summation of values[start:start + count] (float64), in its order."""
+    if count < 8:
+        total = 0.0
+        for index in range(start, start + count):
+            total += values[index]
+        return total
+    if count <= 128:
+        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+        index = 8
+        while index < count - count % 8:
+            at = start + index
+            r0 += values[at]
+            r1 += values[at + 1]
+            r2 += values[at + 2]
+            r3 += values[at + 3]
+            r4 += values[at + 4]
+            r5 += values[at + 5]
+            r6 += values[at + 6]
+            r7 += values[at + 7]
+            index += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while index < count:
+            total += values[start + index]
+            index += 1
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, count - half)
+
+
+@_compiled
+def _reduceat_sum(values, start, end):
+    """np.add.reduceat's sum of values[start:end] (end > start): the first value plus numpy's
+    pairwise sum of the others (a plain loop below 9 values)."""
+    if end - start <= 8:
+        rest = 0.0
+        for index in range(start + 1, end):
+            rest += values[index]
+        return values[start] + rest
+    return values[start] + _pairwise_sum(values, start + 1, end - start - 1)
+
+
+@_compiled
+def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code_count,
+                    level_of, pair_of, pair_first, pair_second, group, group_count, units,
+                    place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
+    """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
+
+    Lines (L): line_claim (claim index), ratio (log charge ratio, NaN where not priced),
+    per_unit (log charge per unit), charge (int64 cents), code (procedure code id, <
+    code_count), group (billing group: the code id, or a revenue code's group for a line
+    without one, < group_count), units (int64 milli-units), place (place of service),
+    modifiers (uint64: a line's four 16-bit modifiers, 0 where absent). Code ids: level_of
+    (level in its family, -1 when none), pair_of (index among the bundled pair codes, -1 when
+    none; pairs of them in pair_first, pair_second). Claims (C): provider_of (index of the
+    billing provider, < provider_count).
+
+    Returns starts (int64, C + 1) and code_lines (int64 lines per code id), then per claim:
+    priced lines (int64), sum of their log ratios (float64, np.add.reduceat's), highest level
+    (float64, -1 when none), bundled pair (bool), highest and lowest log ratio and highest log
+    ratio over its code's chunk mean (float64, NaN without priced lines), highest charge per
+    unit against its group's and provider's means (float64, 0 without charged lines), fewest
+    lines of one of its codes and most units (int64, 0 without lines), a line in an office
+    and in an emergency department (bool), modifiers (int64)."""
+    lines = len(line_claim)
+    starts = np.zeros(claim_count + 1, np.int64)
+    code_lines = np.zeros(code_count, np.int64)
+    for line in range(lines):
+        starts[line_claim[line] + 1] += 1
+        code_lines[code[line]] += 1
+    for claim in range(claim_count):
+        starts[claim + 1] += starts[claim]
+
+    priced = np.zeros(claim_count, np.int64)
+    log_sum = np.zeros(claim_count)
+    level = np.empty(claim_count)
+    paired = np.zeros(claim_count, np.bool_)
+    high, low = np.empty(claim_count), np.empty(claim_count)
+    fewest, most_units = np.zeros(claim_count, np.int64), np.zeros(claim_count, np.int64)
+    in_office = np.zeros(claim_count, np.bool_)
+    in_emergency = np.zeros(claim_count, np.bool_)
+    modifier_count = np.zeros(claim_count, np.int64)
+    ratio_or_zero = np.empty(lines)
+    code_sum, code_priced = np.zeros(code_count), np.zeros(code_count, np.int64)
+    group_sum, group_lines = np.zeros(group_count), np.zeros(group_count, np.int64)
+    for claim in range(claim_count):
+        start, end = starts[claim], starts[claim + 1]
+        count, highest, lowest, top_level = 0, -np.inf, np.inf, -1.0
+        bits, rarest, most, offices, emergencies, modified = np.uint32(0), 2**62, -(2**62), 0, 0, 0
+        for line in range(start, end):
+            which = code[line]
+            value = ratio[line]
+            if np.isnan(value):
+                ratio_or_zero[line] = 0.0
+            else:
+                ratio_or_zero[line] = value
+                count += 1
+                highest = max(highest, value)
+                lowest = min(lowest, value)
+                code_sum[which] += value
+                code_priced[which] += 1
+            top_level = max(top_level, level_of[which])
+            if pair_of[which] >= 0:
+                bits |= np.uint32(1) << np.uint32(pair_of[which])
+            rarest = min(rarest, code_lines[which])
+            most = max(most, units[line])
+            offices += place[line] == office
+            emergencies += place[line] == emergency
+            flags = modifiers[line]
+            for shift in range(0, 64, 16):
+                modified += (flags >> np.uint64(shift)) & np.uint64(0xFFFF) != 0
+            if charge[line] > 0:
+                group_sum[group[line]] += per_unit[line]
+                group_lines[group[line]] += 1
+        priced[claim] = count
+        high[claim] = highest if count else np.nan
+        low[claim] = lowest if count else np.nan
+        level[claim] = top_level
+        if end > start:
+            log_sum[claim] = _reduceat_sum(ratio_or_zero, start, end)
+            fewest[claim], most_units[claim] = rarest, most
+        in_office[claim], in_emergency[claim] = offices > 0, emergencies > 0
+        modifier_count[claim] = modified
+        if bits:
+            for pair in range(len(pair_first)):
+                both = (np.uint32(1) << np.uint32(pair_first[pair])) | (
+                    np.uint32(1) << np.uint32(pair_second[pair])
+                )
+                paired[claim] |= bits & both == both
+
+    # Each line's charge per unit against its group's mean, then against its provider's mean
+    # of that (charged lines only). A mean is divided once per group, the same value per line.
+    code_mean = code_sum / np.maximum(code_priced, 1)
+    group_mean = group_sum / np.maximum(group_lines, 1)
+    over_procedure = np.empty(claim_count)
+    deviation = np.zeros(lines)
+    provider_sum = np.zeros(provider_count)
+    provider_lines = np.zeros(provider_count, np.int64)
+    for claim in range(claim_count):
+        provider, highest = provider_of[claim], -np.inf
+        for line in range(starts[claim], starts[claim + 1]):
+            if not np.isnan(ratio[line]):
+                highest = max(highest, ratio[line] - code_mean[code[line]])
+            if charge[line] > 0:
+                deviation[line] = per_unit[line] - group_mean[group[line]]
+                provider_sum[provider] += deviation[line]
+                provider_lines[provider] += 1
+        over_procedure[claim] = highest if priced[claim] else np.nan
+    provider_mean = provider_sum / np.maximum(provider_lines, 1)
+    against_code = np.zeros(claim_count)
+    for claim in range(claim_count):
+        mean, highest = provider_mean[provider_of[claim]], -np.inf
+        for line in range(starts[claim], starts[claim + 1]):
+            if charge[line] > 0:
+                highest = max(highest, deviation[line] - mean)
+        if highest != -np.inf:
+            against_code[claim] = highest
+    return (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
+            against_code, fewest, most_units, in_office, in_emergency, modifier_count)  # fmt: skip
+
+
+@_compiled
+def quantize_rows(matrix, factor, offset, low, high):
+    """int8 model input of the first len(factor) columns of `matrix` (rows x columns, any
+    layout), row-major: each value times its column's factor plus its offset (float32),
+    clipped to [low, high] and rounded half to even, as the numpy it replaces computed it."""
+    rows, width = matrix.shape[0], len(factor)
+    out = np.empty((rows, width), np.int8)
+    for row in range(rows):
+        for column in range(width):
+            value = matrix[row, column] * factor[column] + offset[column]
+            out[row, column] = np.int8(np.rint(min(max(value, low), high)))
+    return out
+
+
+@_compiled
+def bin_counts(matrix, score, edges):
+    """Per column of `matrix` (rows x columns, the first len(edges) - 1) and then of `score`
+    (float64 per row), how many values fall in each bin of that row of `edges` (one more bin
+    than edges): a value's bin is the number of its edges not above it, as searchsorted
+    side="right" counts them (NaN after every edge). int64, len(edges) x (edges + 1)."""
+    columns, cuts = edges.shape
+    counts = np.zeros((columns, cuts + 1), np.int64)
+    for row in range(matrix.shape[0]):
+        for column in range(columns):
+            value = score[row] if column == columns - 1 else np.float64(matrix[row, column])
+            bin = 0
+            for cut in range(cuts):
+                bin += not value < edges[column, cut]
+            counts[column, bin] += 1
+    return counts
