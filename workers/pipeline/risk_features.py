@@ -140,14 +140,13 @@ def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     codes get equal ids, ids are dense from 0 (not in code order)."""
     width = codes.dtype.itemsize
     table = _table(width)
-    key = _byte_key(codes)
-    slot = _slot(key)
-    ids = table.slot_id[slot].astype(np.intp)
-    known = table.slot_key[slot] == key
+    raw = np.ascontiguousarray(codes).view(np.uint8).reshape(len(codes), width)
+    ids = kernels().code_slots(raw, table.slot_key, table.slot_id, _CODE_BITS, _HASH)
     known_codes, level, pair = table.codes, table.level, table.pair
-    if not known.all():
-        missing = np.flatnonzero(~known)
-        extra, first, which = np.unique(key[missing], return_index=True, return_inverse=True)
+    missing = np.flatnonzero(ids < 0)
+    if missing.size:
+        key = _byte_key(codes[missing])
+        extra, first, which = np.unique(key, return_index=True, return_inverse=True)
         extra_codes = codes[missing[first]]
         ids[missing] = len(known_codes) + which.reshape(-1)
         extra_level, extra_pair = _describe(extra_codes)
@@ -261,7 +260,7 @@ class LineFigures:
     low: np.ndarray  # float64 lowest ..., NaN without priced lines
     over_procedure: np.ndarray  # float64 highest ... over its code's chunk mean, NaN likewise
     against_code: np.ndarray  # float64 charge_vs_code_provider, 0 without charged lines
-    fewest: np.ndarray  # int64 fewest chunk lines of one of its codes, 0 without lines
+    rarest: np.ndarray  # int64 id of its code with the fewest chunk lines, -1 without lines
     most_units: np.ndarray  # int64 milli-units of its line with the most, 0 without lines
     office: np.ndarray  # bool a line in an office
     emergency: np.ndarray  # bool a line in an emergency department
@@ -278,14 +277,14 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     ratio, per_unit = kernel.line_quotients(charge, np.asarray(f.fee, np.int64),
                                             np.asarray(f.priced_by_rvu, np.bool_),
                                             np.asarray(f.units_milli, np.int64))  # fmt: skip
-    np.log(ratio, out=ratio)  # NaN stays NaN: the lines without a ratio
+    np.log(ratio, out=ratio)  # NaN stays NaN: the lines without a ratio, without a charge
     np.log(per_unit, out=per_unit)
     group, groups = _billing_code(f, code, codes)
     # A line's four modifiers (b"" when absent: two zero bytes) as one 64-bit integer.
     modifiers = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
     (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
-     against_code, fewest, most_units, office, emergency, modifier_count) = (
-        kernel.line_reductions(line_claim, f.claim_count, ratio, per_unit, charge, code,
+     against_code, rarest, most_units, office, emergency, modifier_count) = (
+        kernel.line_reductions(line_claim, f.claim_count, ratio, per_unit, code,
                                len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
                                PAIR_INDEX[:, 1].copy(), group, groups,
                                np.asarray(f.units_milli, np.int64),
@@ -294,7 +293,7 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     )  # fmt: skip
     facts = ClaimFacts(f.billing_provider_id, priced, log_sum, level, level >= 0, level >= 1.0,
                        paired)  # fmt: skip
-    figures = LineFigures(high, low, over_procedure, against_code, fewest, most_units, office,
+    figures = LineFigures(high, low, over_procedure, against_code, rarest, most_units, office,
                           emergency, modifier_count)  # fmt: skip
     return starts, code_lines, facts, figures
 
@@ -359,7 +358,7 @@ class ChunkFacts:
     lines: LineFigures
     facts: ClaimFacts
     update: HistoryUpdate
-    code: np.ndarray  # int64 (L): id of the line's procedure code (code_ids, not in code order)
+    code: np.ndarray  # int32 (L): id of the line's procedure code (code_ids, not in code order)
     code_lines: np.ndarray  # int64: lines of each of those codes in the chunk
     provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in `providers`
     providers: np.ndarray  # int64 sorted unique billing provider ids of the chunk
@@ -404,12 +403,11 @@ def sorted_codes(codes: np.ndarray, code: np.ndarray, code_lines: np.ndarray):
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     """float32 matrix C x len(FEATURES) of the chunk's claims."""
     provider = _provider_totals(history, prepared.update, prepared.providers)
-    columns = {
-        **_charge_columns(prepared, provider),
-        **_habit_columns(prepared, provider),
-        **_claim_columns(f, prepared),
-        **_member_columns(f, history, prepared, provider),
-    }
+    # Row by row of a features x C buffer (contiguous writes; the model's quantization then
+    # runs along the columns too): the same C x features matrix, Fortran-ordered.
+    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
+    _line_columns(matrix, f, prepared, provider)
+    columns = {**_claim_columns(f, prepared), **_member_columns(f, history)}
     if prepared.patients is None:  # no model in use reads them
         columns.update(dict.fromkeys(member_risk.FEATURES, 0.0))
     else:
@@ -418,11 +416,8 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
                 f, prepared.patients, prepared.patient_code, prepared.starts
             )
         )
-    # Column by column into a column-major buffer (contiguous writes; the model's quantization
-    # then runs along the columns too): the same C x features matrix, Fortran-ordered.
-    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
-    for position, name in enumerate(FEATURES):
-        matrix[position] = columns[name]
+    for name, column in columns.items():
+        matrix[FEATURES.index(name)] = column
     return matrix.T
 
 
@@ -454,63 +449,42 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], 0).astype(np.float64)
 
 
-def _charge_columns(prepared: ChunkFacts, provider) -> dict:
-    lines = prepared.lines
-    provider_mean = (provider["log_ratio"] / np.maximum(provider["priced"], 1))[
-        prepared.provider_of
-    ]
-    return {
-        "charge_vs_code_provider": lines.against_code,
-        "charge_ratio_log_max": np.nan_to_num(lines.high),
-        "charge_ratio_vs_provider": np.nan_to_num(lines.high - provider_mean),
-        "charge_ratio_vs_procedure": np.nan_to_num(lines.over_procedure),
-        "charge_ratio_spread": np.nan_to_num(lines.high - lines.low),
-    }
-
-
-def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
-    facts, mine = prepared.facts, prepared.provider_of
+def _line_columns(matrix: np.ndarray, f, prepared: ChunkFacts, provider: dict) -> None:
+    """The columns from the claims' lines and their providers' figures (risk_kernels.
+    CLAIM_COLUMNS), written in one compiled pass over the claims."""
+    kernel = kernels()
     peer_top, peer_pairs = provider["peer_top_share"], provider["peer_pair_rate"]
+    # Rates smoothed towards the peers' with PRIOR_CLAIMS pseudo claims.
     top_share = (provider["em_top"] + PRIOR_CLAIMS * peer_top) / (provider["em"] + PRIOR_CLAIMS)
     pair_rate = (provider["pairs"] + PRIOR_CLAIMS * peer_pairs) / (
         provider["claims"] + PRIOR_CLAIMS
     )
-    return {
-        "em_level": np.maximum(facts.level, 0.0),
-        "em_top": facts.top,
-        "provider_em_top_share": top_share[mine],
-        "provider_em_top_vs_peers": (top_share - peer_top)[mine],
-        "bundled_pair": facts.paired,
-        "provider_pair_rate": pair_rate[mine],
-    }
+    per_provider = np.array([
+        provider["log_ratio"] / np.maximum(provider["priced"], 1), top_share,
+        top_share - peer_top, pair_rate, np.log1p(provider["claims"]),
+    ]).reshape(5, len(prepared.providers))  # fmt: skip
+    # The rarest code is the one with the fewest lines: one log per code, not per line.
+    rarity_of = -np.log(np.maximum(prepared.code_lines, 1) / max(len(f.procedure_code), 1))
+    at = np.array([FEATURES.index(name) for name in kernel.CLAIM_COLUMNS])
+    facts, lines = prepared.facts, prepared.lines
+    kernel.claim_columns(matrix, at, prepared.starts, prepared.provider_of, per_provider,
+                         rarity_of, facts.priced_lines, facts.level, facts.paired, lines.high,
+                         lines.low, lines.over_procedure, lines.against_code, lines.rarest,
+                         lines.office, lines.emergency, lines.modifiers)  # fmt: skip
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    figures = prepared.lines
-    lines = np.diff(prepared.starts)
-    # The rarest code is the one with the fewest lines: one log per claim, not per line.
-    fewest = figures.fewest
-    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
-        "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
-        "lines": lines,
-        "units_max_log": np.log1p(figures.most_units / 1000.0),
+        "units_max_log": np.log1p(prepared.lines.most_units / 1000.0),
         "age_years": age,
         "institutional": f.institutional,
-        "place_office": figures.office,
-        "place_emergency": figures.emergency,
-        "modifiers_per_line": figures.modifiers / np.maximum(lines, 1),
     }
 
 
-def _member_columns(f, history: RiskHistory, prepared: ChunkFacts, provider: dict) -> dict:
+def _member_columns(f, history: RiskHistory) -> dict:
     found = find_code(history.member_id, f.member_id)
     claims = _at(history.member_claims, found)
     last = _at(history.member_last_day, found)
     days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
-    return {
-        "provider_claims_log": np.log1p(provider["claims"])[prepared.provider_of],
-        "member_claims_log": np.log1p(claims),
-        "member_days_since_last": days,
-    }
+    return {"member_claims_log": np.log1p(claims), "member_days_since_last": days}

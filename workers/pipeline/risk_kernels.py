@@ -30,13 +30,14 @@ def _compiled(function):
 @_compiled
 def line_quotients(charge, fee, priced, units):
     """Per line (float64): charge over fee schedule amount where the line is priced with a fee
-    and a charge (NaN elsewhere), and charge over units (each at least 1), whose logarithms are
-    risk_features.line_log_ratio's and the charge per unit's."""
+    and a charge (NaN elsewhere), and charge over units (at least 1) where the line has a
+    charge (NaN elsewhere): the quotients whose logarithms are the line's log charge ratio and
+    log charge per unit."""
     count = len(charge)
     ratio, per_unit = np.empty(count), np.empty(count)
     for line in range(count):
-        amount = max(float(charge[line]), 1.0)
-        per_unit[line] = amount / float(max(units[line], 1))
+        amount = float(charge[line])
+        per_unit[line] = amount / float(max(units[line], 1)) if charge[line] > 0 else np.nan
         if priced[line] and fee[line] > 0 and charge[line] > 0:
             ratio[line] = amount / float(fee[line])
         else:
@@ -45,31 +46,41 @@ def line_quotients(charge, fee, priced, units):
 
 
 @_compiled
+def _value(values, index):
+    """values[index], 0 for NaN (a line without a ratio adds nothing to its claim's sum)."""
+    value = values[index]
+    return 0.0 if np.isnan(value) else value
+
+
+@_compiled
 def _pairwise_sum(values, start, count):
-    """numpy's pairwise summation of values[start:start + count] (float64), in its order."""
+    """numpy's pairwise summation of values[start:start + count] (float64, NaN as 0), in its
+    order."""
     if count < 8:
         total = 0.0
         for index in range(start, start + count):
-            total += values[index]
+            total += _value(values, index)
         return total
     if count <= 128:
-        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+        r0, r1 = _value(values, start), _value(values, start + 1)
+        r2, r3 = _value(values, start + 2), _value(values, start + 3)
+        r4, r5 = _value(values, start + 4), _value(values, start + 5)
+        r6, r7 = _value(values, start + 6), _value(values, start + 7)
         index = 8
         while index < count - count % 8:
             at = start + index
-            r0 += values[at]
-            r1 += values[at + 1]
-            r2 += values[at + 2]
-            r3 += values[at + 3]
-            r4 += values[at + 4]
-            r5 += values[at + 5]
-            r6 += values[at + 6]
-            r7 += values[at + 7]
+            r0 += _value(values, at)
+            r1 += _value(values, at + 1)
+            r2 += _value(values, at + 2)
+            r3 += _value(values, at + 3)
+            r4 += _value(values, at + 4)
+            r5 += _value(values, at + 5)
+            r6 += _value(values, at + 6)
+            r7 += _value(values, at + 7)
             index += 8
         total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
         while index < count:
-            total += values[start + index]
+            total += _value(values, start + index)
             index += 1
         return total
     half = count // 2
@@ -79,24 +90,24 @@ def _pairwise_sum(values, start, count):
 
 @_compiled
 def _reduceat_sum(values, start, end):
-    """np.add.reduceat's sum of values[start:end] (end > start): the first value plus numpy's
-    pairwise sum of the others (a plain loop below 9 values)."""
+    """np.add.reduceat's sum of values[start:end] (end > start; NaN as 0): the first value
+    plus numpy's pairwise sum of the others (a plain loop below 9 values)."""
     if end - start <= 8:
         rest = 0.0
         for index in range(start + 1, end):
-            rest += values[index]
-        return values[start] + rest
-    return values[start] + _pairwise_sum(values, start + 1, end - start - 1)
+            rest += _value(values, index)
+        return _value(values, start) + rest
+    return _value(values, start) + _pairwise_sum(values, start + 1, end - start - 1)
 
 
 @_compiled
-def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code_count,
+def line_reductions(line_claim, claim_count, ratio, per_unit, code, code_count,
                     level_of, pair_of, pair_first, pair_second, group, group_count, units,
                     place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
     """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
 
     Lines (L): line_claim (claim index), ratio (log charge ratio, NaN where not priced),
-    per_unit (log charge per unit), charge (int64 cents), code (procedure code id, <
+    per_unit (log charge per unit, NaN where not charged), code (procedure code id, <
     code_count), group (billing group: the code id, or a revenue code's group for a line
     without one, < group_count), units (int64 milli-units), place (place of service),
     modifiers (uint64: a line's four 16-bit modifiers, 0 where absent). Code ids: level_of
@@ -108,9 +119,10 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code
     priced lines (int64), sum of their log ratios (float64, np.add.reduceat's), highest level
     (float64, -1 when none), bundled pair (bool), highest and lowest log ratio and highest log
     ratio over its code's chunk mean (float64, NaN without priced lines), highest charge per
-    unit against its group's and provider's means (float64, 0 without charged lines), fewest
-    lines of one of its codes and most units (int64, 0 without lines), a line in an office
-    and in an emergency department (bool), modifiers (int64)."""
+    unit against its group's and provider's means (float64, 0 without charged lines), the id
+    of its code with the fewest lines in the chunk (-1 without lines), most units (int64, 0
+    without lines), a line in an office and in an emergency department (bool), modifiers
+    (int64)."""
     lines = len(line_claim)
     starts = np.zeros(claim_count + 1, np.int64)
     code_lines = np.zeros(code_count, np.int64)
@@ -125,24 +137,23 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code
     level = np.empty(claim_count)
     paired = np.zeros(claim_count, np.bool_)
     high, low = np.empty(claim_count), np.empty(claim_count)
-    fewest, most_units = np.zeros(claim_count, np.int64), np.zeros(claim_count, np.int64)
+    rarest, most_units = np.full(claim_count, -1, np.int64), np.zeros(claim_count, np.int64)
     in_office = np.zeros(claim_count, np.bool_)
     in_emergency = np.zeros(claim_count, np.bool_)
     modifier_count = np.zeros(claim_count, np.int64)
-    ratio_or_zero = np.empty(lines)
     code_sum, code_priced = np.zeros(code_count), np.zeros(code_count, np.int64)
     group_sum, group_lines = np.zeros(group_count), np.zeros(group_count, np.int64)
     for claim in range(claim_count):
         start, end = starts[claim], starts[claim + 1]
-        count, highest, lowest, top_level = 0, -np.inf, np.inf, -1.0
-        bits, rarest, most, offices, emergencies, modified = np.uint32(0), 2**62, -(2**62), 0, 0, 0
+        count, highest, lowest, top_level, rest = 0, -np.inf, np.inf, -1.0, 0.0
+        bits, fewest, rarest_code, most = np.uint32(0), 2**62, -1, -(2**62)
+        offices, emergencies, modified = 0, 0, 0
         for line in range(start, end):
             which = code[line]
             value = ratio[line]
-            if np.isnan(value):
-                ratio_or_zero[line] = 0.0
-            else:
-                ratio_or_zero[line] = value
+            if not np.isnan(value):
+                if line > start:  # np.add.reduceat: the first line plus the others' sum
+                    rest += value
                 count += 1
                 highest = max(highest, value)
                 lowest = min(lowest, value)
@@ -151,23 +162,27 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code
             top_level = max(top_level, level_of[which])
             if pair_of[which] >= 0:
                 bits |= np.uint32(1) << np.uint32(pair_of[which])
-            rarest = min(rarest, code_lines[which])
+            if code_lines[which] < fewest:
+                fewest, rarest_code = code_lines[which], which
             most = max(most, units[line])
             offices += place[line] == office
             emergencies += place[line] == emergency
             flags = modifiers[line]
             for shift in range(0, 64, 16):
                 modified += (flags >> np.uint64(shift)) & np.uint64(0xFFFF) != 0
-            if charge[line] > 0:
+            if not np.isnan(per_unit[line]):
                 group_sum[group[line]] += per_unit[line]
                 group_lines[group[line]] += 1
         priced[claim] = count
         high[claim] = highest if count else np.nan
         low[claim] = lowest if count else np.nan
         level[claim] = top_level
+        if end - start > 8:  # numpy's pairwise order from 9 lines
+            log_sum[claim] = _reduceat_sum(ratio, start, end)
+        elif end > start:
+            log_sum[claim] = _value(ratio, start) + rest
         if end > start:
-            log_sum[claim] = _reduceat_sum(ratio_or_zero, start, end)
-            fewest[claim], most_units[claim] = rarest, most
+            rarest[claim], most_units[claim] = rarest_code, most
         in_office[claim], in_emergency[claim] = offices > 0, emergencies > 0
         modifier_count[claim] = modified
         if bits:
@@ -179,33 +194,34 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, charge, code, code
 
     # Each line's charge per unit against its group's mean, then against its provider's mean
     # of that (charged lines only). A mean is divided once per group, the same value per line.
+    # Subtracting the provider's mean rounds monotonically, so the claim's highest deviation
+    # minus that mean is its highest line's, bit for bit.
     code_mean = code_sum / np.maximum(code_priced, 1)
     group_mean = group_sum / np.maximum(group_lines, 1)
     over_procedure = np.empty(claim_count)
-    deviation = np.zeros(lines)
+    against_code = np.zeros(claim_count)
     provider_sum = np.zeros(provider_count)
     provider_lines = np.zeros(provider_count, np.int64)
     for claim in range(claim_count):
-        provider, highest = provider_of[claim], -np.inf
+        provider, highest, deviates = provider_of[claim], -np.inf, -np.inf
         for line in range(starts[claim], starts[claim + 1]):
             if not np.isnan(ratio[line]):
                 highest = max(highest, ratio[line] - code_mean[code[line]])
-            if charge[line] > 0:
-                deviation[line] = per_unit[line] - group_mean[group[line]]
-                provider_sum[provider] += deviation[line]
+            deviation = per_unit[line] - group_mean[group[line]]
+            if not np.isnan(deviation):
+                provider_sum[provider] += deviation
                 provider_lines[provider] += 1
+                deviates = max(deviates, deviation)
         over_procedure[claim] = highest if priced[claim] else np.nan
+        against_code[claim] = deviates
     provider_mean = provider_sum / np.maximum(provider_lines, 1)
-    against_code = np.zeros(claim_count)
     for claim in range(claim_count):
-        mean, highest = provider_mean[provider_of[claim]], -np.inf
-        for line in range(starts[claim], starts[claim + 1]):
-            if charge[line] > 0:
-                highest = max(highest, deviation[line] - mean)
-        if highest != -np.inf:
-            against_code[claim] = highest
+        if against_code[claim] == -np.inf:
+            against_code[claim] = 0.0
+        else:
+            against_code[claim] -= provider_mean[provider_of[claim]]
     return (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
-            against_code, fewest, most_units, in_office, in_emergency, modifier_count)  # fmt: skip
+            against_code, rarest, most_units, in_office, in_emergency, modifier_count)  # fmt: skip
 
 
 @_compiled
@@ -238,3 +254,63 @@ def bin_counts(matrix, score, edges):
                 bin += not value < edges[column, cut]
             counts[column, bin] += 1
     return counts
+
+
+# The columns claim_columns writes, in the order of its `at` (their rows in the matrix).
+CLAIM_COLUMNS = (
+    "charge_ratio_log_max", "charge_ratio_vs_provider", "charge_ratio_vs_procedure",
+    "charge_ratio_spread", "charge_vs_code_provider", "em_level", "em_top",
+    "provider_em_top_share", "provider_em_top_vs_peers", "bundled_pair", "provider_pair_rate",
+    "procedure_rarity", "lines", "place_office", "place_emergency", "modifiers_per_line",
+    "provider_claims_log",
+)  # fmt: skip
+
+
+@_compiled
+def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, priced, level,
+                  paired, high, low, over_procedure, against_code, rarest, office, emergency,
+                  modifiers):  # fmt: skip
+    """Write the CLAIM_COLUMNS of each claim into `matrix` (features x C, float32), column
+    CLAIM_COLUMNS[i] into row at[i], from line_reductions' figures, `per_provider` (float64,
+    5 x providers: mean log charge ratio, share of levelled claims at the top, the same
+    minus the peers', bundled pair rate, log(1 + claims)), and `rarity_of` (float64 per code
+    id: -log of its share of the chunk's lines). Each value is the float64 numpy computed
+    for it, rounded to float32 as numpy assigns it."""
+    for claim in range(len(provider_of)):
+        provider = provider_of[claim]
+        lines = starts[claim + 1] - starts[claim]
+        has_ratio = priced[claim] > 0
+        matrix[at[0], claim] = high[claim] if has_ratio else 0.0
+        matrix[at[1], claim] = high[claim] - per_provider[0, provider] if has_ratio else 0.0
+        matrix[at[2], claim] = over_procedure[claim] if has_ratio else 0.0
+        matrix[at[3], claim] = high[claim] - low[claim] if has_ratio else 0.0
+        matrix[at[4], claim] = against_code[claim]
+        matrix[at[5], claim] = max(level[claim], 0.0)
+        matrix[at[6], claim] = 1.0 if level[claim] >= 1.0 else 0.0
+        matrix[at[7], claim] = per_provider[1, provider]
+        matrix[at[8], claim] = per_provider[2, provider]
+        matrix[at[9], claim] = 1.0 if paired[claim] else 0.0
+        matrix[at[10], claim] = per_provider[3, provider]
+        matrix[at[11], claim] = rarity_of[rarest[claim]] if rarest[claim] >= 0 else 0.0
+        matrix[at[12], claim] = lines
+        matrix[at[13], claim] = 1.0 if office[claim] else 0.0
+        matrix[at[14], claim] = 1.0 if emergency[claim] else 0.0
+        matrix[at[15], claim] = modifiers[claim] / max(lines, 1)
+        matrix[at[16], claim] = per_provider[4, provider]
+
+
+@_compiled
+def code_slots(codes, slot_key, slot_id, bits, multiplier):
+    """Each code's id in a process's code table (risk_features.code_ids), -1 when it is not
+    there. `codes`: uint8, codes x width, each code's bytes (width up to 7); its key is those
+    bytes as a little-endian integer, its slot the top `bits` of key times `multiplier`
+    (uint64, wrapping), and its id slot_id[slot] when slot_key[slot] is its key."""
+    ids = np.empty(codes.shape[0], np.int32)
+    shift = np.uint64(64 - bits)
+    for row in range(codes.shape[0]):
+        key = np.uint64(0)
+        for byte in range(codes.shape[1]):
+            key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
+        slot = (key * multiplier) >> shift
+        ids[row] = slot_id[slot] if slot_key[slot] == key else -1
+    return ids

@@ -91,7 +91,8 @@ def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
 
 
 @pytest.mark.parametrize(
-    "values", [[], [0], [5, 12, 300], [2**32 - 1, 2**32, 9], [10**18, 1], [-3, 4], [7] * 5]
+    "values",
+    [[], [0], [5, 12, 300], [2**32 - 1, 2**32, 9], [10**18, 1], [2**63 - 1, 0], [-3, 4], [7] * 5],
 )
 def test_array_literals_read_back_as_the_integers(values):
     literal = array_literal(np.array(values, np.int64))
