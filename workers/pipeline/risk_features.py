@@ -221,9 +221,7 @@ class ClaimFacts:
     provider: np.ndarray  # int64 billing provider id
     priced_lines: np.ndarray  # int64
     log_ratio_sum: np.ndarray  # float64
-    level: np.ndarray  # float64 highest level of a levelled code (0..1), -1 when none
-    levelled: np.ndarray  # bool
-    top: np.ndarray  # bool
+    level: np.ndarray  # float64 highest level of a levelled code (0..1, 1 the top), -1 when none
     paired: np.ndarray  # bool
 
 
@@ -274,25 +272,27 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     three compiled passes over them (risk_kernels), the logarithms in numpy between."""
     kernel = kernels()
     charge = np.asarray(f.charge, np.int64)
-    ratio, per_unit = kernel.line_quotients(charge, np.asarray(f.fee, np.int64),
-                                            np.asarray(f.priced_by_rvu, np.bool_),
-                                            np.asarray(f.units_milli, np.int64))  # fmt: skip
-    np.log(ratio, out=ratio)  # NaN stays NaN: the lines without a ratio, without a charge
-    np.log(per_unit, out=per_unit)
+    has_ratio, ratio, per_unit = kernel.line_quotients(
+        charge,
+        np.asarray(f.fee, np.int64),
+        np.asarray(f.priced_by_rvu, np.bool_),
+        np.asarray(f.units_milli, np.int64),
+    )
+    np.log(ratio, out=ratio)
+    np.log(per_unit, out=per_unit)  # NaN stays NaN: the lines without a charge
     group, groups = _billing_code(f, code, codes)
     # A line's four modifiers (b"" when absent: two zero bytes) as one 64-bit integer.
     modifiers = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
     (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
      against_code, rarest, most_units, office, emergency, modifier_count) = (
-        kernel.line_reductions(line_claim, f.claim_count, ratio, per_unit, code,
+        kernel.line_reductions(line_claim, f.claim_count, has_ratio, ratio, per_unit, code,
                                len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
                                PAIR_INDEX[:, 1].copy(), group, groups,
                                np.asarray(f.units_milli, np.int64),
                                np.asarray(f.place_of_service, np.int16), modifiers,
                                provider_of, providers, OFFICE, EMERGENCY)
     )  # fmt: skip
-    facts = ClaimFacts(f.billing_provider_id, priced, log_sum, level, level >= 0, level >= 1.0,
-                       paired)  # fmt: skip
+    facts = ClaimFacts(f.billing_provider_id, priced, log_sum, level, paired)
     figures = LineFigures(high, low, over_procedure, against_code, rarest, most_units, office,
                           emergency, modifier_count)  # fmt: skip
     return starts, code_lines, facts, figures
@@ -315,29 +315,15 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                    providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
     """The chunk's scored claims summed per billing provider and per member; `providers` is
     dense_ids(facts.provider) when the caller has it."""
-    counted = scored & (facts.provider > 0)
     ids, which = providers or dense_ids(facts.provider)
-    which = which[counted]
-    claims = np.bincount(which, minlength=len(ids))
-    present = claims > 0
-
-    def total(values):
-        return np.bincount(which, weights=values[counted], minlength=len(ids))[present]
-
+    counted = scored & (facts.provider > 0)
+    sums = kernels().provider_sums(which, counted, len(ids), facts.level, facts.paired,
+                                   facts.priced_lines, facts.log_ratio_sum)  # fmt: skip
+    present = sums[0] > 0
     members = scored & (f.member_id > 0)
     member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
-    return HistoryUpdate(
-        ids[present],
-        claims[present].astype(np.int64),
-        np.bincount(which[facts.levelled[counted]], minlength=len(ids))[present].astype(np.int64),
-        np.bincount(which[facts.top[counted]], minlength=len(ids))[present].astype(np.int64),
-        np.bincount(which[facts.paired[counted]], minlength=len(ids))[present].astype(np.int64),
-        total(facts.priced_lines.astype(float)).astype(np.int64),
-        total(facts.log_ratio_sum),
-        member_ids,
-        member_claims,
-        last,
-    )
+    return HistoryUpdate(ids[present], *(total[present] for total in sums), member_ids,
+                         member_claims, last)  # fmt: skip
 
 
 def _per_member(member: np.ndarray, day: np.ndarray):

@@ -29,58 +29,49 @@ def _compiled(function):
 
 @_compiled
 def line_quotients(charge, fee, priced, units):
-    """Per line (float64): charge over fee schedule amount where the line is priced with a fee
-    and a charge (NaN elsewhere), and charge over units (at least 1) where the line has a
-    charge (NaN elsewhere): the quotients whose logarithms are the line's log charge ratio and
-    log charge per unit."""
+    """Per line: whether it has a charge ratio (bool: priced, with a fee and a charge); charge
+    over fee schedule amount (float64, 1 where it has none, so that its logarithm is 0: a NaN
+    costs numpy's vectorized log a slow path); charge over units (at least 1) where the line
+    has a charge (NaN elsewhere). Their logarithms are the line's log charge ratio and log
+    charge per unit."""
     count = len(charge)
-    ratio, per_unit = np.empty(count), np.empty(count)
+    has_ratio, ratio, per_unit = np.empty(count, np.bool_), np.empty(count), np.empty(count)
     for line in range(count):
         amount = float(charge[line])
         per_unit[line] = amount / float(max(units[line], 1)) if charge[line] > 0 else np.nan
-        if priced[line] and fee[line] > 0 and charge[line] > 0:
-            ratio[line] = amount / float(fee[line])
-        else:
-            ratio[line] = np.nan
-    return ratio, per_unit
-
-
-@_compiled
-def _value(values, index):
-    """values[index], 0 for NaN (a line without a ratio adds nothing to its claim's sum)."""
-    value = values[index]
-    return 0.0 if np.isnan(value) else value
+        has_ratio[line] = priced[line] and fee[line] > 0 and charge[line] > 0
+        ratio[line] = amount / float(fee[line]) if has_ratio[line] else 1.0
+    return has_ratio, ratio, per_unit
 
 
 @_compiled
 def _pairwise_sum(values, start, count):
-    """numpy's pairwise summation of values[start:start + count] (float64, NaN as 0), in its
-    order."""
+    """numpy's pairwise summation of values[start:start + count] (float64), in its order."""
     if count < 8:
         total = 0.0
         for index in range(start, start + count):
-            total += _value(values, index)
+            total += values[index]
         return total
     if count <= 128:
-        r0, r1 = _value(values, start), _value(values, start + 1)
-        r2, r3 = _value(values, start + 2), _value(values, start + 3)
-        r4, r5 = _value(values, start + 4), _value(values, start + 5)
-        r6, r7 = _value(values, start + 6), _value(values, start + 7)
+        r0, r1 = values[start], values[start + 1]
+        r2, r3 = values[start + 2], values[start + 3]
+        r4, r5 = values[start + 4], values[start + 5]
+        r6, r7 = values[start + 6], values[start + 7]
         index = 8
         while index < count - count % 8:
             at = start + index
-            r0 += _value(values, at)
-            r1 += _value(values, at + 1)
-            r2 += _value(values, at + 2)
-            r3 += _value(values, at + 3)
-            r4 += _value(values, at + 4)
-            r5 += _value(values, at + 5)
-            r6 += _value(values, at + 6)
-            r7 += _value(values, at + 7)
+            r0 += values[at]
+            r1 += values[at + 1]
+            r2 += values[at + 2]
+            r3 += values[at + 3]
+            r4 += values[at + 4]
+            r5 += values[at + 5]
+            r6 += values[at + 6]
+            r7 += values[at + 7]
             index += 8
         total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
         while index < count:
-            total += _value(values, start + index)
+            total += values[start + index]
             index += 1
         return total
     half = count // 2
@@ -90,23 +81,24 @@ def _pairwise_sum(values, start, count):
 
 @_compiled
 def _reduceat_sum(values, start, end):
-    """np.add.reduceat's sum of values[start:end] (end > start; NaN as 0): the first value
-    plus numpy's pairwise sum of the others (a plain loop below 9 values)."""
+    """np.add.reduceat's sum of values[start:end] (end > start): the first value plus numpy's
+    pairwise sum of the others (a plain loop below 9 values)."""
     if end - start <= 8:
         rest = 0.0
         for index in range(start + 1, end):
-            rest += _value(values, index)
-        return _value(values, start) + rest
-    return _value(values, start) + _pairwise_sum(values, start + 1, end - start - 1)
+            rest += values[index]
+        return values[start] + rest
+    return values[start] + _pairwise_sum(values, start + 1, end - start - 1)
 
 
 @_compiled
-def line_reductions(line_claim, claim_count, ratio, per_unit, code, code_count,
+def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, code_count,
                     level_of, pair_of, pair_first, pair_second, group, group_count, units,
                     place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
     """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
 
-    Lines (L): line_claim (claim index), ratio (log charge ratio, NaN where not priced),
+    Lines (L): line_claim (claim index), has_ratio (bool), ratio (log charge ratio, 0 where
+    it has none),
     per_unit (log charge per unit, NaN where not charged), code (procedure code id, <
     code_count), group (billing group: the code id, or a revenue code's group for a line
     without one, < group_count), units (int64 milli-units), place (place of service),
@@ -151,7 +143,7 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, code, code_count,
         for line in range(start, end):
             which = code[line]
             value = ratio[line]
-            if not np.isnan(value):
+            if has_ratio[line]:
                 if line > start:  # np.add.reduceat: the first line plus the others' sum
                     rest += value
                 count += 1
@@ -180,7 +172,7 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, code, code_count,
         if end - start > 8:  # numpy's pairwise order from 9 lines
             log_sum[claim] = _reduceat_sum(ratio, start, end)
         elif end > start:
-            log_sum[claim] = _value(ratio, start) + rest
+            log_sum[claim] = ratio[start] + rest
         if end > start:
             rarest[claim], most_units[claim] = rarest_code, most
         in_office[claim], in_emergency[claim] = offices > 0, emergencies > 0
@@ -205,7 +197,7 @@ def line_reductions(line_claim, claim_count, ratio, per_unit, code, code_count,
     for claim in range(claim_count):
         provider, highest, deviates = provider_of[claim], -np.inf, -np.inf
         for line in range(starts[claim], starts[claim + 1]):
-            if not np.isnan(ratio[line]):
+            if has_ratio[line]:
                 highest = max(highest, ratio[line] - code_mean[code[line]])
             deviation = per_unit[line] - group_mean[group[line]]
             if not np.isnan(deviation):
@@ -314,3 +306,24 @@ def code_slots(codes, slot_key, slot_id, bits, multiplier):
         slot = (key * multiplier) >> shift
         ids[row] = slot_id[slot] if slot_key[slot] == key else -1
     return ids
+
+
+@_compiled
+def provider_sums(provider_of, counted, provider_count, level, paired, priced, log_sum):
+    """What the counted claims (bool per claim) add to each provider's history (index
+    provider_of, < provider_count), in claim order: claims, claims with a levelled code
+    (level >= 0), with one at the top of its family (level >= 1), with a bundled pair, priced
+    lines (int64), and the sum of their log ratios (float64, np.bincount's order)."""
+    claims, em = np.zeros(provider_count, np.int64), np.zeros(provider_count, np.int64)
+    top, pairs = np.zeros(provider_count, np.int64), np.zeros(provider_count, np.int64)
+    lines, log_ratio = np.zeros(provider_count, np.int64), np.zeros(provider_count)
+    for claim in range(len(provider_of)):
+        if counted[claim]:
+            provider = provider_of[claim]
+            claims[provider] += 1
+            em[provider] += level[claim] >= 0
+            top[provider] += level[claim] >= 1.0
+            pairs[provider] += paired[claim]
+            lines[provider] += priced[claim]
+            log_ratio[provider] += log_sum[claim]
+    return claims, em, top, pairs, lines, log_ratio
