@@ -5,7 +5,6 @@ and never counts a claim twice), and the reasons of each pended claim written be
 from __future__ import annotations
 
 import numpy as np
-import orjson
 from sqlalchemy import text
 
 from workers import risk_member_tables as member_tables
@@ -129,7 +128,7 @@ def write_reasons(connection, claim_id: np.ndarray, risk) -> None:
         text(INSERT_REASONS),
         {
             "ids": array_literal(claim_id[rows]),
-            "reasons": [orjson.dumps(risk.reasons[r]).decode() for r in rows],
+            "reasons": [risk.reasons[r] for r in rows],  # JSON text (risk_scoring.explain)
             "version": risk.version,
         },
     )

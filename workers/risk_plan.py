@@ -126,3 +126,6 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
     for layout in (matrix[:, :3], rows[:, :3], rows):
         kernel.quantize_rows(layout, ones, zeros, np.float32(-128), np.float32(127))
     kernel.bin_counts(rows, np.zeros(2), np.zeros((4, 9)))
+    text, ends = np.frombuffer(b'{"feature":"a","value":', np.uint8), np.array([23])
+    figures, top = np.ones((2, 3), np.int64), np.zeros((2, 5), np.int64)[:, :3]  # an argsort's
+    kernel.reason_json(top, figures, figures, text, ends, text, ends)

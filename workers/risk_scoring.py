@@ -13,12 +13,12 @@ must be the start of FEATURES and hash to its recorded schema hash). Any other m
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import threading
 
 import numpy as np
+import orjson
 
 from backend.risk import metrics
 from backend.risk.calibration import probability
@@ -62,30 +62,6 @@ def input_width(version: str, feature_schema_hash: str, feature_schema=None) -> 
     )
 
 
-def reason_lists(top: np.ndarray, values: np.ndarray, drops: np.ndarray, typical: np.ndarray):
-    """Per row, the reasons among its top features (feature index, value, score drop: rows x
-    REASONS_PER_CLAIM, figures rounded) that lower its score: one flat list of dicts, cut per
-    row (a list comprehension per row cost more than the dicts)."""
-    shown = drops > 0
-    typical = typical.astype(np.float64).round(4).tolist()
-    ends = np.cumsum(shown.sum(axis=1)).tolist()
-    # Thousands of small dicts: the cyclic garbage collector would walk them again and again
-    # (none of them can be part of a cycle).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        flat = [
-            {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
-            for f, v, d in zip(
-                top[shown].tolist(), values[shown].tolist(), drops[shown].tolist(), strict=True
-            )  # fmt: skip
-        ]
-        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
-    finally:
-        if collecting:
-            gc.enable()
-
-
 class LiteRTScorer:
     """A registered model as a stage 7 scorer; it reads the first `width` columns of the
     feature matrix."""
@@ -106,6 +82,7 @@ class LiteRTScorer:
         self.expected = np.asarray(preprocessing["expected"], np.float64)  # (features + 1) x 10
         self.calibration = preprocessing.get("calibration")  # None: the sigmoid of the logit
         self.logit_floor = float(preprocessing.get("logit_floor", 0.0))
+        self._pieces = None  # the reasons' JSON text pieces (_reason_pieces)
 
     def standardize(self, matrix: np.ndarray) -> np.ndarray:
         return np.clip((matrix - self.centre) / self.scale, -self.clip, self.clip).astype(
@@ -149,13 +126,19 @@ class LiteRTScorer:
         table = probability((levels - out_zero) * out_scale + self.logit_floor, self.calibration)
         return table[output.astype(np.int64) + 128]
 
-    def explain(self, rows: np.ndarray, score: np.ndarray | None = None) -> list[list[dict]]:
-        """Per row, the REASONS_PER_CLAIM features whose replacement by their typical value
-        lowers the score most: name, the claim's value, the typical value, the score drop.
-        Only the features whose int8 input differs from the typical value's are varied (the
-        others' drop is exactly 0), and the figures are rounded in numpy. `score`: the rows'
-        scores when the caller has them (the model scores each row on its own). The varied
-        rows are made from the quantized rows (quantization is per value)."""
+    def explain(self, rows: np.ndarray, score: np.ndarray | None = None) -> list[str]:
+        """Per row, the JSON text of its reasons: the REASONS_PER_CLAIM features whose
+        replacement by their typical value lowers the score most, each a
+        {"feature", "value", "typical", "score_drop"} (the claim's value, the typical value,
+        the score drop, rounded to 4 decimals), those that lower it at all. Only the features
+        whose int8 input differs from the typical value's are varied (the others' drop is
+        exactly 0). `score`: the rows' scores when the caller has them (the model scores each
+        row on its own). The varied rows are made from the quantized rows (quantization is
+        per value). The text is written by a compiled loop (risk_kernels.reason_json): a
+        Python dict per reason, and a list per claim, cost more than the rest of the
+        reasons, and the garbage collector walked them again."""
+        from workers.pipeline.risk_features import kernels
+
         rows = rows[:, : self.width]
         count, width = rows.shape
         scale, zero = self.input_quantization()
@@ -169,9 +152,31 @@ class LiteRTScorer:
         if len(row):
             drop[row, column] = base[row] - self._score_quantized(varied)
         top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
-        drops = np.take_along_axis(drop, top, axis=1).round(4)
-        values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4)
-        return reason_lists(top, values, drops, self.typical)
+        # In units of 1/10,000: numpy's round(4) is rint(x * 10,000) / 10,000.
+        drops = np.rint(np.take_along_axis(drop, top, axis=1) * 10_000).astype(np.int64)
+        values = np.take_along_axis(rows, top, axis=1).astype(np.float64)
+        values = np.rint(values * 10_000).astype(np.int64)
+        text, ends = kernels().reason_json(top, values, drops, *self._reason_pieces())
+        text = text.tobytes().decode("ascii")
+        ends = ends.tolist()
+        return [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _reason_pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each feature's JSON text before its value and between its value and its score
+        drop (ASCII bytes, concatenated, and each one's end), for reason_json."""
+        if self._pieces is None:
+            typical = self.typical.astype(np.float64).round(4).tolist()
+            heads = [f'{{"feature":"{name}","value":'.encode() for name in FEATURES[: self.width]]
+            middles = [b',"typical":' + orjson.dumps(t) + b',"score_drop":' for t in typical]
+            self._pieces = tuple(
+                piece
+                for parts in (heads, middles[: self.width])
+                for piece in (
+                    np.frombuffer(b"".join(parts), np.uint8),
+                    np.cumsum([len(part) for part in parts]).astype(np.int64),
+                )
+            )
+        return self._pieces
 
     def input_quantization(self) -> tuple[float, int]:
         """(scale, zero point) of the model's int8 input."""

@@ -76,7 +76,7 @@ class RiskScores:
     shadow_score: np.ndarray | None = None  # float64, NaN where not scored
     shadow_version: str | None = None
     shadow_threshold: float = REVIEW_THRESHOLD
-    reasons: dict = field(default_factory=dict)  # claim index -> list of reason dicts
+    reasons: dict = field(default_factory=dict)  # claim index -> JSON text of its reasons
     history: HistoryUpdate | None = None
     drift: dict = field(default_factory=dict)  # "model:feature" -> PSI of this chunk
     matrix: np.ndarray | None = None  # the feature matrix (C x features)

@@ -327,3 +327,75 @@ def provider_sums(provider_of, counted, provider_count, level, paired, priced, l
             lines[provider] += priced[claim]
             log_ratio[provider] += log_sum[claim]
     return claims, em, top, pairs, lines, log_ratio
+
+
+@_compiled
+def _write_decimal(out, at, units):
+    """Write units / 10,000 in decimal (at most 4 decimals, trailing zeros dropped, at least
+    one: what Python's repr gives a float rounded to 4 decimals) at out[at:]; the new end."""
+    if units < 0:
+        out[at] = 45  # "-"
+        at += 1
+        units = -units
+    whole, fraction = units // 10_000, units % 10_000
+    digits = 1
+    while whole // 10**digits:
+        digits += 1
+    for place in range(digits - 1, -1, -1):
+        out[at] = 48 + (whole // 10**place) % 10
+        at += 1
+    out[at] = 46  # "."
+    at += 1
+    decimals = 4
+    while decimals > 1 and fraction % 10 == 0:
+        fraction //= 10
+        decimals -= 1
+    for place in range(decimals - 1, -1, -1):
+        out[at] = 48 + (fraction // 10**place) % 10
+        at += 1
+    return at
+
+
+@_compiled
+def reason_json(feature, value, drop, head, head_end, middle, middle_end):
+    """The JSON text (ASCII bytes, and each row's end in them) of each row's reasons: its
+    features (int64, rows x k, best first) whose score drop, in units of 1/10,000 (int64),
+    is above 0, each as {"feature": name, "value": value, "typical": typical, "score_drop":
+    drop}, value in units of 1/10,000. head[head_end[f - 1]:head_end[f]] is feature f's text up
+    to its value, middle[...] its text between the value and the drop."""
+    rows, reasons = feature.shape
+    size = 2 * rows + 1
+    for row in range(rows):
+        for slot in range(reasons):
+            index = feature[row, slot]
+            size += head_end[index] - (head_end[index - 1] if index else 0) + 60
+            size += middle_end[index] - (middle_end[index - 1] if index else 0)
+    out = np.empty(size, np.uint8)
+    ends = np.empty(rows, np.int64)
+    at = 0
+    for row in range(rows):
+        out[at] = 91  # "["
+        at += 1
+        first = True
+        for slot in range(reasons):
+            if drop[row, slot] <= 0:
+                continue
+            index = feature[row, slot]
+            if not first:
+                out[at] = 44  # ","
+                at += 1
+            first = False
+            for byte in range(head_end[index - 1] if index else 0, head_end[index]):
+                out[at] = head[byte]
+                at += 1
+            at = _write_decimal(out, at, value[row, slot])
+            for byte in range(middle_end[index - 1] if index else 0, middle_end[index]):
+                out[at] = middle[byte]
+                at += 1
+            at = _write_decimal(out, at, drop[row, slot])
+            out[at] = 125  # "}"
+            at += 1
+        out[at] = 93  # "]"
+        at += 1
+        ends[row] = at
+    return out[:at], ends

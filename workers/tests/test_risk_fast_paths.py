@@ -235,3 +235,89 @@ def test_a_worker_compiles_the_kernels_into_the_cache_directory_it_is_given(tmp_
                            text=True, check=True).stdout.split()[-1] for _ in range(2)]  # fmt: skip
     assert list(cache.rglob("risk_kernels.line_reductions-*.nbi"))
     assert runs == ["0", "1"]  # compiled, then loaded from the cache
+
+
+def dict_reasons(champion, rows, score):
+    """The reasons as they were built before the JSON kernel: dicts of figures rounded in
+    numpy, kept when the rounded drop is above 0."""
+    rows = rows[:, : champion.width]
+    scale, zero = champion.input_quantization()
+    quantized = champion.quantize(rows, scale, zero)
+    typical = champion.quantize(champion.typical[None, :], scale, zero)[0]
+    drop = np.zeros(rows.shape)
+    for row, column in zip(*np.nonzero(quantized != typical), strict=True):
+        varied = quantized[row].copy()
+        varied[column] = typical[column]
+        drop[row, column] = score[row] - champion._score_quantized(varied[None, :])[0]
+    top = np.argsort(-drop, axis=1, kind="stable")[:, :3]
+    drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
+    values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
+    typical_values = champion.typical.astype(np.float64).round(4).tolist()
+    return [
+        [{"feature": FEATURES[f], "value": v, "typical": typical_values[f], "score_drop": d}
+         for f, v, d in zip(features, value, dropped, strict=True) if d > 0]
+        for features, value, dropped in zip(top.tolist(), values, drops, strict=True)
+    ]  # fmt: skip
+
+
+def test_the_reasons_json_says_what_the_reason_dicts_said(champion):
+    """The reasons' JSON text, written by a compiled loop, parses to the dicts numpy's rounded
+    figures gave (each claim scored row by row here), negative values and whole numbers
+    included."""
+    import orjson
+
+    features, history, scored = random_chunk(4, claims=500)
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    score = champion.score_matrix(matrix)
+    rows = np.argsort(-score, kind="stable")[:60]
+    texts = champion.explain(matrix[rows], score[rows])
+    expected = dict_reasons(champion, matrix[rows], score[rows])
+    assert [orjson.loads(text) for text in texts] == expected
+    assert any(expected) and all(isinstance(text, str) for text in texts)
+
+
+def test_the_reasons_json_writes_figures_as_python_does():
+    """Each figure, in units of 1/10,000, as repr of the float rounded to 4 decimals; rows
+    without a positive drop get an empty list."""
+    import orjson
+
+    from workers.pipeline.risk_features import kernels
+
+    units = np.array([[-25_000, 0, 30_000], [123_456_789, -4, 1], [7, 10_000, -10_001]])
+    drops = np.array([[5, 1, 0], [-3, 0, 0], [9_999, 2, 1]])
+    feature = np.array([[0, 1, 2], [2, 1, 0], [1, 0, 2]])
+    heads = [b'{"feature":"a","value":', b'{"feature":"bb","value":', b'{"feature":"c","value":']
+    middle = b',"typical":0.5,"score_drop":'
+    pieces = (np.frombuffer(b"".join(heads), np.uint8), np.cumsum([len(h) for h in heads]),
+              np.frombuffer(middle * 3, np.uint8), np.cumsum([len(middle)] * 3))  # fmt: skip
+    text, ends = kernels().reason_json(feature, units, drops, *pieces)
+    text = text.tobytes().decode("ascii")
+    rows = [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    assert rows[0] == (
+        '[{"feature":"a","value":-2.5,"typical":0.5,"score_drop":0.0005},'
+        '{"feature":"bb","value":0.0,"typical":0.5,"score_drop":0.0001}]'
+    )
+    assert rows[1] == "[]"
+    assert [r["value"] for r in orjson.loads(rows[2])] == [0.0007, 1.0, -1.0001]
+    for row, parsed in zip(units.tolist(), [orjson.loads(r) for r in rows], strict=True):
+        for reason, value in zip(parsed, row, strict=False):
+            assert repr(reason["value"]) == repr(round(value / 10_000, 4))
+
+
+def test_after_the_warm_up_a_chunk_compiles_nothing(champion):
+    """warm_kernels compiles every kernel for the dtypes and layouts a batch's chunk gives
+    them (features, quantization of the chunk and of the pended rows, drift, reasons): no
+    chunk waits for numba."""
+    from workers.pipeline import risk_kernels
+    from workers.pipeline.risk import score_claims
+    from workers.risk_plan import warm_kernels
+
+    warm_kernels()
+    kernels = {name: value for name, value in vars(risk_kernels).items()
+               if hasattr(value, "signatures")}  # fmt: skip
+    compiled = {name: len(kernel.signatures) for name, kernel in kernels.items()}
+    features, history, scored = random_chunk(5, claims=800)
+    features.history = history
+    result = score_claims(champion, features, scored)
+    assert result.reasons and result.drift  # every piece ran
+    assert {name: len(kernel.signatures) for name, kernel in kernels.items()} == compiled
