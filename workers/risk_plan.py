@@ -124,8 +124,11 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
     ones, zeros = np.ones(3, np.float32), np.zeros(3, np.float32)
     # The chunk's matrix (Fortran order), some of its rows, and a C-ordered matrix.
     for layout in (matrix[:, :3], rows[:, :3], rows):
-        kernel.quantize_rows(layout, ones, zeros, np.float32(-128), np.float32(127))
+        quantized = kernel.quantize_rows(layout, ones, zeros, np.float32(-128), np.float32(127))
     kernel.bin_counts(rows, np.zeros(2), np.zeros((4, 9)))
-    text, ends = np.frombuffer(b'{"feature":"a","value":', np.uint8), np.array([23])
-    figures, top = np.ones((2, 3), np.int64), np.zeros((2, 5), np.int64)[:, :3]  # an argsort's
-    kernel.reason_json(top, figures, figures, text, ends, text, ends)
+    # The reasons of the pended rows (risk_scoring.LiteRTScorer.explain).
+    varied, row, column = kernel.varied_rows(quantized, quantized[0])
+    top, values, drops = kernel.reason_figures(rows[:, :3], np.ones(2), np.zeros(len(row)), row,
+                                               column, 3)  # fmt: skip
+    text, ends = np.frombuffer(b'{"feature":"a","value":', np.uint8), np.cumsum([23] * 3)
+    kernel.reason_json(top, values, drops, text, ends, text, ends)

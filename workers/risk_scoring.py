@@ -141,22 +141,19 @@ class LiteRTScorer:
 
         rows = rows[:, : self.width]
         count, width = rows.shape
+        if not count:
+            return []
         scale, zero = self.input_quantization()
         quantized = self.quantize(rows, scale, zero)
-        base = self._score_quantized(quantized) if score is None and count else score
+        base = self._score_quantized(quantized) if score is None else score
         typical = self.quantize(self.typical[None, :], scale, zero)[0]
-        row, column = np.nonzero(quantized != typical)
-        varied = quantized[row]
-        varied[np.arange(len(row)), column] = typical[column]
-        drop = np.zeros((count, width))
-        if len(row):
-            drop[row, column] = base[row] - self._score_quantized(varied)
-        top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
-        # In units of 1/10,000: numpy's round(4) is rint(x * 10,000) / 10,000.
-        drops = np.rint(np.take_along_axis(drop, top, axis=1) * 10_000).astype(np.int64)
-        values = np.take_along_axis(rows, top, axis=1).astype(np.float64)
-        values = np.rint(values * 10_000).astype(np.int64)
-        text, ends = kernels().reason_json(top, values, drops, *self._reason_pieces())
+        kernel = kernels()
+        varied, row, column = kernel.varied_rows(quantized, typical)
+        varied_score = self._score_quantized(varied) if len(row) else np.zeros(0)
+        top, values, drops = kernel.reason_figures(rows, np.asarray(base, np.float64),
+                                                   varied_score, row, column,
+                                                   min(REASONS_PER_CLAIM, width))  # fmt: skip
+        text, ends = kernel.reason_json(top, values, drops, *self._reason_pieces())
         text = text.tobytes().decode("ascii")
         ends = ends.tolist()
         return [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]

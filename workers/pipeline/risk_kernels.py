@@ -399,3 +399,55 @@ def reason_json(feature, value, drop, head, head_end, middle, middle_end):
         at += 1
         ends[row] = at
     return out[:at], ends
+
+
+@_compiled
+def varied_rows(quantized, typical):
+    """For each value of the int8 rows (rows x features) that differs from the typical row's,
+    in row-major order: a copy of its row with that value replaced by the typical one, and
+    the row and feature it varies (np.nonzero's order)."""
+    rows, width = quantized.shape
+    count = 0
+    for row in range(rows):
+        for column in range(width):
+            count += quantized[row, column] != typical[column]
+    varied = np.empty((count, width), np.int8)
+    which_row, which_column = np.empty(count, np.int64), np.empty(count, np.int64)
+    at = 0
+    for row in range(rows):
+        for column in range(width):
+            if quantized[row, column] != typical[column]:
+                varied[at] = quantized[row]
+                varied[at, column] = typical[column]
+                which_row[at], which_column[at] = row, column
+                at += 1
+    return varied, which_row, which_column
+
+
+@_compiled
+def reason_figures(rows, base, varied_score, which_row, which_column, reasons):
+    """Per row (rows x features, float32), the `reasons` features whose replacement by the
+    typical value lowers its score most (np.argsort(-drop, kind="stable")'s first: ties in
+    feature order, features not varied dropping 0), and each one's value and drop (the
+    row's score `base` minus the varied row's) in units of 1/10,000, as numpy rounds them
+    to 4 decimals (int64, rows x reasons each)."""
+    count, width = rows.shape
+    drop = np.zeros((count, width))
+    for index in range(len(which_row)):
+        drop[which_row[index], which_column[index]] = base[which_row[index]] - varied_score[index]
+    top = np.empty((count, reasons), np.int64)
+    values = np.empty((count, reasons), np.int64)
+    drops = np.empty((count, reasons), np.int64)
+    taken = np.zeros(width, np.bool_)
+    for row in range(count):
+        taken[:] = False
+        for slot in range(reasons):
+            best = -1
+            for column in range(width):
+                if not taken[column] and (best < 0 or drop[row, column] > drop[row, best]):
+                    best = column
+            taken[best] = True
+            top[row, slot] = best
+            values[row, slot] = np.int64(np.rint(np.float64(rows[row, best]) * 10_000))
+            drops[row, slot] = np.int64(np.rint(drop[row, best] * 10_000))
+    return top, values, drops
