@@ -301,14 +301,12 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
 def _billing_code(f, code: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
     """(each line's group: its procedure code id, else its revenue code; how many groups)."""
     empty = np.flatnonzero(codes == b"")
-    if empty.size:
-        bare = code == empty[0]
-        if bare.any():
-            code = code.copy()
-            revenue, group = np.unique(f.revenue_code[bare], return_inverse=True)
-            code[bare] = len(codes) + group.reshape(-1)
-            return code, len(codes) + len(revenue)
-    return code, len(codes)
+    if f.revenue_code is None:
+        revenue = np.zeros(len(code), np.uint32)
+    else:
+        revenue = np.ascontiguousarray(f.revenue_code, "S4").view(np.uint32)
+    return kernels().billing_groups(code, int(empty[0]) if empty.size else -1, revenue,
+                                    len(codes))  # fmt: skip
 
 
 def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,

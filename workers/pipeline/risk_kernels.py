@@ -451,3 +451,25 @@ def reason_figures(rows, base, varied_score, which_row, which_column, reasons):
             values[row, slot] = np.int64(np.rint(np.float64(rows[row, best]) * 10_000))
             drops[row, slot] = np.int64(np.rint(drop[row, best] * 10_000))
     return top, values, drops
+
+
+@_compiled
+def billing_groups(code, bare, revenue, code_count):
+    """Each line's billing group (int32) and how many there are: its procedure code id (<
+    code_count), or for a line whose code id is `bare` (the empty code's, -1 when the chunk
+    has none) one group per distinct revenue code (uint32: its bytes), numbered from
+    code_count in order of first appearance."""
+    group = code.copy()
+    if bare < 0:
+        return group, code_count
+    seen = {np.uint32(0): np.int32(0)}  # revenue code -> group (typed by this first entry)
+    seen.clear()
+    count = code_count
+    for line in range(len(code)):
+        if code[line] == bare:
+            key = revenue[line]
+            if key not in seen:
+                seen[key] = np.int32(count)
+                count += 1
+            group[line] = seen[key]
+    return group, count
