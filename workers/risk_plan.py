@@ -125,7 +125,7 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
     # The chunk's matrix (Fortran order), some of its rows, and a C-ordered matrix.
     for layout in (matrix[:, :3], rows[:, :3], rows):
         quantized = kernel.quantize_rows(layout, ones, zeros, np.float32(-128), np.float32(127))
-    kernel.bin_counts(rows, np.zeros(2), np.zeros((4, 9)))
+    kernel.bin_counts(matrix, np.flatnonzero(np.ones(2, bool)), np.zeros(2), np.zeros((4, 9)))
     # The reasons of the pended rows (risk_scoring.LiteRTScorer.explain).
     varied, row, column = kernel.varied_rows(quantized, quantized[0])
     top, values, drops = kernel.reason_figures(rows[:, :3], np.ones(2), np.zeros(len(row)), row,

@@ -181,12 +181,14 @@ class LiteRTScorer:
         with _lock:
             return interpreter.get_input_details()[0]["quantization"]
 
-    def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
-        """PSI of each feature and of the score against the training deciles (the values
-        binned in one compiled pass, as metrics.column_bin_shares bins them)."""
+    def drift(self, matrix: np.ndarray, score: np.ndarray, rows=None) -> dict[str, float]:
+        """PSI of each feature and of the score against the training deciles, over the
+        claims `rows` of the matrix and scores (default all), binned in one compiled pass
+        (risk_kernels.bin_counts, as metrics.column_bin_shares bins them)."""
         from workers.pipeline.risk_features import kernels
 
-        counts = kernels().bin_counts(matrix, np.asarray(score, np.float64), self.edges)
-        value = metrics.psi(self.expected, counts / max(len(matrix), 1))
+        rows = np.arange(len(matrix)) if rows is None else np.ascontiguousarray(rows, np.int64)
+        counts = kernels().bin_counts(matrix, rows, np.asarray(score, np.float64), self.edges)
+        value = metrics.psi(self.expected, counts / max(len(rows), 1))
         names = [*FEATURES[: self.width], "score"]
         return dict(zip(names, np.round(value, 5).tolist(), strict=True))

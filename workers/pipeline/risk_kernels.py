@@ -124,15 +124,17 @@ def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, c
     for claim in range(claim_count):
         starts[claim + 1] += starts[claim]
 
-    priced = np.zeros(claim_count, np.int64)
-    log_sum = np.zeros(claim_count)
-    level = np.empty(claim_count)
-    paired = np.zeros(claim_count, np.bool_)
+    # Every claim's figures are written below: no zeroing first.
+    priced, log_sum, level = (
+        np.empty(claim_count, np.int64),
+        np.empty(claim_count),
+        np.empty(claim_count),
+    )
+    paired = np.empty(claim_count, np.bool_)
     high, low = np.empty(claim_count), np.empty(claim_count)
-    rarest, most_units = np.full(claim_count, -1, np.int64), np.zeros(claim_count, np.int64)
-    in_office = np.zeros(claim_count, np.bool_)
-    in_emergency = np.zeros(claim_count, np.bool_)
-    modifier_count = np.zeros(claim_count, np.int64)
+    rarest, most_units = np.empty(claim_count, np.int64), np.empty(claim_count, np.int64)
+    in_office, in_emergency = np.empty(claim_count, np.bool_), np.empty(claim_count, np.bool_)
+    modifier_count = np.empty(claim_count, np.int64)
     code_sum, code_priced = np.zeros(code_count), np.zeros(code_count, np.int64)
     group_sum, group_lines = np.zeros(group_count), np.zeros(group_count, np.int64)
     for claim in range(claim_count):
@@ -173,10 +175,13 @@ def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, c
             log_sum[claim] = _reduceat_sum(ratio, start, end)
         elif end > start:
             log_sum[claim] = ratio[start] + rest
-        if end > start:
-            rarest[claim], most_units[claim] = rarest_code, most
+        else:
+            log_sum[claim] = 0.0
+        rarest[claim] = rarest_code  # -1 without lines
+        most_units[claim] = most if end > start else 0
         in_office[claim], in_emergency[claim] = offices > 0, emergencies > 0
         modifier_count[claim] = modified
+        paired[claim] = False
         if bits:
             for pair in range(len(pair_first)):
                 both = (np.uint32(1) << np.uint32(pair_first[pair])) | (
@@ -231,15 +236,16 @@ def quantize_rows(matrix, factor, offset, low, high):
 
 
 @_compiled
-def bin_counts(matrix, score, edges):
-    """Per column of `matrix` (rows x columns, the first len(edges) - 1) and then of `score`
-    (float64 per row), how many values fall in each bin of that row of `edges` (one more bin
-    than edges): a value's bin is the number of its edges not above it, as searchsorted
-    side="right" counts them (NaN after every edge). int64, len(edges) x (edges + 1)."""
+def bin_counts(matrix, rows, score, edges):
+    """Per column of `matrix` (claims x columns, the first len(edges) - 1) and then of `score`
+    (float64 per claim), over the claims `rows` (int64), how many values fall in each bin of
+    that row of `edges` (one more bin than edges): a value's bin is the number of its edges
+    not above it, as searchsorted side="right" counts them (NaN after every edge). int64,
+    len(edges) x (edges + 1)."""
     columns, cuts = edges.shape
     counts = np.zeros((columns, cuts + 1), np.int64)
-    for row in range(matrix.shape[0]):
-        for column in range(columns):
+    for column in range(columns):
+        for row in rows:
             value = score[row] if column == columns - 1 else np.float64(matrix[row, column])
             bin = 0
             for cut in range(cuts):

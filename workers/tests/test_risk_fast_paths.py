@@ -215,7 +215,11 @@ def test_the_drift_kernel_bins_as_column_bin_shares_does():
     edges[1] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
     columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
     expected = metrics.column_bin_shares(columns, edges)
-    assert np.array_equal(kernels().bin_counts(matrix, score, edges) / len(matrix), expected)
+    every = np.arange(len(matrix))
+    assert np.array_equal(kernels().bin_counts(matrix, every, score, edges) / 3_000, expected)
+    some = every[::7]
+    expected = metrics.column_bin_shares(columns[:, some], edges)
+    assert np.array_equal(kernels().bin_counts(matrix, some, score, edges) / len(some), expected)
 
 
 def test_a_worker_compiles_the_kernels_into_the_cache_directory_it_is_given(tmp_path):
