@@ -268,8 +268,9 @@ class LineFigures:
 def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
                  level_of: np.ndarray, pair_of: np.ndarray, provider_of: np.ndarray,
                  providers: int):  # fmt: skip
-    """(starts, code_lines, ClaimFacts without the provider, LineFigures) of the chunk's lines:
-    three compiled passes over them (risk_kernels), the logarithms in numpy between."""
+    """(starts, code_lines, ClaimFacts, LineFigures) of the chunk's lines (grouped by claim,
+    in claim order): compiled passes over them (risk_kernels), the logarithms in numpy's
+    vectorized np.log between (the same values, bit for bit, as the numpy code had)."""
     kernel = kernels()
     charge = np.asarray(f.charge, np.int64)
     has_ratio, ratio, per_unit = kernel.line_quotients(
