@@ -99,11 +99,14 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
     the cache takes a fraction of one). A tiny chunk goes through the features, the int8
     quantization and the drift bins with the dtypes and layouts a batch's chunks have."""
     if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir)  # numba's own setting, read as it loads
-        from numba.core import config
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(cache_dir)  # numba's own setting
+            from numba.core import config
 
-        config.reload_config()
+            config.reload_config()
+        except OSError as error:  # numba's default places, else compiled in each process
+            log.warning("kernel cache directory %s unusable: %s", cache_dir, error)
     from workers.pipeline.risk import RiskFeatures
     from workers.pipeline.risk_features import chunk_facts, feature_matrix, kernels
 
