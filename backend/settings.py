@@ -69,6 +69,9 @@ class Settings:
     edi_validator: str | None = None  # "fast" (None: the default) or "pyx12"
     risk_scorer: str | None = None  # module:Class overriding the model registry
     risk_ab_share: float = 0.0  # share of claims the shadow model decides, 0..1
+    # numba's disk cache of the risk features' compiled kernels (workers/risk_plan.warm_kernels);
+    # None: numba's own choice (beside the code, else the user's cache directory)
+    kernel_cache_dir: Path | None = None
     sweep_seconds: float = 5.0  # the workers' batch sweeper
     idempotency_purge_seconds: float = 600.0
     testing: bool = False
@@ -125,6 +128,7 @@ class Settings:
             edi_validator=env.get("ASKES_EDI_VALIDATOR"),
             risk_scorer=env.get("ASKES_RISK_SCORER") or None,
             risk_ab_share=min(max(float(env.get("ASKES_RISK_AB_SHARE", "0") or 0), 0.0), 1.0),
+            kernel_cache_dir=Path(env.get("ASKES_KERNEL_CACHE_DIR") or var_dir / "numba"),
             sweep_seconds=_float("ASKES_SWEEP_SECONDS", 5.0),
             idempotency_purge_seconds=_float("ASKES_IDEMPOTENCY_PURGE_SECONDS", 600.0),
             token_cache_seconds=_int("ASKES_TOKEN_CACHE_SECONDS", 30),

@@ -37,8 +37,12 @@ def work_batch(batch_id: int) -> int:
 
 
 def warm(pause_seconds: float = 0.0) -> str:
-    """Load the reference arrays and open a database connection (before a benchmark); the
-    pause lets every worker of the host take one warm job."""
+    """Load the reference arrays, open a database connection and run the risk features'
+    kernels once (before a benchmark); the pause lets every worker of the host take one warm
+    job."""
+    from workers.risk_plan import warm_kernels
+
+    warm_kernels()
     engine = Session.get_bind()
     job = get_current_job()
     with engine.connect() as connection:

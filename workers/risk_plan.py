@@ -9,7 +9,11 @@ registry is fixed."""
 from __future__ import annotations
 
 import logging
+import os
 import time
+from pathlib import Path
+
+import numpy as np
 
 from backend.risk import registry
 from backend.settings import Settings
@@ -86,3 +90,48 @@ def reads_member_history(scorer) -> bool:
     scores in, shadow included (docs/risk-model.md)."""
     models = (scorer.champion, scorer.shadow) if isinstance(scorer, ScoringPlan) else (scorer,)
     return any(getattr(model, "width", 0) > MEMBER_HISTORY_COLUMN for model in models)
+
+
+def warm_kernels(cache_dir: Path | None = None) -> None:
+    """Compile the risk features' kernels (workers/pipeline/risk_kernels.py), or load them from
+    numba's disk cache in `cache_dir` (settings.kernel_cache_dir), now: when a worker starts and
+    before a benchmark, so that no batch waits for a compilation (several seconds; loading from
+    the cache takes a fraction of one). A tiny chunk goes through the features, the int8
+    quantization and the drift bins with the dtypes and layouts a batch's chunks have."""
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(cache_dir)  # numba's own setting
+            from numba.core import config
+
+            config.reload_config()
+        except OSError as error:  # numba's default places, else compiled in each process
+            log.warning("kernel cache directory %s unusable: %s", cache_dir, error)
+    from workers.pipeline.risk import RiskFeatures
+    from workers.pipeline.risk_features import chunk_facts, feature_matrix, kernels
+
+    lines = np.array([0, 0, 1], np.int32)
+    features = RiskFeatures(
+        line_claim=lines, claim_count=2, procedure_code=np.array([b"99213", b"93010", b""]),
+        units_milli=np.full(3, 1000, np.int64), charge=np.array([9000, 4000, 0], np.int64),
+        fee=np.array([7000, 0, 0], np.int64), priced_by_rvu=np.array([True, False, False]),
+        billing_provider_id=np.array([1, 2], np.int64), member_id=np.array([1, 2], np.int64),
+        claim_id=np.array([1, 2], np.int64), modifiers=np.zeros((3, 4), "S2"),
+        revenue_code=np.array([b"", b"", b"0450"], "S4"),
+        place_of_service=np.array([11, 11, 23], np.int16),
+        service_day=np.full(2, 20_000, np.int32), birth_day=np.full(2, 5_000, np.int32),
+        institutional=np.array([False, True]), sex=np.zeros(2, np.int16),
+    )  # fmt: skip
+    matrix = feature_matrix(features, features.history, chunk_facts(features, np.ones(2, bool)))
+    kernel, rows = kernels(), matrix[np.arange(2)]  # pended or sampled rows: a C-ordered copy
+    ones, zeros = np.ones(3, np.float32), np.zeros(3, np.float32)
+    # The chunk's matrix (Fortran order), some of its rows, and a C-ordered matrix.
+    for layout in (matrix[:, :3], rows[:, :3], rows):
+        quantized = kernel.quantize_rows(layout, ones, zeros, np.float32(-128), np.float32(127))
+    kernel.bin_counts(matrix, np.flatnonzero(np.ones(2, bool)), np.zeros(2), np.zeros((4, 9)))
+    # The reasons of the pended rows (risk_scoring.LiteRTScorer.explain).
+    varied, row, column = kernel.varied_rows(quantized, quantized[0])
+    top, values, drops = kernel.reason_figures(rows[:, :3], np.ones(2), np.zeros(len(row)), row,
+                                               column, 3)  # fmt: skip
+    text, ends = np.frombuffer(b'{"feature":"a","value":', np.uint8), np.cumsum([23] * 3)
+    kernel.reason_json(top, values, drops, text, ends, text, ends)

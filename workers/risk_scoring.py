@@ -13,12 +13,12 @@ must be the start of FEATURES and hash to its recorded schema hash). Any other m
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import threading
 
 import numpy as np
+import orjson
 
 from backend.risk import metrics
 from backend.risk.calibration import probability
@@ -82,6 +82,7 @@ class LiteRTScorer:
         self.expected = np.asarray(preprocessing["expected"], np.float64)  # (features + 1) x 10
         self.calibration = preprocessing.get("calibration")  # None: the sigmoid of the logit
         self.logit_floor = float(preprocessing.get("logit_floor", 0.0))
+        self._pieces = None  # the reasons' JSON text pieces (_reason_pieces)
 
     def standardize(self, matrix: np.ndarray) -> np.ndarray:
         return np.clip((matrix - self.centre) / self.scale, -self.clip, self.clip).astype(
@@ -89,17 +90,15 @@ class LiteRTScorer:
         )
 
     def quantize(self, matrix: np.ndarray, scale: float, zero: int) -> np.ndarray:
-        """int8 model input: standardize, clip and quantize folded into one multiply-add,
-        done in place in one buffer (a second temporary of the chunk's size cost more in
-        page faults than the arithmetic)."""
+        """int8 model input, row-major: standardize, clip and quantize folded into one
+        multiply-add per value, in one compiled pass (risk_kernels.quantize_rows)."""
+        from workers.pipeline.risk_features import kernels
+
         factor = (1.0 / (self.scale * scale)).astype(np.float32)
         offset = (zero - self.centre * factor).astype(np.float32)
-        low = max(-128.0, zero - self.clip / scale)
-        high = min(127.0, zero + self.clip / scale)
-        values = np.multiply(matrix, factor)
-        values += offset
-        np.clip(values, low, high, out=values)
-        return np.rint(values, out=values).astype(np.int8)
+        low = np.float32(max(-128.0, zero - self.clip / scale))
+        high = np.float32(min(127.0, zero + self.clip / scale))
+        return kernels().quantize_rows(matrix[:, : self.width], factor, offset, low, high)
 
     def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Probability per row (float64), from the int8 model."""
@@ -127,45 +126,54 @@ class LiteRTScorer:
         table = probability((levels - out_zero) * out_scale + self.logit_floor, self.calibration)
         return table[output.astype(np.int64) + 128]
 
-    def explain(self, rows: np.ndarray, score: np.ndarray | None = None) -> list[list[dict]]:
-        """Per row, the REASONS_PER_CLAIM features whose replacement by their typical value
-        lowers the score most: name, the claim's value, the typical value, the score drop.
-        Only the features whose int8 input differs from the typical value's are varied (the
-        others' drop is exactly 0), and the figures are rounded in numpy. `score`: the rows'
-        scores when the caller has them (the model scores each row on its own). The varied
-        rows are made from the quantized rows (quantization is per value)."""
+    def explain(self, rows: np.ndarray, score: np.ndarray | None = None) -> list[str]:
+        """Per row, the JSON text of its reasons: the REASONS_PER_CLAIM features whose
+        replacement by their typical value lowers the score most, each a
+        {"feature", "value", "typical", "score_drop"} (the claim's value, the typical value,
+        the score drop, rounded to 4 decimals), those that lower it at all. Only the features
+        whose int8 input differs from the typical value's are varied (the others' drop is
+        exactly 0). `score`: the rows' scores when the caller has them (the model scores each
+        row on its own). The varied rows are made from the quantized rows (quantization is
+        per value). The text is written by a compiled loop (risk_kernels.reason_json): a
+        Python dict per reason, and a list per claim, cost more than the rest of the
+        reasons, and the garbage collector walked them again."""
+        from workers.pipeline.risk_features import kernels
+
         rows = rows[:, : self.width]
         count, width = rows.shape
+        if not count:
+            return []
         scale, zero = self.input_quantization()
         quantized = self.quantize(rows, scale, zero)
-        base = self._score_quantized(quantized) if score is None and count else score
+        base = self._score_quantized(quantized) if score is None else score
         typical = self.quantize(self.typical[None, :], scale, zero)[0]
-        row, column = np.nonzero(quantized != typical)
-        varied = quantized[row]
-        varied[np.arange(len(row)), column] = typical[column]
-        drop = np.zeros((count, width))
-        if len(row):
-            drop[row, column] = base[row] - self._score_quantized(varied)
-        top = np.argsort(-drop, axis=1, kind="stable")[:, :REASONS_PER_CLAIM]
-        drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
-        values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
-        typical = self.typical.astype(np.float64).round(4).tolist()
-        # Thousands of small dicts: the cyclic garbage collector would walk them again and
-        # again (none of them can be part of a cycle).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return [
-                [
-                    {"feature": FEATURES[f], "value": v, "typical": typical[f], "score_drop": d}
-                    for f, v, d in zip(features, value, drop_value, strict=True)
-                    if d > 0
-                ]
-                for features, value, drop_value in zip(top.tolist(), values, drops, strict=True)
-            ]
-        finally:
-            if collecting:
-                gc.enable()
+        kernel = kernels()
+        varied, row, column = kernel.varied_rows(quantized, typical)
+        varied_score = self._score_quantized(varied) if len(row) else np.zeros(0)
+        top, values, drops = kernel.reason_figures(rows, np.asarray(base, np.float64),
+                                                   varied_score, row, column,
+                                                   min(REASONS_PER_CLAIM, width))  # fmt: skip
+        text, ends = kernel.reason_json(top, values, drops, *self._reason_pieces())
+        text = text.tobytes().decode("ascii")
+        ends = ends.tolist()
+        return [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _reason_pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each feature's JSON text before its value and between its value and its score
+        drop (ASCII bytes, concatenated, and each one's end), for reason_json."""
+        if self._pieces is None:
+            typical = self.typical.astype(np.float64).round(4).tolist()
+            heads = [f'{{"feature":"{name}","value":'.encode() for name in FEATURES[: self.width]]
+            middles = [b',"typical":' + orjson.dumps(t) + b',"score_drop":' for t in typical]
+            self._pieces = tuple(
+                piece
+                for parts in (heads, middles[: self.width])
+                for piece in (
+                    np.frombuffer(b"".join(parts), np.uint8),
+                    np.cumsum([len(part) for part in parts]).astype(np.int64),
+                )
+            )
+        return self._pieces
 
     def input_quantization(self) -> tuple[float, int]:
         """(scale, zero point) of the model's int8 input."""
@@ -173,13 +181,14 @@ class LiteRTScorer:
         with _lock:
             return interpreter.get_input_details()[0]["quantization"]
 
-    def drift(self, matrix: np.ndarray, score: np.ndarray) -> dict[str, float]:
-        """PSI of each feature and of the score against the training deciles."""
-        matrix = matrix[:, : self.width]
-        columns = np.empty((matrix.shape[1] + 1, len(matrix)))
-        columns[:-1] = matrix.T
-        columns[-1] = score
-        actual = metrics.column_bin_shares(columns, self.edges)
-        value = metrics.psi(self.expected, actual)
+    def drift(self, matrix: np.ndarray, score: np.ndarray, rows=None) -> dict[str, float]:
+        """PSI of each feature and of the score against the training deciles, over the
+        claims `rows` of the matrix and scores (default all), binned in one compiled pass
+        (risk_kernels.bin_counts, as metrics.column_bin_shares bins them)."""
+        from workers.pipeline.risk_features import kernels
+
+        rows = np.arange(len(matrix)) if rows is None else np.ascontiguousarray(rows, np.int64)
+        counts = kernels().bin_counts(matrix, rows, np.asarray(score, np.float64), self.edges)
+        value = metrics.psi(self.expected, counts / max(len(rows), 1))
         names = [*FEATURES[: self.width], "score"]
         return dict(zip(names, np.round(value, 5).tolist(), strict=True))

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import signal
 import threading
+from pathlib import Path
 
 import click
 from redis import Redis
@@ -38,9 +39,14 @@ def run_worker(
     queues: tuple[str, ...] = QUEUE_NAMES,
     burst: bool = False,
     name: str | None = None,
+    kernel_cache_dir: Path | None = None,
 ) -> bool:
-    """Work the queues until stopped (or until empty with `burst`)."""
+    """Work the queues until stopped (or until empty with `burst`). The risk features' kernels
+    are compiled (or loaded from `kernel_cache_dir`) first: no batch waits for them."""
     from workers.recovery import start_sweeper
+    from workers.risk_plan import warm_kernels
+
+    warm_kernels(kernel_cache_dir)
 
     engine = make_engine(database_url, pool_size=2, max_overflow=3)
     bind_engine(engine)
@@ -129,6 +135,6 @@ def worker(context: Context, queues: tuple[str, ...], burst: bool) -> None:
     from backend.observability import configure_logging
 
     configure_logging(context.settings.log_level)
-    run_worker(
-        context.settings.database_url, context.settings.redis_url, queues or QUEUE_NAMES, burst
-    )
+    settings = context.settings
+    run_worker(settings.database_url, settings.redis_url, queues or QUEUE_NAMES, burst,
+               kernel_cache_dir=settings.kernel_cache_dir)  # fmt: skip

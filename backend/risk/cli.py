@@ -140,8 +140,10 @@ def bench_risk_scoring(context: Context, claims, seed, version, as_json, record)
     from backend.risk.dataset import collect_all
     from backend.risk.service import scorer_of
     from backend.seed import prepare_for_benchmark
+    from workers.risk_plan import warm_kernels
 
     prepare_for_benchmark(context)  # the schema and the shipped champion on a fresh machine
+    warm_kernels(context.settings.kernel_cache_dir)  # as a worker does when it starts
     with context.engine.connect() as connection:
         row, scorer = scorer_of(connection, version)
     scorer.score_matrix(np.zeros((10, len(scorer.centre)), np.float32))  # a warm worker

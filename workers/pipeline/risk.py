@@ -4,9 +4,10 @@ and the claims at or above that model's threshold pended for the insurer's revie
 Scorers are pluggable. A rule scorer has a `version` and `score(features) -> float64[C]`; a
 model scorer also has `uses_matrix = True`, `threshold`, and `score_matrix(matrix)` over the
 feature matrix of `risk_features` (computed once per chunk, with the history update), plus
-`explain` and `drift`. `ScoringPlan` names the champion, an optional shadow model (scores every
-claim, never pends) and the share of claims (by a hash of the claim id) whose decision the
-shadow model makes instead: the A/B split, arm recorded on the claim.
+`explain` and `drift(matrix, score, rows)`. `ScoringPlan` names the champion, an optional
+shadow model (scores every claim, never pends) and the share of claims (by a hash of the
+claim id) whose decision the shadow model makes instead: the A/B split, arm recorded on the
+claim.
 
 A model that fails does not stop processing: the chunk is scored by the rule set and its claims
 say so (`risk_model_version` names the rule set, `risk_scoring_failed` is true). When the rule
@@ -76,7 +77,7 @@ class RiskScores:
     shadow_score: np.ndarray | None = None  # float64, NaN where not scored
     shadow_version: str | None = None
     shadow_threshold: float = REVIEW_THRESHOLD
-    reasons: dict = field(default_factory=dict)  # claim index -> list of reason dicts
+    reasons: dict = field(default_factory=dict)  # claim index -> JSON text of its reasons
     history: HistoryUpdate | None = None
     drift: dict = field(default_factory=dict)  # "model:feature" -> PSI of this chunk
     matrix: np.ndarray | None = None  # the feature matrix (C x features)
@@ -262,7 +263,7 @@ def _drift(champion, shadow, matrix, result: RiskScores, scored) -> None:
         if drift is None or matrix is None or score is None or not rows.size:
             continue
         try:
-            for name, value in drift(matrix[rows], score[rows]).items():
+            for name, value in drift(matrix, score, rows).items():
                 result.drift[f"{_name(model)}:{name}"] = value
         except Exception:
             log.exception("drift of %s failed", _name(model))

@@ -19,7 +19,7 @@ import numpy as np
 
 from workers.pipeline import risk_member_history as member_risk
 from workers.pipeline.arrays import NO_DATE
-from workers.pipeline.lookup import claim_starts, find_code, per_claim
+from workers.pipeline.lookup import find_code
 from workers.pipeline.risk_codes import LEVEL_KEYS, LEVEL_OF_CODE, PAIR_INDEX, PAIR_KEYS, code_key
 
 FEATURES = (
@@ -140,14 +140,13 @@ def code_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     codes get equal ids, ids are dense from 0 (not in code order)."""
     width = codes.dtype.itemsize
     table = _table(width)
-    key = _byte_key(codes)
-    slot = _slot(key)
-    ids = table.slot_id[slot].astype(np.intp)
-    known = table.slot_key[slot] == key
+    raw = np.ascontiguousarray(codes).view(np.uint8).reshape(len(codes), width)
+    ids = kernels().code_slots(raw, table.slot_key, table.slot_id, _CODE_BITS, _HASH)
     known_codes, level, pair = table.codes, table.level, table.pair
-    if not known.all():
-        missing = np.flatnonzero(~known)
-        extra, first, which = np.unique(key[missing], return_index=True, return_inverse=True)
+    missing = np.flatnonzero(ids < 0)
+    if missing.size:
+        key = _byte_key(codes[missing])
+        extra, first, which = np.unique(key, return_index=True, return_inverse=True)
         extra_codes = codes[missing[first]]
         ids[missing] = len(known_codes) + which.reshape(-1)
         extra_level, extra_pair = _describe(extra_codes)
@@ -222,9 +221,7 @@ class ClaimFacts:
     provider: np.ndarray  # int64 billing provider id
     priced_lines: np.ndarray  # int64
     log_ratio_sum: np.ndarray  # float64
-    level: np.ndarray  # float64 highest level of a levelled code (0..1), -1 when none
-    levelled: np.ndarray  # bool
-    top: np.ndarray  # bool
+    level: np.ndarray  # float64 highest level of a levelled code (0..1, 1 the top), -1 when none
     paired: np.ndarray  # bool
 
 
@@ -245,106 +242,87 @@ class HistoryUpdate:
     patients: member_risk.PatientUpdate | None = None
 
 
-def line_log_ratio(charge, fee, priced) -> np.ndarray:
-    """log(charge / fee) of priced lines with a fee and a charge, NaN elsewhere (float64)."""
-    usable = priced & (fee > 0) & (charge > 0)
-    ratio = _log_quotient(charge, fee)
-    ratio[~usable] = np.nan
-    return ratio
+def kernels():
+    """The compiled line passes (risk_kernels), imported on first use: numba loads only in the
+    processes that compute features."""
+    from workers.pipeline import risk_kernels
+
+    return risk_kernels
 
 
-def _log_quotient(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """log(max(numerator, 1) / max(denominator, 1)) of integer arrays, float64, in one buffer
-    (the same values as the integer division: both convert exactly to float64 first)."""
-    out = numerator.astype(np.float64)
-    np.maximum(out, 1.0, out=out)
-    out /= np.maximum(denominator, 1)
-    return np.log(out, out=out)
+@dataclass
+class LineFigures:
+    """What a claim's lines give its features (C rows), from risk_kernels.line_reductions."""
+
+    high: np.ndarray  # float64 highest line log charge ratio, NaN without priced lines
+    low: np.ndarray  # float64 lowest ..., NaN without priced lines
+    over_procedure: np.ndarray  # float64 highest ... over its code's chunk mean, NaN likewise
+    against_code: np.ndarray  # float64 charge_vs_code_provider, 0 without charged lines
+    rarest: np.ndarray  # int64 id of its code with the fewest chunk lines, -1 without lines
+    most_units: np.ndarray  # int64 milli-units of its line with the most, 0 without lines
+    office: np.ndarray  # bool a line in an office
+    emergency: np.ndarray  # bool a line in an emergency department
+    modifiers: np.ndarray  # int64 modifiers on its lines
 
 
-def claim_facts(f, ratio: np.ndarray, starts: np.ndarray, code: np.ndarray,
-                level_of: np.ndarray, pair_of: np.ndarray,
-                line_claim: np.ndarray | None = None) -> ClaimFacts:  # fmt: skip
-    """ClaimFacts; `f` is a risk.RiskFeatures, `code` each line's code id and `level_of`,
-    `pair_of` each id's level and bundled pair code (code_ids): the coding tables are searched
-    once per distinct code, not once per line."""
-    line_claim = f.line_claim.astype(np.intp) if line_claim is None else line_claim
-    has_ratio = ~np.isnan(ratio)
-    priced = _claim_count(has_ratio, starts)
-    log_sum = per_claim(np.add, np.where(has_ratio, ratio, 0.0), starts, 0.0)
-    highest = _claim_max(line_claim, level_of[code], -1.0, f.claim_count)
-    return ClaimFacts(
-        f.billing_provider_id,
-        priced,
-        log_sum,
-        highest,
-        highest >= 0,
-        highest >= 1.0,
-        _paired(line_claim, pair_of, code, f.claim_count),
+def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
+                 level_of: np.ndarray, pair_of: np.ndarray, provider_of: np.ndarray,
+                 providers: int):  # fmt: skip
+    """(starts, code_lines, ClaimFacts, LineFigures) of the chunk's lines (grouped by claim,
+    in claim order): compiled passes over them (risk_kernels), the logarithms in numpy's
+    vectorized np.log between (the same values, bit for bit, as the numpy code had)."""
+    kernel = kernels()
+    charge = np.asarray(f.charge, np.int64)
+    has_ratio, ratio, per_unit = kernel.line_quotients(
+        charge,
+        np.asarray(f.fee, np.int64),
+        np.asarray(f.priced_by_rvu, np.bool_),
+        np.asarray(f.units_milli, np.int64),
     )
+    np.log(ratio, out=ratio)
+    np.log(per_unit, out=per_unit)  # NaN stays NaN: the lines without a charge
+    group, groups = _billing_code(f, code, codes)
+    # A line's four modifiers (b"" when absent: two zero bytes) as one 64-bit integer.
+    modifiers = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
+    (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
+     against_code, rarest, most_units, office, emergency, modifier_count) = (
+        kernel.line_reductions(line_claim, f.claim_count, has_ratio, ratio, per_unit, code,
+                               len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
+                               PAIR_INDEX[:, 1].copy(), group, groups,
+                               np.asarray(f.units_milli, np.int64),
+                               np.asarray(f.place_of_service, np.int16), modifiers,
+                               provider_of, providers, OFFICE, EMERGENCY)
+    )  # fmt: skip
+    facts = ClaimFacts(f.billing_provider_id, priced, log_sum, level, paired)
+    figures = LineFigures(high, low, over_procedure, against_code, rarest, most_units, office,
+                          emergency, modifier_count)  # fmt: skip
+    return starts, code_lines, facts, figures
 
 
-def _claim_count(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sum of integer (or bool) line values per claim (int64): a running sum read at the claims'
-    starts, no reduction per claim."""
-    running = np.zeros(len(values) + 1, np.int64)
-    np.cumsum(values, out=running[1:])
-    return np.diff(running[starts])
-
-
-def _claim_max(line_claim, values: np.ndarray, empty: float, claims: int) -> np.ndarray:
-    """Highest line value of each claim (float64), `empty` for a claim with none above it: only
-    the lines above `empty` are visited (np.maximum.at, in line order)."""
-    rows = np.flatnonzero(values > empty)
-    highest = np.full(claims, empty, np.float64)
-    np.maximum.at(highest, line_claim[rows], values[rows])
-    return highest
-
-
-def _paired(line_claim, pair_of: np.ndarray, code: np.ndarray, claims: int) -> np.ndarray:
-    """Claims billing both codes of any bundled pair (`pair_of`: each code id's index in
-    PAIR_KEYS, -1 for none), judged only for the claims with a line of a pair code (lines are
-    grouped by claim, so those claims come in order)."""
-    paired = np.zeros(claims, bool)
-    rows = np.flatnonzero((pair_of >= 0)[code])
-    if not rows.size:
-        return paired
-    claim = line_claim[rows]
-    first = np.r_[True, claim[1:] != claim[:-1]]
-    local = np.cumsum(first) - 1
-    has = np.zeros((int(local[-1]) + 1, len(PAIR_KEYS)), bool)
-    has[local, pair_of[code[rows]]] = True
-    paired[claim[first]] = (has[:, PAIR_INDEX[:, 0]] & has[:, PAIR_INDEX[:, 1]]).any(axis=1)
-    return paired
+def _billing_code(f, code: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """(each line's group: its procedure code id, else its revenue code; how many groups)."""
+    empty = np.flatnonzero(codes == b"")
+    if f.revenue_code is None:
+        revenue = np.zeros(len(code), np.uint32)
+    else:
+        revenue = np.ascontiguousarray(f.revenue_code, "S4").view(np.uint32)
+    return kernels().billing_groups(code, int(empty[0]) if empty.size else -1, revenue,
+                                    len(codes))  # fmt: skip
 
 
 def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                    providers: tuple | None = None) -> HistoryUpdate:  # fmt: skip
     """The chunk's scored claims summed per billing provider and per member; `providers` is
     dense_ids(facts.provider) when the caller has it."""
-    counted = scored & (facts.provider > 0)
     ids, which = providers or dense_ids(facts.provider)
-    which = which[counted]
-    claims = np.bincount(which, minlength=len(ids))
-    present = claims > 0
-
-    def total(values):
-        return np.bincount(which, weights=values[counted], minlength=len(ids))[present]
-
+    counted = scored & (facts.provider > 0)
+    sums = kernels().provider_sums(which, counted, len(ids), facts.level, facts.paired,
+                                   facts.priced_lines, facts.log_ratio_sum)  # fmt: skip
+    present = sums[0] > 0
     members = scored & (f.member_id > 0)
     member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
-    return HistoryUpdate(
-        ids[present],
-        claims[present].astype(np.int64),
-        np.bincount(which[facts.levelled[counted]], minlength=len(ids))[present].astype(np.int64),
-        np.bincount(which[facts.top[counted]], minlength=len(ids))[present].astype(np.int64),
-        np.bincount(which[facts.paired[counted]], minlength=len(ids))[present].astype(np.int64),
-        total(facts.priced_lines.astype(float)).astype(np.int64),
-        total(facts.log_ratio_sum),
-        member_ids,
-        member_claims,
-        last,
-    )
+    return HistoryUpdate(ids[present], *(total[present] for total in sums), member_ids,
+                         member_claims, last)  # fmt: skip
 
 
 def _per_member(member: np.ndarray, day: np.ndarray):
@@ -358,14 +336,14 @@ def _per_member(member: np.ndarray, day: np.ndarray):
 
 @dataclass
 class ChunkFacts:
-    """Line ratios, claim facts and the history update: computed for every chunk (the history
+    """Line figures, claim facts and the history update: computed for every chunk (the history
     grows whatever scores the claims); the matrix only when a model needs it."""
 
     starts: np.ndarray
-    ratio: np.ndarray
+    lines: LineFigures
     facts: ClaimFacts
     update: HistoryUpdate
-    code: np.ndarray  # int64 (L): id of the line's procedure code (code_ids, not in code order)
+    code: np.ndarray  # int32 (L): id of the line's procedure code (code_ids, not in code order)
     code_lines: np.ndarray  # int64: lines of each of those codes in the chunk
     provider_of: np.ndarray  # int64 (C): index of the claim's billing provider in `providers`
     providers: np.ndarray  # int64 sorted unique billing provider ids of the chunk
@@ -378,12 +356,11 @@ class ChunkFacts:
 def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
     """`f` is a risk.RiskFeatures, `scored` (bool per claim) the claims the history counts."""
     line_claim = f.line_claim.astype(np.intp)
-    starts = claim_starts(line_claim, f.claim_count)
-    ratio = line_log_ratio(f.charge, f.fee, f.priced_by_rvu)
     code, codes, level_of, pair_of = code_ids(f.procedure_code)
-    code_lines = np.bincount(code, minlength=len(codes))
-    facts = claim_facts(f, ratio, starts, code, level_of, pair_of, line_claim)
-    providers, provider_of = dense_ids(facts.provider)
+    providers, provider_of = dense_ids(f.billing_provider_id)
+    starts, code_lines, facts, lines = line_figures(
+        f, line_claim, code, codes, level_of, pair_of, provider_of, len(providers)
+    )
     update = history_update(f, facts, scored, f.service_day, (providers, provider_of))
     patient, in_order = None, None
     if f.history.patients is not None:
@@ -392,7 +369,7 @@ def chunk_facts(f, scored: np.ndarray) -> ChunkFacts:
             f, scored, keys, in_order, starts, providers, provider_of, f.history.patients
         )
         update.patients = patient.update
-    return ChunkFacts(starts, ratio, facts, update, code, code_lines, provider_of, providers,
+    return ChunkFacts(starts, lines, facts, update, code, code_lines, provider_of, providers,
                       codes, line_claim, patient, in_order)  # fmt: skip
 
 
@@ -411,12 +388,11 @@ def sorted_codes(codes: np.ndarray, code: np.ndarray, code_lines: np.ndarray):
 def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
     """float32 matrix C x len(FEATURES) of the chunk's claims."""
     provider = _provider_totals(history, prepared.update, prepared.providers)
-    columns = {
-        **_charge_columns(f, prepared, provider),
-        **_habit_columns(prepared, provider),
-        **_claim_columns(f, prepared),
-        **_member_columns(f, history, prepared, provider),
-    }
+    # Row by row of a features x C buffer (contiguous writes; the model's quantization then
+    # runs along the columns too): the same C x features matrix, Fortran-ordered.
+    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
+    _line_columns(matrix, f, prepared, provider)
+    columns = {**_claim_columns(f, prepared), **_member_columns(f, history)}
     if prepared.patients is None:  # no model in use reads them
         columns.update(dict.fromkeys(member_risk.FEATURES, 0.0))
     else:
@@ -425,11 +401,8 @@ def feature_matrix(f, history: RiskHistory, prepared: ChunkFacts) -> np.ndarray:
                 f, prepared.patients, prepared.patient_code, prepared.starts
             )
         )
-    # Column by column into a column-major buffer (contiguous writes; the model's quantization
-    # then runs along the columns too): the same C x features matrix, Fortran-ordered.
-    matrix = np.empty((len(FEATURES), f.claim_count), np.float32)
-    for position, name in enumerate(FEATURES):
-        matrix[position] = columns[name]
+    for name, column in columns.items():
+        matrix[FEATURES.index(name)] = column
     return matrix.T
 
 
@@ -461,133 +434,42 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], 0).astype(np.float64)
 
 
-def _charge_columns(f, prepared: ChunkFacts, provider) -> dict:
-    """Reductions over the priced lines only (the others' ratio is NaN, which fmax skips)."""
-    ratio, which, line_claim = prepared.ratio, prepared.code, prepared.line_claim
-    rows = np.flatnonzero(~np.isnan(ratio))
-    value, group, claim = ratio[rows], which[rows], line_claim[rows]
-    high = _group_max(claim, value, f.claim_count)
-    low = -_group_max(claim, -value, f.claim_count)
-    provider_mean = (provider["log_ratio"] / np.maximum(provider["priced"], 1))[
-        prepared.provider_of
-    ]
-    sums = np.bincount(group, weights=value, minlength=len(prepared.code_lines))
-    counts = np.bincount(group, minlength=len(prepared.code_lines))
-    procedure_mean = (sums / np.maximum(counts, 1))[group]
-    over_procedure = _group_max(claim, value - procedure_mean, f.claim_count)
-    return {
-        "charge_vs_code_provider": _charge_vs_code(f, _billing_code(f, prepared), prepared),
-        "charge_ratio_log_max": np.nan_to_num(high),
-        "charge_ratio_vs_provider": np.nan_to_num(high - provider_mean),
-        "charge_ratio_vs_procedure": np.nan_to_num(over_procedure),
-        "charge_ratio_spread": np.nan_to_num(high - low),
-    }
-
-
-def _group_max(group: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """Highest of `values` (float64, no NaN) per group (0..count-1), NaN for a group without."""
-    highest = np.full(count, -np.inf)
-    np.maximum.at(highest, group, values)
-    highest[highest == -np.inf] = np.nan
-    return highest
-
-
-def _billing_code(f, prepared: ChunkFacts) -> np.ndarray:
-    """Each line's group: its procedure code id, else its revenue code (int64 index)."""
-    which = prepared.code
-    empty = np.flatnonzero(prepared.codes == b"")
-    if empty.size:
-        bare = which == empty[0]
-        if bare.any():
-            which = which.copy()
-            _, revenue = np.unique(f.revenue_code[bare], return_inverse=True)
-            which[bare] = len(prepared.code_lines) + revenue.reshape(-1)
-    return which
-
-
-def _charge_vs_code(f, which: np.ndarray, prepared: ChunkFacts) -> np.ndarray:
-    """Over the charged lines only (the others' deviation is NaN): a line without a charge
-    goes to a group, a provider and a claim of its own, dropped at the end (no copies of the
-    line arrays)."""
-    claims, claim = f.claim_count, prepared.line_claim
-    uncharged = f.charge <= 0
-    provider_of = prepared.provider_of
-    if uncharged.any():
-        rows = np.flatnonzero(uncharged)
-        which, claim = which.copy(), claim.copy()
-        which[rows], claim[rows] = which.max() + 1, claims
-        provider_of = np.append(provider_of, len(prepared.providers))
-    per_unit = _log_quotient(f.charge, f.units_milli)
-    sums = np.bincount(which, weights=per_unit)
-    counts = np.bincount(which)
-    deviation = (sums / np.maximum(counts, 1))[which]
-    np.subtract(per_unit, deviation, out=deviation)
-    mine = provider_of[claim]
-    provider_sum = np.bincount(mine, weights=deviation)
-    provider_count = np.bincount(mine)
-    deviation -= (provider_sum / np.maximum(provider_count, 1))[mine]
-    return np.nan_to_num(_group_max(claim, deviation, claims + 1)[:claims])
-
-
-def _habit_columns(prepared: ChunkFacts, provider: dict) -> dict:
-    facts, mine = prepared.facts, prepared.provider_of
+def _line_columns(matrix: np.ndarray, f, prepared: ChunkFacts, provider: dict) -> None:
+    """The columns from the claims' lines and their providers' figures (risk_kernels.
+    CLAIM_COLUMNS), written in one compiled pass over the claims."""
+    kernel = kernels()
     peer_top, peer_pairs = provider["peer_top_share"], provider["peer_pair_rate"]
+    # Rates smoothed towards the peers' with PRIOR_CLAIMS pseudo claims.
     top_share = (provider["em_top"] + PRIOR_CLAIMS * peer_top) / (provider["em"] + PRIOR_CLAIMS)
     pair_rate = (provider["pairs"] + PRIOR_CLAIMS * peer_pairs) / (
         provider["claims"] + PRIOR_CLAIMS
     )
-    return {
-        "em_level": np.maximum(facts.level, 0.0),
-        "em_top": facts.top,
-        "provider_em_top_share": top_share[mine],
-        "provider_em_top_vs_peers": (top_share - peer_top)[mine],
-        "bundled_pair": facts.paired,
-        "provider_pair_rate": pair_rate[mine],
-    }
+    per_provider = np.array([
+        provider["log_ratio"] / np.maximum(provider["priced"], 1), top_share,
+        top_share - peer_top, pair_rate, np.log1p(provider["claims"]),
+    ]).reshape(5, len(prepared.providers))  # fmt: skip
+    # The rarest code is the one with the fewest lines: one log per code, not per line.
+    rarity_of = -np.log(np.maximum(prepared.code_lines, 1) / max(len(f.procedure_code), 1))
+    at = np.array([FEATURES.index(name) for name in kernel.CLAIM_COLUMNS])
+    facts, lines = prepared.facts, prepared.lines
+    kernel.claim_columns(matrix, at, prepared.starts, prepared.provider_of, per_provider,
+                         rarity_of, facts.priced_lines, facts.level, facts.paired, lines.high,
+                         lines.low, lines.over_procedure, lines.against_code, lines.rarest,
+                         lines.office, lines.emergency, lines.modifiers)  # fmt: skip
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    starts, line_claim, claims = prepared.starts, prepared.line_claim, f.claim_count
-    lines = np.diff(starts)
-    empty = lines == 0
-    # The rarest code is the one with the fewest lines: one log per claim, not per line.
-    fewest = np.full(claims, np.iinfo(np.int64).max)
-    np.minimum.at(fewest, line_claim, prepared.code_lines[prepared.code])
-    fewest[empty] = 0
-    rarity = -np.log(np.maximum(fewest, 1) / max(len(f.procedure_code), 1))
-    units = np.full(claims, np.iinfo(np.int64).min)
-    np.maximum.at(units, line_claim, f.units_milli.astype(np.int64, copy=False))
-    units[empty] = 0
-    units = units / 1000.0
-    place = f.place_of_service
-    office = _claim_count(place == OFFICE, starts) > 0
-    emergency = _claim_count(place == EMERGENCY, starts) > 0
-    # An absent modifier is b"" (two zero bytes): compare 16-bit integers, and add a line's
-    # four flags as the bytes of one 32-bit integer (times 0x01010101 sums them in the top one).
-    present = np.ascontiguousarray(f.modifiers).view(np.uint16) != 0
-    flags = present.view(np.uint32).reshape(-1)
-    count = (flags * np.uint32(0x01010101)) >> np.uint32(24)
-    modifiers = _claim_count(count, starts)
     age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
     return {
-        "procedure_rarity": np.where(fewest > 0, rarity, 0.0),
-        "lines": lines,
-        "units_max_log": np.log1p(units),
+        "units_max_log": np.log1p(prepared.lines.most_units / 1000.0),
         "age_years": age,
         "institutional": f.institutional,
-        "place_office": office,
-        "place_emergency": emergency,
-        "modifiers_per_line": modifiers / np.maximum(lines, 1),
     }
 
 
-def _member_columns(f, history: RiskHistory, prepared: ChunkFacts, provider: dict) -> dict:
+def _member_columns(f, history: RiskHistory) -> dict:
     found = find_code(history.member_id, f.member_id)
     claims = _at(history.member_claims, found)
     last = _at(history.member_last_day, found)
     days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
-    return {
-        "provider_claims_log": np.log1p(provider["claims"])[prepared.provider_of],
-        "member_claims_log": np.log1p(claims),
-        "member_days_since_last": days,
-    }
+    return {"member_claims_log": np.log1p(claims), "member_days_since_last": days}

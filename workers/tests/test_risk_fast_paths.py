@@ -91,7 +91,8 @@ def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
 
 
 @pytest.mark.parametrize(
-    "values", [[], [0], [5, 12, 300], [2**32 - 1, 2**32, 9], [10**18, 1], [-3, 4], [7] * 5]
+    "values",
+    [[], [0], [5, 12, 300], [2**32 - 1, 2**32, 9], [10**18, 1], [2**63 - 1, 0], [-3, 4], [7] * 5],
 )
 def test_array_literals_read_back_as_the_integers(values):
     literal = array_literal(np.array(values, np.int64))
@@ -160,3 +161,167 @@ def test_the_member_history_sees_the_codes_as_np_unique_orders_them(fresh_code_t
     expected_keys, expected_index = np.unique(code_key(lines), return_inverse=True)
     assert np.array_equal(keys, expected_keys)
     assert np.array_equal(index, expected_index.reshape(-1))
+
+
+def test_the_kernels_claim_sums_add_as_np_add_reduceat_does():
+    """A claim's sum of log ratios goes into its provider's history: the kernel adds in numpy's
+    order (the first line, then numpy's pairwise sum of the others), bit for bit, for claims of
+    one line to several hundred."""
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(12)
+    lengths = np.r_[1, 2, 7, 8, 9, 15, 16, 17, 129, 130, 300, rng.integers(1, 40, 200)]
+    values = rng.normal(size=lengths.sum()) * 10 ** rng.uniform(-3, 3, lengths.sum())
+    starts = np.r_[0, np.cumsum(lengths)]
+    expected = np.add.reduceat(values, starts[:-1])
+    ends = zip(starts[:-1], starts[1:], strict=True)
+    reduced = [kernels()._reduceat_sum(values, start, end) for start, end in ends]
+    assert np.array_equal(np.array(reduced), expected)
+
+
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_the_quantization_kernel_equals_the_numpy_it_replaced(champion, order):
+    """Multiply, add, clip, round half to even, in float32: the int8 rows the model reads are
+    those numpy gave, values on the rounding and clipping edges included."""
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(13)
+    scale, zero = champion.input_quantization()
+    matrix = rng.normal(0, 3, (5_000, len(FEATURES))).astype(np.float32)
+    matrix[:50] = 0.5  # on a half step, for some features
+    matrix[50:100] = 1e6  # clipped
+    matrix = np.asarray(matrix, order=order)[:, : champion.width]
+    factor = (1.0 / (champion.scale * scale)).astype(np.float32)
+    offset = (zero - champion.centre * factor).astype(np.float32)
+    low, high = max(-128.0, zero - champion.clip / scale), min(127.0, zero + champion.clip / scale)
+    values = np.multiply(matrix, factor)
+    values += offset
+    np.clip(values, low, high, out=values)
+    expected = np.rint(values).astype(np.int8)
+    got = kernels().quantize_rows(matrix, factor, offset, np.float32(low), np.float32(high))
+    assert got.flags.c_contiguous and np.array_equal(got, expected)
+    assert np.array_equal(champion.quantize(matrix, scale, zero), expected)
+
+
+def test_the_drift_kernel_bins_as_column_bin_shares_does():
+    from workers.pipeline.risk_features import kernels
+
+    rng = np.random.default_rng(14)
+    matrix = rng.normal(size=(3_000, 6)).astype(np.float32)
+    matrix[::9, 2] = np.round(matrix[::9, 2])  # values on the edges
+    score = rng.random(3_000)
+    score[::11] = np.nan
+    edges = np.sort(rng.normal(size=(5, 9)), axis=1)  # the first 4 columns and the score
+    edges[1] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
+    columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
+    expected = metrics.column_bin_shares(columns, edges)
+    every = np.arange(len(matrix))
+    assert np.array_equal(kernels().bin_counts(matrix, every, score, edges) / 3_000, expected)
+    some = every[::7]
+    expected = metrics.column_bin_shares(columns[:, some], edges)
+    assert np.array_equal(kernels().bin_counts(matrix, some, score, edges) / len(some), expected)
+
+
+def test_a_worker_compiles_the_kernels_into_the_cache_directory_it_is_given(tmp_path):
+    """A fresh process (as a worker starts) compiles the kernels with numba's cache in the
+    settings' directory, and the next one loads them from there: nothing is written beside
+    the code, so a read-only checkout works."""
+    import subprocess
+    import sys
+
+    warm = (
+        "import sys; from pathlib import Path; from workers.risk_plan import warm_kernels; "
+        "from workers.pipeline.risk_features import kernels; warm_kernels(Path(sys.argv[1])); "
+        "print(sum(kernels().line_reductions.stats.cache_hits.values()))"
+    )
+    cache = tmp_path / "numba"
+    runs = [subprocess.run([sys.executable, "-c", warm, str(cache)], capture_output=True,
+                           text=True, check=True).stdout.split()[-1] for _ in range(2)]  # fmt: skip
+    assert list(cache.rglob("risk_kernels.line_reductions-*.nbi"))
+    assert runs == ["0", "1"]  # compiled, then loaded from the cache
+
+
+def dict_reasons(champion, rows, score):
+    """The reasons as they were built before the JSON kernel: dicts of figures rounded in
+    numpy, kept when the rounded drop is above 0."""
+    rows = rows[:, : champion.width]
+    scale, zero = champion.input_quantization()
+    quantized = champion.quantize(rows, scale, zero)
+    typical = champion.quantize(champion.typical[None, :], scale, zero)[0]
+    drop = np.zeros(rows.shape)
+    for row, column in zip(*np.nonzero(quantized != typical), strict=True):
+        varied = quantized[row].copy()
+        varied[column] = typical[column]
+        drop[row, column] = score[row] - champion._score_quantized(varied[None, :])[0]
+    top = np.argsort(-drop, axis=1, kind="stable")[:, :3]
+    drops = np.take_along_axis(drop, top, axis=1).round(4).tolist()
+    values = np.take_along_axis(rows, top, axis=1).astype(np.float64).round(4).tolist()
+    typical_values = champion.typical.astype(np.float64).round(4).tolist()
+    return [
+        [{"feature": FEATURES[f], "value": v, "typical": typical_values[f], "score_drop": d}
+         for f, v, d in zip(features, value, dropped, strict=True) if d > 0]
+        for features, value, dropped in zip(top.tolist(), values, drops, strict=True)
+    ]  # fmt: skip
+
+
+def test_the_reasons_json_says_what_the_reason_dicts_said(champion):
+    """The reasons' JSON text, written by a compiled loop, parses to the dicts numpy's rounded
+    figures gave (each claim scored row by row here), negative values and whole numbers
+    included."""
+    import orjson
+
+    features, history, scored = random_chunk(4, claims=500)
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    score = champion.score_matrix(matrix)
+    rows = np.argsort(-score, kind="stable")[:60]
+    texts = champion.explain(matrix[rows], score[rows])
+    expected = dict_reasons(champion, matrix[rows], score[rows])
+    assert [orjson.loads(text) for text in texts] == expected
+    assert any(expected) and all(isinstance(text, str) for text in texts)
+
+
+def test_the_reasons_json_writes_figures_as_python_does():
+    """Each figure, in units of 1/10,000, as repr of the float rounded to 4 decimals; rows
+    without a positive drop get an empty list."""
+    import orjson
+
+    from workers.pipeline.risk_features import kernels
+
+    units = np.array([[-25_000, 0, 30_000], [123_456_789, -4, 1], [7, 10_000, -10_001]])
+    drops = np.array([[5, 1, 0], [-3, 0, 0], [9_999, 2, 1]])
+    feature = np.array([[0, 1, 2], [2, 1, 0], [1, 0, 2]])
+    heads = [b'{"feature":"a","value":', b'{"feature":"bb","value":', b'{"feature":"c","value":']
+    middle = b',"typical":0.5,"score_drop":'
+    pieces = (np.frombuffer(b"".join(heads), np.uint8), np.cumsum([len(h) for h in heads]),
+              np.frombuffer(middle * 3, np.uint8), np.cumsum([len(middle)] * 3))  # fmt: skip
+    text, ends = kernels().reason_json(feature, units, drops, *pieces)
+    text = text.tobytes().decode("ascii")
+    rows = [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    assert rows[0] == (
+        '[{"feature":"a","value":-2.5,"typical":0.5,"score_drop":0.0005},'
+        '{"feature":"bb","value":0.0,"typical":0.5,"score_drop":0.0001}]'
+    )
+    assert rows[1] == "[]"
+    assert [r["value"] for r in orjson.loads(rows[2])] == [0.0007, 1.0, -1.0001]
+    for row, parsed in zip(units.tolist(), [orjson.loads(r) for r in rows], strict=True):
+        for reason, value in zip(parsed, row, strict=False):
+            assert repr(reason["value"]) == repr(round(value / 10_000, 4))
+
+
+def test_after_the_warm_up_a_chunk_compiles_nothing(champion):
+    """warm_kernels compiles every kernel for the dtypes and layouts a batch's chunk gives
+    them (features, quantization of the chunk and of the pended rows, drift, reasons): no
+    chunk waits for numba."""
+    from workers.pipeline import risk_kernels
+    from workers.pipeline.risk import score_claims
+    from workers.risk_plan import warm_kernels
+
+    warm_kernels()
+    kernels = {name: value for name, value in vars(risk_kernels).items()
+               if hasattr(value, "signatures")}  # fmt: skip
+    compiled = {name: len(kernel.signatures) for name, kernel in kernels.items()}
+    features, history, scored = random_chunk(5, claims=800)
+    features.history = history
+    result = score_claims(champion, features, scored)
+    assert result.reasons and result.drift  # every piece ran
+    assert {name: len(kernel.signatures) for name, kernel in kernels.items()} == compiled

@@ -1,0 +1,481 @@
+"""Compiled passes over a chunk's lines for the risk features (numba): the per-claim and
+per-group reductions that numpy made in some twenty array operations (each a pass over about
+100,000 lines, with its temporaries) are made here in three loops over the lines.
+
+Every value is the one numpy gave, bit for bit: sums run in numpy's order (np.bincount adds in
+line order; np.add.reduceat adds a claim's first line to numpy's pairwise sum of the others,
+`_reduceat_sum`), and the logarithms stay in numpy (np.log, vectorized), between
+`line_quotients` and `line_reductions`.
+
+Imported on first use (risk_features.kernels): the web never loads numba. Each kernel is
+compiled once per process, and cached on disk (numba's NUMBA_CACHE_DIR, which the worker sets
+from the settings' kernel_cache_dir, see workers/risk_plan.warm_kernels; without it beside this
+file); a worker compiles or loads them when it starts, not in a batch."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def _compiled(function):
+    """njit with its machine code cached on disk; compiled per process when no cache
+    directory is writable."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # numba finds no writable cache directory
+        return njit(nogil=True)(function)
+
+
+@_compiled
+def line_quotients(charge, fee, priced, units):
+    """Per line: whether it has a charge ratio (bool: priced, with a fee and a charge); charge
+    over fee schedule amount (float64, 1 where it has none, so that its logarithm is 0: a NaN
+    costs numpy's vectorized log a slow path); charge over units (at least 1) where the line
+    has a charge (NaN elsewhere). Their logarithms are the line's log charge ratio and log
+    charge per unit."""
+    count = len(charge)
+    has_ratio, ratio, per_unit = np.empty(count, np.bool_), np.empty(count), np.empty(count)
+    for line in range(count):
+        amount = float(charge[line])
+        per_unit[line] = amount / float(max(units[line], 1)) if charge[line] > 0 else np.nan
+        has_ratio[line] = priced[line] and fee[line] > 0 and charge[line] > 0
+        ratio[line] = amount / float(fee[line]) if has_ratio[line] else 1.0
+    return has_ratio, ratio, per_unit
+
+
+@_compiled
+def _pairwise_sum(values, start, count):
+    """numpy's pairwise summation of values[start:start + count] (float64), in its order."""
+    if count < 8:
+        total = 0.0
+        for index in range(start, start + count):
+            total += values[index]
+        return total
+    if count <= 128:
+        r0, r1 = values[start], values[start + 1]
+        r2, r3 = values[start + 2], values[start + 3]
+        r4, r5 = values[start + 4], values[start + 5]
+        r6, r7 = values[start + 6], values[start + 7]
+        index = 8
+        while index < count - count % 8:
+            at = start + index
+            r0 += values[at]
+            r1 += values[at + 1]
+            r2 += values[at + 2]
+            r3 += values[at + 3]
+            r4 += values[at + 4]
+            r5 += values[at + 5]
+            r6 += values[at + 6]
+            r7 += values[at + 7]
+            index += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while index < count:
+            total += values[start + index]
+            index += 1
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, count - half)
+
+
+@_compiled
+def _reduceat_sum(values, start, end):
+    """np.add.reduceat's sum of values[start:end] (end > start): the first value plus numpy's
+    pairwise sum of the others (a plain loop below 9 values)."""
+    if end - start <= 8:
+        rest = 0.0
+        for index in range(start + 1, end):
+            rest += values[index]
+        return values[start] + rest
+    return values[start] + _pairwise_sum(values, start + 1, end - start - 1)
+
+
+@_compiled
+def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, code_count,
+                    level_of, pair_of, pair_first, pair_second, group, group_count, units,
+                    place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
+    """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
+
+    Lines (L): line_claim (claim index), has_ratio (bool), ratio (log charge ratio, 0 where
+    it has none),
+    per_unit (log charge per unit, NaN where not charged), code (procedure code id, <
+    code_count), group (billing group: the code id, or a revenue code's group for a line
+    without one, < group_count), units (int64 milli-units), place (place of service),
+    modifiers (uint64: a line's four 16-bit modifiers, 0 where absent). Code ids: level_of
+    (level in its family, -1 when none), pair_of (index among the bundled pair codes, -1 when
+    none; pairs of them in pair_first, pair_second). Claims (C): provider_of (index of the
+    billing provider, < provider_count).
+
+    Returns starts (int64, C + 1) and code_lines (int64 lines per code id), then per claim:
+    priced lines (int64), sum of their log ratios (float64, np.add.reduceat's), highest level
+    (float64, -1 when none), bundled pair (bool), highest and lowest log ratio and highest log
+    ratio over its code's chunk mean (float64, NaN without priced lines), highest charge per
+    unit against its group's and provider's means (float64, 0 without charged lines), the id
+    of its code with the fewest lines in the chunk (-1 without lines), most units (int64, 0
+    without lines), a line in an office and in an emergency department (bool), modifiers
+    (int64)."""
+    lines = len(line_claim)
+    starts = np.zeros(claim_count + 1, np.int64)
+    code_lines = np.zeros(code_count, np.int64)
+    for line in range(lines):
+        starts[line_claim[line] + 1] += 1
+        code_lines[code[line]] += 1
+    for claim in range(claim_count):
+        starts[claim + 1] += starts[claim]
+
+    # Every claim's figures are written below: no zeroing first.
+    priced, log_sum, level = (
+        np.empty(claim_count, np.int64),
+        np.empty(claim_count),
+        np.empty(claim_count),
+    )
+    paired = np.empty(claim_count, np.bool_)
+    high, low = np.empty(claim_count), np.empty(claim_count)
+    rarest, most_units = np.empty(claim_count, np.int64), np.empty(claim_count, np.int64)
+    in_office, in_emergency = np.empty(claim_count, np.bool_), np.empty(claim_count, np.bool_)
+    modifier_count = np.empty(claim_count, np.int64)
+    code_sum, code_priced = np.zeros(code_count), np.zeros(code_count, np.int64)
+    group_sum, group_lines = np.zeros(group_count), np.zeros(group_count, np.int64)
+    for claim in range(claim_count):
+        start, end = starts[claim], starts[claim + 1]
+        count, highest, lowest, top_level, rest = 0, -np.inf, np.inf, -1.0, 0.0
+        bits, fewest, rarest_code, most = np.uint32(0), 2**62, -1, -(2**62)
+        offices, emergencies, modified = 0, 0, 0
+        for line in range(start, end):
+            which = code[line]
+            value = ratio[line]
+            if has_ratio[line]:
+                if line > start:  # np.add.reduceat: the first line plus the others' sum
+                    rest += value
+                count += 1
+                highest = max(highest, value)
+                lowest = min(lowest, value)
+                code_sum[which] += value
+                code_priced[which] += 1
+            top_level = max(top_level, level_of[which])
+            if pair_of[which] >= 0:
+                bits |= np.uint32(1) << np.uint32(pair_of[which])
+            if code_lines[which] < fewest:
+                fewest, rarest_code = code_lines[which], which
+            most = max(most, units[line])
+            offices += place[line] == office
+            emergencies += place[line] == emergency
+            flags = modifiers[line]
+            for shift in range(0, 64, 16):
+                modified += (flags >> np.uint64(shift)) & np.uint64(0xFFFF) != 0
+            if not np.isnan(per_unit[line]):
+                group_sum[group[line]] += per_unit[line]
+                group_lines[group[line]] += 1
+        priced[claim] = count
+        high[claim] = highest if count else np.nan
+        low[claim] = lowest if count else np.nan
+        level[claim] = top_level
+        if end - start > 8:  # numpy's pairwise order from 9 lines
+            log_sum[claim] = _reduceat_sum(ratio, start, end)
+        elif end > start:
+            log_sum[claim] = ratio[start] + rest
+        else:
+            log_sum[claim] = 0.0
+        rarest[claim] = rarest_code  # -1 without lines
+        most_units[claim] = most if end > start else 0
+        in_office[claim], in_emergency[claim] = offices > 0, emergencies > 0
+        modifier_count[claim] = modified
+        paired[claim] = False
+        if bits:
+            for pair in range(len(pair_first)):
+                both = (np.uint32(1) << np.uint32(pair_first[pair])) | (
+                    np.uint32(1) << np.uint32(pair_second[pair])
+                )
+                paired[claim] |= bits & both == both
+
+    # Each line's charge per unit against its group's mean, then against its provider's mean
+    # of that (charged lines only). A mean is divided once per group, the same value per line.
+    # Subtracting the provider's mean rounds monotonically, so the claim's highest deviation
+    # minus that mean is its highest line's, bit for bit.
+    code_mean = code_sum / np.maximum(code_priced, 1)
+    group_mean = group_sum / np.maximum(group_lines, 1)
+    over_procedure = np.empty(claim_count)
+    against_code = np.zeros(claim_count)
+    provider_sum = np.zeros(provider_count)
+    provider_lines = np.zeros(provider_count, np.int64)
+    for claim in range(claim_count):
+        provider, highest, deviates = provider_of[claim], -np.inf, -np.inf
+        for line in range(starts[claim], starts[claim + 1]):
+            if has_ratio[line]:
+                highest = max(highest, ratio[line] - code_mean[code[line]])
+            deviation = per_unit[line] - group_mean[group[line]]
+            if not np.isnan(deviation):
+                provider_sum[provider] += deviation
+                provider_lines[provider] += 1
+                deviates = max(deviates, deviation)
+        over_procedure[claim] = highest if priced[claim] else np.nan
+        against_code[claim] = deviates
+    provider_mean = provider_sum / np.maximum(provider_lines, 1)
+    for claim in range(claim_count):
+        if against_code[claim] == -np.inf:
+            against_code[claim] = 0.0
+        else:
+            against_code[claim] -= provider_mean[provider_of[claim]]
+    return (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
+            against_code, rarest, most_units, in_office, in_emergency, modifier_count)  # fmt: skip
+
+
+@_compiled
+def quantize_rows(matrix, factor, offset, low, high):
+    """int8 model input of the first len(factor) columns of `matrix` (rows x columns, any
+    layout), row-major: each value times its column's factor plus its offset (float32),
+    clipped to [low, high] and rounded half to even, as the numpy it replaces computed it."""
+    rows, width = matrix.shape[0], len(factor)
+    out = np.empty((rows, width), np.int8)
+    for row in range(rows):
+        for column in range(width):
+            value = matrix[row, column] * factor[column] + offset[column]
+            out[row, column] = np.int8(np.rint(min(max(value, low), high)))
+    return out
+
+
+@_compiled
+def bin_counts(matrix, rows, score, edges):
+    """Per column of `matrix` (claims x columns, the first len(edges) - 1) and then of `score`
+    (float64 per claim), over the claims `rows` (int64), how many values fall in each bin of
+    that row of `edges` (one more bin than edges): a value's bin is the number of its edges
+    not above it, as searchsorted side="right" counts them (NaN after every edge). int64,
+    len(edges) x (edges + 1)."""
+    columns, cuts = edges.shape
+    counts = np.zeros((columns, cuts + 1), np.int64)
+    for column in range(columns):
+        for row in rows:
+            value = score[row] if column == columns - 1 else np.float64(matrix[row, column])
+            bin = 0
+            for cut in range(cuts):
+                bin += not value < edges[column, cut]
+            counts[column, bin] += 1
+    return counts
+
+
+# The columns claim_columns writes, in the order of its `at` (their rows in the matrix).
+CLAIM_COLUMNS = (
+    "charge_ratio_log_max", "charge_ratio_vs_provider", "charge_ratio_vs_procedure",
+    "charge_ratio_spread", "charge_vs_code_provider", "em_level", "em_top",
+    "provider_em_top_share", "provider_em_top_vs_peers", "bundled_pair", "provider_pair_rate",
+    "procedure_rarity", "lines", "place_office", "place_emergency", "modifiers_per_line",
+    "provider_claims_log",
+)  # fmt: skip
+
+
+@_compiled
+def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, priced, level,
+                  paired, high, low, over_procedure, against_code, rarest, office, emergency,
+                  modifiers):  # fmt: skip
+    """Write the CLAIM_COLUMNS of each claim into `matrix` (features x C, float32), column
+    CLAIM_COLUMNS[i] into row at[i], from line_reductions' figures, `per_provider` (float64,
+    5 x providers: mean log charge ratio, share of levelled claims at the top, the same
+    minus the peers', bundled pair rate, log(1 + claims)), and `rarity_of` (float64 per code
+    id: -log of its share of the chunk's lines). Each value is the float64 numpy computed
+    for it, rounded to float32 as numpy assigns it."""
+    for claim in range(len(provider_of)):
+        provider = provider_of[claim]
+        lines = starts[claim + 1] - starts[claim]
+        has_ratio = priced[claim] > 0
+        matrix[at[0], claim] = high[claim] if has_ratio else 0.0
+        matrix[at[1], claim] = high[claim] - per_provider[0, provider] if has_ratio else 0.0
+        matrix[at[2], claim] = over_procedure[claim] if has_ratio else 0.0
+        matrix[at[3], claim] = high[claim] - low[claim] if has_ratio else 0.0
+        matrix[at[4], claim] = against_code[claim]
+        matrix[at[5], claim] = max(level[claim], 0.0)
+        matrix[at[6], claim] = 1.0 if level[claim] >= 1.0 else 0.0
+        matrix[at[7], claim] = per_provider[1, provider]
+        matrix[at[8], claim] = per_provider[2, provider]
+        matrix[at[9], claim] = 1.0 if paired[claim] else 0.0
+        matrix[at[10], claim] = per_provider[3, provider]
+        matrix[at[11], claim] = rarity_of[rarest[claim]] if rarest[claim] >= 0 else 0.0
+        matrix[at[12], claim] = lines
+        matrix[at[13], claim] = 1.0 if office[claim] else 0.0
+        matrix[at[14], claim] = 1.0 if emergency[claim] else 0.0
+        matrix[at[15], claim] = modifiers[claim] / max(lines, 1)
+        matrix[at[16], claim] = per_provider[4, provider]
+
+
+@_compiled
+def code_slots(codes, slot_key, slot_id, bits, multiplier):
+    """Each code's id in a process's code table (risk_features.code_ids), -1 when it is not
+    there. `codes`: uint8, codes x width, each code's bytes (width up to 7); its key is those
+    bytes as a little-endian integer, its slot the top `bits` of key times `multiplier`
+    (uint64, wrapping), and its id slot_id[slot] when slot_key[slot] is its key."""
+    ids = np.empty(codes.shape[0], np.int32)
+    shift = np.uint64(64 - bits)
+    for row in range(codes.shape[0]):
+        key = np.uint64(0)
+        for byte in range(codes.shape[1]):
+            key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
+        slot = (key * multiplier) >> shift
+        ids[row] = slot_id[slot] if slot_key[slot] == key else -1
+    return ids
+
+
+@_compiled
+def provider_sums(provider_of, counted, provider_count, level, paired, priced, log_sum):
+    """What the counted claims (bool per claim) add to each provider's history (index
+    provider_of, < provider_count), in claim order: claims, claims with a levelled code
+    (level >= 0), with one at the top of its family (level >= 1), with a bundled pair, priced
+    lines (int64), and the sum of their log ratios (float64, np.bincount's order)."""
+    claims, em = np.zeros(provider_count, np.int64), np.zeros(provider_count, np.int64)
+    top, pairs = np.zeros(provider_count, np.int64), np.zeros(provider_count, np.int64)
+    lines, log_ratio = np.zeros(provider_count, np.int64), np.zeros(provider_count)
+    for claim in range(len(provider_of)):
+        if counted[claim]:
+            provider = provider_of[claim]
+            claims[provider] += 1
+            em[provider] += level[claim] >= 0
+            top[provider] += level[claim] >= 1.0
+            pairs[provider] += paired[claim]
+            lines[provider] += priced[claim]
+            log_ratio[provider] += log_sum[claim]
+    return claims, em, top, pairs, lines, log_ratio
+
+
+@_compiled
+def _write_decimal(out, at, units):
+    """Write units / 10,000 in decimal (at most 4 decimals, trailing zeros dropped, at least
+    one: what Python's repr gives a float rounded to 4 decimals) at out[at:]; the new end."""
+    if units < 0:
+        out[at] = 45  # "-"
+        at += 1
+        units = -units
+    whole, fraction = units // 10_000, units % 10_000
+    digits = 1
+    while whole // 10**digits:
+        digits += 1
+    for place in range(digits - 1, -1, -1):
+        out[at] = 48 + (whole // 10**place) % 10
+        at += 1
+    out[at] = 46  # "."
+    at += 1
+    decimals = 4
+    while decimals > 1 and fraction % 10 == 0:
+        fraction //= 10
+        decimals -= 1
+    for place in range(decimals - 1, -1, -1):
+        out[at] = 48 + (fraction // 10**place) % 10
+        at += 1
+    return at
+
+
+@_compiled
+def reason_json(feature, value, drop, head, head_end, middle, middle_end):
+    """The JSON text (ASCII bytes, and each row's end in them) of each row's reasons: its
+    features (int64, rows x k, best first) whose score drop, in units of 1/10,000 (int64),
+    is above 0, each as {"feature": name, "value": value, "typical": typical, "score_drop":
+    drop}, value in units of 1/10,000. head[head_end[f - 1]:head_end[f]] is feature f's text up
+    to its value, middle[...] its text between the value and the drop."""
+    rows, reasons = feature.shape
+    size = 2 * rows + 1
+    for row in range(rows):
+        for slot in range(reasons):
+            index = feature[row, slot]
+            size += head_end[index] - (head_end[index - 1] if index else 0) + 60
+            size += middle_end[index] - (middle_end[index - 1] if index else 0)
+    out = np.empty(size, np.uint8)
+    ends = np.empty(rows, np.int64)
+    at = 0
+    for row in range(rows):
+        out[at] = 91  # "["
+        at += 1
+        first = True
+        for slot in range(reasons):
+            if drop[row, slot] <= 0:
+                continue
+            index = feature[row, slot]
+            if not first:
+                out[at] = 44  # ","
+                at += 1
+            first = False
+            for byte in range(head_end[index - 1] if index else 0, head_end[index]):
+                out[at] = head[byte]
+                at += 1
+            at = _write_decimal(out, at, value[row, slot])
+            for byte in range(middle_end[index - 1] if index else 0, middle_end[index]):
+                out[at] = middle[byte]
+                at += 1
+            at = _write_decimal(out, at, drop[row, slot])
+            out[at] = 125  # "}"
+            at += 1
+        out[at] = 93  # "]"
+        at += 1
+        ends[row] = at
+    return out[:at], ends
+
+
+@_compiled
+def varied_rows(quantized, typical):
+    """For each value of the int8 rows (rows x features) that differs from the typical row's,
+    in row-major order: a copy of its row with that value replaced by the typical one, and
+    the row and feature it varies (np.nonzero's order)."""
+    rows, width = quantized.shape
+    count = 0
+    for row in range(rows):
+        for column in range(width):
+            count += quantized[row, column] != typical[column]
+    varied = np.empty((count, width), np.int8)
+    which_row, which_column = np.empty(count, np.int64), np.empty(count, np.int64)
+    at = 0
+    for row in range(rows):
+        for column in range(width):
+            if quantized[row, column] != typical[column]:
+                varied[at] = quantized[row]
+                varied[at, column] = typical[column]
+                which_row[at], which_column[at] = row, column
+                at += 1
+    return varied, which_row, which_column
+
+
+@_compiled
+def reason_figures(rows, base, varied_score, which_row, which_column, reasons):
+    """Per row (rows x features, float32), the `reasons` features whose replacement by the
+    typical value lowers its score most (np.argsort(-drop, kind="stable")'s first: ties in
+    feature order, features not varied dropping 0), and each one's value and drop (the
+    row's score `base` minus the varied row's) in units of 1/10,000, as numpy rounds them
+    to 4 decimals (int64, rows x reasons each)."""
+    count, width = rows.shape
+    drop = np.zeros((count, width))
+    for index in range(len(which_row)):
+        drop[which_row[index], which_column[index]] = base[which_row[index]] - varied_score[index]
+    top = np.empty((count, reasons), np.int64)
+    values = np.empty((count, reasons), np.int64)
+    drops = np.empty((count, reasons), np.int64)
+    taken = np.zeros(width, np.bool_)
+    for row in range(count):
+        taken[:] = False
+        for slot in range(reasons):
+            best = -1
+            for column in range(width):
+                if not taken[column] and (best < 0 or drop[row, column] > drop[row, best]):
+                    best = column
+            taken[best] = True
+            top[row, slot] = best
+            values[row, slot] = np.int64(np.rint(np.float64(rows[row, best]) * 10_000))
+            drops[row, slot] = np.int64(np.rint(drop[row, best] * 10_000))
+    return top, values, drops
+
+
+@_compiled
+def billing_groups(code, bare, revenue, code_count):
+    """Each line's billing group (int32) and how many there are: its procedure code id (<
+    code_count), or for a line whose code id is `bare` (the empty code's, -1 when the chunk
+    has none) one group per distinct revenue code (uint32: its bytes), numbered from
+    code_count in order of first appearance."""
+    group = code.copy()
+    if bare < 0:
+        return group, code_count
+    seen = {np.uint32(0): np.int32(0)}  # revenue code -> group (typed by this first entry)
+    seen.clear()
+    count = code_count
+    for line in range(len(code)):
+        if code[line] == bare:
+            key = revenue[line]
+            if key not in seen:
+                seen[key] = np.int32(count)
+                count += 1
+            group[line] = seen[key]
+    return group, count
