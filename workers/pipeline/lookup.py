@@ -62,9 +62,11 @@ def per_claim(ufunc, values: np.ndarray, starts: np.ndarray, empty) -> np.ndarra
     """ufunc.reduceat of line values per claim; `empty` for claims without lines."""
     result = np.full(len(starts) - 1, empty, dtype=np.result_type(values, np.asarray(empty)))
     has_lines = starts[1:] > starts[:-1]
-    if len(values):
-        reduced = ufunc.reduceat(values, np.minimum(starts[:-1], len(values) - 1))
-        result[has_lines] = reduced[has_lines]
+    if has_lines.any():
+        # Only the claims with lines: each reduces up to the next such claim's first line (claims
+        # without lines in between have no lines to skip), the last one to the end. Clipping the
+        # starts of trailing claims without lines instead cut the last claim's final line off.
+        result[has_lines] = ufunc.reduceat(values, starts[:-1][has_lines])
     return result
 
 
