@@ -66,6 +66,10 @@ class TokenCache:
             log.warning("token cache bypassed: %s", type(error).__name__)
             return None
 
+    def knows(self, prefix: str) -> bool:
+        """Whether a token of this prefix was checked and remembered here (current or not)."""
+        return prefix in self._entries
+
     def lookup(self, prefix: str, generation: bytes | None) -> ApiToken | None:
         entry = self._entries.get(prefix)
         if entry is None or generation is None or entry.generation != generation:

@@ -17,7 +17,7 @@ import time
 from flask import current_app, g, request
 from flask_login import current_user
 from redis.exceptions import RedisError
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from backend.auth.token_cache import GENERATION_KEY, generation_read
 from backend.auth.tokens import bearer_prefix
@@ -38,16 +38,29 @@ def budget_of(endpoint: str | None, method: str) -> str:
     return "bulk" if endpoint in BULK_ENDPOINTS else "write"
 
 
-def _subject(budget: str) -> str:
-    """A bearer token counts by its prefix, read from the header: the token itself is checked
-    after the count (so the same Redis round trip can read the credentials generation the
-    check needs: backend/auth/token_cache.py); a token that turns out unknown is refused 401
-    all the same. A session counts by its user, anyone else by address."""
-    if budget != "login":
-        if prefix := bearer_prefix(request.headers.get("Authorization", "")):
-            return f"t{prefix}"
-        if current_user.is_authenticated:
-            return f"u{current_user._get_current_object().user.id}"
+def _subject(budget: str) -> tuple[str, bool]:
+    """Who a request counts against, and whether its bearer token is still to be checked.
+
+    A bearer token this process has already checked (its prefix is in the token cache) counts
+    by that prefix before it is checked again, so the same Redis round trip can read the
+    credentials generation the check needs (backend/auth/token_cache.py). Any other request is
+    authenticated first: a token by its prefix, a session by its user, anyone else by address; a
+    made-up or revoked token is refused there (401), counted against its address by the caller,
+    so inventing prefixes buys no fresh budget."""
+    if budget == "login":
+        return _address(), False
+    prefix = bearer_prefix(request.headers.get("Authorization", ""))
+    if prefix is not None and current_app.extensions["token_cache"].knows(prefix):
+        return f"t{prefix}", True
+    if current_user.is_authenticated:
+        principal = current_user._get_current_object()
+        if principal.token is not None:
+            return f"t{principal.token.prefix}", False
+        return f"u{principal.user.id}", False
+    return _address(), False
+
+
+def _address() -> str:
     return f"a{request.remote_addr or '-'}"
 
 
@@ -75,8 +88,15 @@ def check_rate_limit() -> None:
     limit = settings.rate_limits.get(budget, 0)
     if not settings.rate_limits_enabled or limit <= 0:
         return
-    subject = _subject(budget)
-    generation = GENERATION_KEY if subject.startswith("t") else None
+    try:
+        subject, unchecked = _subject(budget)
+    except Unauthorized:  # a bad credential counts against its address, and may be a 429
+        _count(settings, budget, limit, _address(), None)
+        raise
+    _count(settings, budget, limit, subject, GENERATION_KEY if unchecked else None)
+
+
+def _count(settings, budget: str, limit: int, subject: str, generation: str | None) -> None:
     try:
         used, reset, read = take(current_app.extensions["redis"], budget, subject, limit,
                                  settings.rate_limit_window_seconds, time.time(),

@@ -125,3 +125,18 @@ def test_a_remembered_tokens_call_costs_one_redis_round_trip(app, world, db):
         answer = client.get("/api/v1/claims")
         assert answer.status_code == 200 and answer.headers["RateLimit-Limit"]
     assert CountingRedis.round_trips == 3
+
+
+def test_made_up_tokens_count_against_their_address_not_a_budget_each(app, world, db):
+    """A prefix counts as a token's own budget only once this process has checked the token:
+    inventing a new prefix for every call buys no fresh budget."""
+    _budgets(app, read=3)
+    client = app.test_client()
+    answers = [
+        client.get("/api/v1/claims", headers={"Authorization": f"Bearer askes_{n:012x}_guess"})
+        for n in range(4)
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[3].headers["Retry-After"]
+    genuine = bearer(app, db, world.users["insurer"])  # same address: a budget of its own
+    assert [genuine.get("/api/v1/claims").status_code for _ in range(4)] == [200, 200, 200, 429]
