@@ -15,6 +15,7 @@ from flask import current_app, g
 from backend.db import Session
 from backend.fhir_api.http import FhirError, max_bundle_entries
 from backend.fhir_api.intake import ServerReferences
+from backend.intake.bulk import cycle_collector_paused
 from backend.intake.parties import allowed_npis, refusal, refused_npi
 from backend.intake.received import keep_committed
 from backend.intake.received import record_outcome as record
@@ -47,6 +48,7 @@ def create_claim(body: bytes, content_type: str | None, principal) -> Created:
     return Created(claim_id, claim_to_fhir(read.claim, claim_id))
 
 
+@cycle_collector_paused()  # backend/intake/bulk.py: many short-lived objects, no cycles
 def process_bundle(body: bytes, content_type: str | None, principal) -> dict:
     """A batch (each entry on its own) or transaction (all or nothing) of Claims; the caller
     commits what was staged."""

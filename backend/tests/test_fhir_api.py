@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from askes_fhir.outcome import edit_codes
 from sqlalchemy import func, select
 
@@ -157,6 +159,9 @@ def test_batch_answers_each_entry(app, db, world):
     assert statuses == ["201 Created", "400 Bad Request", "422 Unprocessable Entity"]
     outcome = response.json["entry"][2]["response"]["outcome"]
     assert edit_codes(outcome) == ["V052"]
+    assert gc.isenabled()  # paused while the Bundle was read (backend/intake/bulk.py), resumed
+    assert post_json(client, "/fhir", _bundle("transaction", [good, unresolved])).status_code == 422
+    assert gc.isenabled()  # and after a refusal
 
 
 def test_bundle_too_large_is_413(app, db, world):
