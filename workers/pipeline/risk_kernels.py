@@ -244,13 +244,22 @@ def bin_counts(matrix, rows, score, edges):
     len(edges) x (edges + 1)."""
     columns, cuts = edges.shape
     counts = np.zeros((columns, cuts + 1), np.int64)
-    for column in range(columns):
-        for row in rows:
-            value = score[row] if column == columns - 1 else np.float64(matrix[row, column])
-            bin = 0
-            for cut in range(cuts):
-                bin += not value < edges[column, cut]
-            counts[column, bin] += 1
+    count = len(rows)
+    values, bins = np.empty(count), np.empty(count, np.int32)
+    for column in range(columns):  # a column's values gathered, then compared edge by edge
+        if column == columns - 1:  # over all of them (a loop the compiler vectorizes)
+            for at in range(count):
+                values[at] = score[rows[at]]
+        else:
+            for at in range(count):
+                values[at] = np.float64(matrix[rows[at], column])
+        bins[:] = 0
+        for cut in range(cuts):
+            edge = edges[column, cut]
+            for at in range(count):
+                bins[at] += not values[at] < edge
+        for at in range(count):
+            counts[column, bins[at]] += 1
     return counts
 
 
@@ -305,10 +314,17 @@ def code_slots(codes, slot_key, slot_id, bits, multiplier):
     (uint64, wrapping), and its id slot_id[slot] when slot_key[slot] is its key."""
     ids = np.empty(codes.shape[0], np.int32)
     shift = np.uint64(64 - bits)
+    width = codes.shape[1]
     for row in range(codes.shape[0]):
         key = np.uint64(0)
-        for byte in range(codes.shape[1]):
-            key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
+        if width == 5:  # procedure codes: the bytes' loop unrolled (a third of the time)
+            key = (np.uint64(codes[row, 0]) | np.uint64(codes[row, 1]) << np.uint64(8)
+                   | np.uint64(codes[row, 2]) << np.uint64(16)
+                   | np.uint64(codes[row, 3]) << np.uint64(24)
+                   | np.uint64(codes[row, 4]) << np.uint64(32))  # fmt: skip
+        else:
+            for byte in range(width):
+                key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
         slot = (key * multiplier) >> shift
         ids[row] = slot_id[slot] if slot_key[slot] == key else -1
     return ids

@@ -49,6 +49,24 @@ def test_code_ids_group_lines_as_np_unique_does_with_colliding_and_new_codes(fre
         assert np.array_equal(level[ids] >= 0, np.isin(codes, LEVEL_CODES))
 
 
+@pytest.mark.parametrize("width", [5, 3, 7])
+def test_code_slots_key_codes_as_the_numpy_byte_key_does(width):
+    """The kernel's code keys (unrolled for 5-byte procedure codes) are rf._byte_key's: a code
+    finds its id exactly when its slot holds its numpy key."""
+    rng = np.random.default_rng(width)
+    raw = rng.integers(0, 256, (4_000, width)).astype(np.uint8)
+    raw[::5, width - 2 :] = 0  # shorter codes, NUL padded
+    codes = raw.view(f"S{width}").ravel()
+    key = rf._byte_key(codes)
+    slot = rf._slot(key)
+    slot_key = np.full(2**rf._CODE_BITS, rf._EMPTY_SLOT)
+    slot_id = np.full(2**rf._CODE_BITS, -1, np.int32)
+    slot_key[slot[::2]], slot_id[slot[::2]] = key[::2], np.arange(len(key[::2]))  # half known
+    expected = np.where(slot_key[slot] == key, slot_id[slot], -1)
+    ids = rf.kernels().code_slots(raw, slot_key, slot_id, rf._CODE_BITS, rf._HASH)
+    assert np.array_equal(ids, expected) and (ids >= 0).sum() > len(codes) // 3
+
+
 def test_a_chunk_without_lines_has_no_code_ids(fresh_code_table):
     ids, known, _, _ = code_ids(np.zeros(0, "S5"))
     assert len(ids) == 0 and len(known) == 0
@@ -211,6 +229,7 @@ def test_the_drift_kernel_bins_as_column_bin_shares_does():
     matrix[::9, 2] = np.round(matrix[::9, 2])  # values on the edges
     score = rng.random(3_000)
     score[::11] = np.nan
+    matrix[::13, 3] = np.nan  # a missing value counts above every edge, as in the score
     edges = np.sort(rng.normal(size=(5, 9)), axis=1)  # the first 4 columns and the score
     edges[1] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
     columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
