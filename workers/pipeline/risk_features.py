@@ -320,7 +320,11 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                                    facts.priced_lines, facts.log_ratio_sum)  # fmt: skip
     present = sums[0] > 0
     members = scored & (f.member_id > 0)
-    member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
+    member_ids, member_claims, last, dense = kernels().member_sums(
+        np.asarray(f.member_id, np.int64), members, np.asarray(service_day, np.int32), NO_DATE
+    )
+    if not dense:  # ids spread far beyond their count: sorted instead
+        member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
     return HistoryUpdate(ids[present], *(total[present] for total in sums), member_ids,
                          member_claims, last)  # fmt: skip
 
@@ -468,8 +472,8 @@ def _claim_columns(f, prepared: ChunkFacts) -> dict:
 
 
 def _member_columns(f, history: RiskHistory) -> dict:
-    found = find_code(history.member_id, f.member_id)
-    claims = _at(history.member_claims, found)
-    last = _at(history.member_last_day, found)
-    days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
+    claims, days = kernels().member_history_columns(
+        history.member_id, history.member_claims, history.member_last_day,
+        np.asarray(f.member_id, np.int64), np.asarray(f.service_day, np.int32),
+    )  # fmt: skip
     return {"member_claims_log": np.log1p(claims), "member_days_since_last": days}

@@ -495,3 +495,57 @@ def billing_groups(code, bare, revenue, code_count):
                 count += 1
             group[line] = seen[key]
     return group, count
+
+
+@_compiled
+def member_sums(member, counted, day, no_date):
+    """The counted claims (bool per claim) summed per member id (int64): (sorted unique ids,
+    claims of each (int64), latest `day` of each (int32, at least `no_date`), True), through
+    a presence table over the ids' span; empty arrays and False when that span is more than
+    a few times their count (the caller sorts them instead, as dense_ids does)."""
+    low, high, total = 2**62, -(2**62), 0
+    for claim in range(len(member)):
+        if counted[claim]:
+            low, high, total = min(low, member[claim]), max(high, member[claim]), total + 1
+    span = high - low + 1 if total else 0
+    if span > max(4 * total, 1 << 16):
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.int32), False
+    rank = np.zeros(span, np.int32)  # 1 + the id's index among the ids, 0 when absent
+    for claim in range(len(member)):
+        if counted[claim]:
+            rank[member[claim] - low] = 1
+    count = 0
+    for offset in range(span):
+        if rank[offset]:
+            count += 1
+            rank[offset] = count
+    ids = np.empty(count, np.int64)
+    for offset in range(span):
+        if rank[offset]:
+            ids[rank[offset] - 1] = offset + low
+    claims, last = np.zeros(count, np.int64), np.full(count, no_date, np.int32)
+    for claim in range(len(member)):
+        if counted[claim]:
+            at = rank[member[claim] - low] - 1
+            claims[at] += 1
+            last[at] = max(last[at], day[claim])
+    return ids, claims, last, True
+
+
+@_compiled
+def member_history_columns(history_member, history_claims, history_last, member, service_day):
+    """Per claim, from the member history (rows sorted by member id): the member's earlier
+    claims (float64, 0 without a row) and the days since its last service over 365, clipped
+    to [0, 1] (1 without a row), each the float64 feature_matrix's numpy computed."""
+    count, rows = len(member), len(history_member)
+    claims, days = np.zeros(count), np.ones(count)
+    if rows == 0:
+        return claims, days
+    for claim in range(count):
+        at = np.searchsorted(history_member, member[claim])
+        if at < rows and history_member[at] == member[claim]:
+            claims[claim] = np.float64(history_claims[at])
+            since = (np.float64(service_day[claim]) - np.float64(history_last[at])) / 365.0
+            days[claim] = min(max(since, 0.0), 1.0)
+    return claims, days

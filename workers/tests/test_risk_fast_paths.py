@@ -12,6 +12,8 @@ import pytest
 from backend.risk import metrics, registry
 from workers.binary import array_literal, native_dtype, read_array
 from workers.pipeline import risk_features as rf
+from workers.pipeline.arrays import NO_DATE
+from workers.pipeline.lookup import find_code
 from workers.pipeline.risk_codes import LEVEL_CODES, PAIR_CODES
 from workers.pipeline.risk_features import (
     FEATURES,
@@ -92,6 +94,46 @@ def test_a_chunk_without_lines_gets_the_reference_features(claims):
     assert matrix.shape == (claims, len(FEATURES))
     assert np.allclose(matrix[:, : len(own)], reference.reshape(claims, len(own)),
                        rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("spread", [1, 10**9])
+def test_the_member_sums_kernel_equals_the_numpy_it_replaced(spread):
+    """risk_kernels.member_sums against rf._per_member (dense_ids, np.maximum.at, bincount),
+    with ids dense (a presence table) or spread (the kernel declines, the numpy path runs)."""
+    rng = np.random.default_rng(spread % 97)
+    member = rng.integers(0, 3_000, 20_000).astype(np.int64) * spread
+    day = rng.integers(19_000, 20_000, 20_000).astype(np.int32)
+    day[::17] = NO_DATE
+    counted = (rng.random(20_000) < 0.9) & (member > 0)
+    ids, claims, last, dense = rf.kernels().member_sums(member, counted, day, NO_DATE)
+    expected = rf._per_member(member[counted], day[counted])
+    if spread == 1:
+        assert dense and len(ids) > 2_000
+        for got, want in zip((ids, claims, last), expected, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+    else:
+        assert not dense and len(ids) == 0
+    nobody = rf.kernels().member_sums(member, np.zeros(20_000, bool), day, NO_DATE)
+    assert nobody[3] and [len(part) for part in nobody[:3]] == [0, 0, 0]
+
+
+def test_the_member_history_columns_kernel_equals_the_numpy_it_replaced():
+    rng = np.random.default_rng(21)
+    history_member = np.unique(rng.integers(1, 50_000, 8_000)).astype(np.int64)
+    history_claims = rng.integers(1, 40, len(history_member)).astype(np.int64)
+    history_last = rng.integers(18_500, 20_100, len(history_member)).astype(np.int32)
+    member = rng.integers(0, 52_000, 25_000).astype(np.int64)  # beyond the last row too
+    service_day = rng.integers(19_000, 20_000, 25_000).astype(np.int32)
+    found = find_code(history_member, member)  # feature_matrix's numpy, as it was
+    claims = np.where(found >= 0, history_claims[np.maximum(found, 0)], 0).astype(np.float64)
+    last = np.where(found >= 0, history_last[np.maximum(found, 0)], 0).astype(np.float64)
+    days = np.where(found >= 0, np.clip((service_day - last) / 365.0, 0.0, 1.0), 1.0)
+    kernel = rf.kernels().member_history_columns
+    got = kernel(history_member, history_claims, history_last, member, service_day)
+    assert (found >= 0).sum() > 3_000 and (days > 0).sum() > 1_000 and (days < 1).sum() > 1_000
+    assert np.array_equal(got[0], claims) and np.array_equal(got[1], days)
+    empty = kernel(history_member[:0], history_claims[:0], history_last[:0], member, service_day)
+    assert (empty[0] == 0).all() and (empty[1] == 1).all()
 
 
 def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
