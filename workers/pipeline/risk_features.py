@@ -115,20 +115,28 @@ def _table(width: int) -> _CodeTable:
 
 
 def _learn(width: int, table: _CodeTable, codes: np.ndarray) -> None:
-    """Add new distinct codes to the process's table, those whose slot is free (a new table:
-    readers keep the one they hold)."""
-    key = _byte_key(codes)
-    slot = _slot(key)
-    _, first = np.unique(slot, return_index=True)
-    new = first[table.slot_id[slot[first]] < 0]
-    if not new.size or len(table.codes) + new.size > 2 ** (_CODE_BITS - 1):
+    """Add new distinct codes to the process's table (a new table: readers keep the one they
+    hold), each in the first free slot of its own and the next ones (risk_kernels.code_slots'
+    probes); a code without one is left out, and the table stays at most half full."""
+    from workers.pipeline.risk_kernels import CODE_PROBES
+
+    if not len(codes) or len(table.codes) + len(codes) > 2 ** (_CODE_BITS - 1):
         return
+    key, home = _byte_key(codes), _slot(_byte_key(codes))
     with _code_lock:
         if _tables.get(width, table) is not table:
             return  # another thread learnt first; these codes come back next chunk
         slot_key, slot_id = table.slot_key.copy(), table.slot_id.copy()
-        slot_key[slot[new]] = key[new]
-        slot_id[slot[new]] = len(table.codes) + np.arange(new.size)
+        placed: list[int] = []
+        for index, first in enumerate(home.tolist()):  # a few new codes a chunk at most
+            free = [(first + p) % len(slot_id) for p in range(CODE_PROBES)]
+            free = [at for at in free if slot_id[at] < 0]
+            if free:
+                slot_key[free[0]], slot_id[free[0]] = key[index], len(table.codes) + len(placed)
+                placed.append(index)
+        if not placed:
+            return
+        new = np.array(placed)
         level, pair = _describe(codes[new])
         _tables[width] = _CodeTable(slot_key, slot_id, np.concatenate((table.codes, codes[new])),
                                     np.concatenate((table.level, level)),

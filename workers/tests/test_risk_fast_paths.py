@@ -69,6 +69,23 @@ def test_code_slots_key_codes_as_the_numpy_byte_key_does(width):
     assert np.array_equal(ids, expected) and (ids >= 0).sum() > len(codes) // 3
 
 
+def test_codes_that_share_a_slot_are_learnt_in_the_next_ones(fresh_code_table):
+    """Open addressing: codes hashing to one slot each get a slot of their own (within
+    CODE_PROBES), so that the next chunk finds them all in the table."""
+    pool = np.array([f"{n:05d}" for n in range(20_000)], "S5")
+    home = rf._slot(rf._byte_key(pool))
+    shared = pool[home == np.bincount(home).argmax()][:3]  # three codes, one home slot
+    lines = np.r_[shared, shared[::-1], [b"99213"]].astype("S5")
+    first, known, _, _ = code_ids(lines)
+    table = rf._tables[5]
+    raw = lines.view(np.uint8).reshape(len(lines), 5)
+    found = rf.kernels().code_slots(raw, table.slot_key, table.slot_id, rf._CODE_BITS, rf._HASH)
+    assert (found >= 0).all() and np.array_equal(table.codes[found], lines)
+    again, known_again, _, _ = code_ids(lines)
+    assert np.array_equal(known_again[again], lines) and np.array_equal(again, found)
+    assert len(np.unique(first)) == 4 and np.array_equal(known[first], lines)
+
+
 def test_a_chunk_without_lines_has_no_code_ids(fresh_code_table):
     ids, known, _, _ = code_ids(np.zeros(0, "S5"))
     assert len(ids) == 0 and len(known) == 0
