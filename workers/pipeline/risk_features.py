@@ -281,11 +281,15 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     vectorized np.log between (the same values, bit for bit, as the numpy code had)."""
     kernel = kernels()
     charge = np.asarray(f.charge, np.int64)
-    has_ratio, ratio, per_unit = kernel.line_quotients(
+    has_ratio, ratio, per_unit, starts, code_lines = kernel.line_quotients(
         charge,
         np.asarray(f.fee, np.int64),
         np.asarray(f.priced_by_rvu, np.bool_),
         np.asarray(f.units_milli, np.int64),
+        line_claim,
+        f.claim_count,
+        code,
+        len(codes),
     )
     np.log(ratio, out=ratio)
     np.log(per_unit, out=per_unit)  # NaN stays NaN: the lines without a charge
@@ -294,8 +298,8 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     modifiers = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
     (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
      against_code, rarest, most_units, office, emergency, modifier_count) = (
-        kernel.line_reductions(line_claim, f.claim_count, has_ratio, ratio, per_unit, code,
-                               len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
+        kernel.line_reductions(starts, code_lines, f.claim_count, has_ratio, ratio, per_unit,
+                               code, len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
                                PAIR_INDEX[:, 1].copy(), group, groups,
                                np.asarray(f.units_milli, np.int64),
                                np.asarray(f.place_of_service, np.int16), modifiers,

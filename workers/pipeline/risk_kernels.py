@@ -28,20 +28,28 @@ def _compiled(function):
 
 
 @_compiled
-def line_quotients(charge, fee, priced, units):
+def line_quotients(charge, fee, priced, units, line_claim, claim_count, code, code_count):
     """Per line: whether it has a charge ratio (bool: priced, with a fee and a charge); charge
     over fee schedule amount (float64, 1 where it has none, so that its logarithm is 0: a NaN
     costs numpy's vectorized log a slow path); charge over units (at least 1) where the line
     has a charge (NaN elsewhere). Their logarithms are the line's log charge ratio and log
-    charge per unit."""
+    charge per unit. In the same pass, counted for line_reductions: each claim's first line
+    (starts, int64, C + 1; lines grouped by claim, `line_claim` < claim_count) and the lines
+    of each code id (int64, `code` < code_count)."""
     count = len(charge)
     has_ratio, ratio, per_unit = np.empty(count, np.bool_), np.empty(count), np.empty(count)
+    starts = np.zeros(claim_count + 1, np.int64)
+    code_lines = np.zeros(code_count, np.int64)
     for line in range(count):
         amount = float(charge[line])
         per_unit[line] = amount / float(max(units[line], 1)) if charge[line] > 0 else np.nan
         has_ratio[line] = priced[line] and fee[line] > 0 and charge[line] > 0
         ratio[line] = amount / float(fee[line]) if has_ratio[line] else 1.0
-    return has_ratio, ratio, per_unit
+        starts[line_claim[line] + 1] += 1
+        code_lines[code[line]] += 1
+    for claim in range(claim_count):
+        starts[claim + 1] += starts[claim]
+    return has_ratio, ratio, per_unit, starts, code_lines
 
 
 @_compiled
@@ -92,22 +100,22 @@ def _reduceat_sum(values, start, end):
 
 
 @_compiled
-def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, code_count,
-                    level_of, pair_of, pair_first, pair_second, group, group_count, units,
-                    place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
+def line_reductions(starts, code_lines, claim_count, has_ratio, ratio, per_unit, code,
+                    code_count, level_of, pair_of, pair_first, pair_second, group, group_count,
+                    units, place, modifiers, provider_of, provider_count, office,
+                    emergency):  # fmt: skip
     """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
 
-    Lines (L): line_claim (claim index), has_ratio (bool), ratio (log charge ratio, 0 where
-    it has none),
-    per_unit (log charge per unit, NaN where not charged), code (procedure code id, <
-    code_count), group (billing group: the code id, or a revenue code's group for a line
-    without one, < group_count), units (int64 milli-units), place (place of service),
-    modifiers (uint64: a line's four 16-bit modifiers, 0 where absent). Code ids: level_of
-    (level in its family, -1 when none), pair_of (index among the bundled pair codes, -1 when
-    none; pairs of them in pair_first, pair_second). Claims (C): provider_of (index of the
-    billing provider, < provider_count).
+    starts and code_lines are line_quotients'. Lines (L): has_ratio (bool), ratio (log
+    charge ratio, 0 where it has none), per_unit (log charge per unit, NaN where not
+    charged), code (procedure code id, < code_count), group (billing group: the code id, or a
+    revenue code's group for a line without one, < group_count), units (int64 milli-units),
+    place (place of service), modifiers (uint64: a line's four 16-bit modifiers, 0 where
+    absent). Code ids: level_of (level in its family, -1 when none), pair_of (index among the
+    bundled pair codes, -1 when none; pairs of them in pair_first, pair_second). Claims (C):
+    provider_of (index of the billing provider, < provider_count).
 
-    Returns starts (int64, C + 1) and code_lines (int64 lines per code id), then per claim:
+    Returns starts and code_lines as given, then per claim:
     priced lines (int64), sum of their log ratios (float64, np.add.reduceat's), highest level
     (float64, -1 when none), bundled pair (bool), highest and lowest log ratio and highest log
     ratio over its code's chunk mean (float64, NaN without priced lines), highest charge per
@@ -115,15 +123,6 @@ def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, c
     of its code with the fewest lines in the chunk (-1 without lines), most units (int64, 0
     without lines), a line in an office and in an emergency department (bool), modifiers
     (int64)."""
-    lines = len(line_claim)
-    starts = np.zeros(claim_count + 1, np.int64)
-    code_lines = np.zeros(code_count, np.int64)
-    for line in range(lines):
-        starts[line_claim[line] + 1] += 1
-        code_lines[code[line]] += 1
-    for claim in range(claim_count):
-        starts[claim + 1] += starts[claim]
-
     # Every claim's figures are written below: no zeroing first.
     priced, log_sum, level = (
         np.empty(claim_count, np.int64),

@@ -153,6 +153,21 @@ def test_the_member_history_columns_kernel_equals_the_numpy_it_replaced():
     assert (empty[0] == 0).all() and (empty[1] == 1).all()
 
 
+def test_the_quotients_pass_counts_claims_and_codes_as_bincount_does():
+    """line_quotients also counts what line_reductions counted in a pass of its own: each
+    claim's first line and each code id's lines (claims without lines included)."""
+    rng = np.random.default_rng(23)
+    line_claim = np.sort(rng.integers(0, 900, 5_000)).astype(np.intp)  # claims 900..999: none
+    code = rng.integers(0, 40, 5_000).astype(np.int32)
+    charge, fee = rng.integers(0, 90_000, (2, 5_000))
+    units, priced = rng.integers(0, 3_000, 5_000), rng.random(5_000) < 0.7
+    *_, starts, code_lines = rf.kernels().line_quotients(charge, fee, priced, units, line_claim,
+                                                         1_000, code, 45)  # fmt: skip
+    per_claim = np.bincount(line_claim, minlength=1_000)
+    assert np.array_equal(starts, np.r_[0, np.cumsum(per_claim)])
+    assert np.array_equal(code_lines, np.bincount(code, minlength=45))
+
+
 def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
     rng = np.random.default_rng(6)
     for ids in (
