@@ -471,16 +471,15 @@ def _line_columns(matrix: np.ndarray, f, prepared: ChunkFacts, provider: dict) -
     kernel.claim_columns(matrix, at, prepared.starts, prepared.provider_of, per_provider,
                          rarity_of, facts.priced_lines, facts.level, facts.paired, lines.high,
                          lines.low, lines.over_procedure, lines.against_code, lines.rarest,
-                         lines.office, lines.emergency, lines.modifiers)  # fmt: skip
+                         lines.office, lines.emergency, lines.modifiers,
+                         np.asarray(f.service_day, np.int32), np.asarray(f.birth_day, np.int32),
+                         NO_DATE, np.asarray(f.institutional, np.bool_))  # fmt: skip
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
-    return {
-        "units_max_log": np.log1p(prepared.lines.most_units / 1000.0),
-        "age_years": age,
-        "institutional": f.institutional,
-    }
+    # The claims' age and kind are written by claim_columns (_line_columns); this logarithm
+    # stays numpy's.
+    return {"units_max_log": np.log1p(prepared.lines.most_units / 1000.0)}
 
 
 def _member_columns(f, history: RiskHistory) -> dict:

@@ -268,20 +268,21 @@ CLAIM_COLUMNS = (
     "charge_ratio_spread", "charge_vs_code_provider", "em_level", "em_top",
     "provider_em_top_share", "provider_em_top_vs_peers", "bundled_pair", "provider_pair_rate",
     "procedure_rarity", "lines", "place_office", "place_emergency", "modifiers_per_line",
-    "provider_claims_log",
+    "provider_claims_log", "age_years", "institutional",
 )  # fmt: skip
 
 
 @_compiled
 def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, priced, level,
                   paired, high, low, over_procedure, against_code, rarest, office, emergency,
-                  modifiers):  # fmt: skip
+                  modifiers, service_day, birth_day, no_date, institutional):  # fmt: skip
     """Write the CLAIM_COLUMNS of each claim into `matrix` (features x C, float32), column
     CLAIM_COLUMNS[i] into row at[i], from line_reductions' figures, `per_provider` (float64,
     5 x providers: mean log charge ratio, share of levelled claims at the top, the same
     minus the peers', bundled pair rate, log(1 + claims)), and `rarity_of` (float64 per code
-    id: -log of its share of the chunk's lines). Each value is the float64 numpy computed
-    for it, rounded to float32 as numpy assigns it."""
+    id: -log of its share of the chunk's lines), the claims' service and birth days (int32
+    dates, birth `no_date` when unknown: age 40) and whether they are institutional (bool).
+    Each value is the float64 numpy computed for it, rounded to float32 as numpy assigns it."""
     for claim in range(len(provider_of)):
         provider = provider_of[claim]
         lines = starts[claim + 1] - starts[claim]
@@ -303,6 +304,12 @@ def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, pric
         matrix[at[14], claim] = 1.0 if emergency[claim] else 0.0
         matrix[at[15], claim] = modifiers[claim] / max(lines, 1)
         matrix[at[16], claim] = per_provider[4, provider]
+        if birth_day[claim] != no_date:  # numpy's int32 difference (wrapping), in years
+            days = np.int32(np.int64(service_day[claim]) - np.int64(birth_day[claim]))
+            matrix[at[17], claim] = np.float64(days) / 365.25
+        else:
+            matrix[at[17], claim] = 40.0
+        matrix[at[18], claim] = 1.0 if institutional[claim] else 0.0
 
 
 # Codes whose slots collide take the next free ones (open addressing): a code that collided in

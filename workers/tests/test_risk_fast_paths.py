@@ -168,6 +168,21 @@ def test_the_quotients_pass_counts_claims_and_codes_as_bincount_does():
     assert np.array_equal(code_lines, np.bincount(code, minlength=45))
 
 
+def test_the_claims_age_and_kind_are_the_numpy_columns_they_were():
+    """claim_columns writes age_years and institutional as feature_matrix's numpy did (int32
+    day differences wrapping as numpy's do, unknown birth days aged 40)."""
+    features, history, scored = random_chunk(12, claims=400)
+    features.birth_day = features.birth_day.astype(np.int32)
+    features.service_day[:3] = NO_DATE  # a claim without a service day: numpy wraps
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    age = np.where(features.birth_day != NO_DATE,
+                   (features.service_day - features.birth_day) / 365.25, 40.0)  # fmt: skip
+    assert (features.birth_day == NO_DATE).any() and (age[:3] > 1e6).any()
+    assert np.array_equal(matrix[:, FEATURES.index("age_years")], age.astype(np.float32))
+    kind = np.asarray(features.institutional).astype(np.float32)
+    assert np.array_equal(matrix[:, FEATURES.index("institutional")], kind) and kind.any()
+
+
 def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
     rng = np.random.default_rng(6)
     for ids in (
