@@ -115,20 +115,28 @@ def _table(width: int) -> _CodeTable:
 
 
 def _learn(width: int, table: _CodeTable, codes: np.ndarray) -> None:
-    """Add new distinct codes to the process's table, those whose slot is free (a new table:
-    readers keep the one they hold)."""
-    key = _byte_key(codes)
-    slot = _slot(key)
-    _, first = np.unique(slot, return_index=True)
-    new = first[table.slot_id[slot[first]] < 0]
-    if not new.size or len(table.codes) + new.size > 2 ** (_CODE_BITS - 1):
+    """Add new distinct codes to the process's table (a new table: readers keep the one they
+    hold), each in the first free slot of its own and the next ones (risk_kernels.code_slots'
+    probes); a code without one is left out, and the table stays at most half full."""
+    from workers.pipeline.risk_kernels import CODE_PROBES
+
+    if not len(codes) or len(table.codes) + len(codes) > 2 ** (_CODE_BITS - 1):
         return
+    key, home = _byte_key(codes), _slot(_byte_key(codes))
     with _code_lock:
         if _tables.get(width, table) is not table:
             return  # another thread learnt first; these codes come back next chunk
         slot_key, slot_id = table.slot_key.copy(), table.slot_id.copy()
-        slot_key[slot[new]] = key[new]
-        slot_id[slot[new]] = len(table.codes) + np.arange(new.size)
+        placed: list[int] = []
+        for index, first in enumerate(home.tolist()):  # a few new codes a chunk at most
+            free = [(first + p) % len(slot_id) for p in range(CODE_PROBES)]
+            free = [at for at in free if slot_id[at] < 0]
+            if free:
+                slot_key[free[0]], slot_id[free[0]] = key[index], len(table.codes) + len(placed)
+                placed.append(index)
+        if not placed:
+            return
+        new = np.array(placed)
         level, pair = _describe(codes[new])
         _tables[width] = _CodeTable(slot_key, slot_id, np.concatenate((table.codes, codes[new])),
                                     np.concatenate((table.level, level)),
@@ -273,11 +281,15 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     vectorized np.log between (the same values, bit for bit, as the numpy code had)."""
     kernel = kernels()
     charge = np.asarray(f.charge, np.int64)
-    has_ratio, ratio, per_unit = kernel.line_quotients(
+    has_ratio, ratio, per_unit, starts, code_lines = kernel.line_quotients(
         charge,
         np.asarray(f.fee, np.int64),
         np.asarray(f.priced_by_rvu, np.bool_),
         np.asarray(f.units_milli, np.int64),
+        line_claim,
+        f.claim_count,
+        code,
+        len(codes),
     )
     np.log(ratio, out=ratio)
     np.log(per_unit, out=per_unit)  # NaN stays NaN: the lines without a charge
@@ -286,8 +298,8 @@ def line_figures(f, line_claim: np.ndarray, code: np.ndarray, codes: np.ndarray,
     modifiers = np.ascontiguousarray(f.modifiers).view(np.uint64).reshape(-1)
     (starts, code_lines, priced, log_sum, level, paired, high, low, over_procedure,
      against_code, rarest, most_units, office, emergency, modifier_count) = (
-        kernel.line_reductions(line_claim, f.claim_count, has_ratio, ratio, per_unit, code,
-                               len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
+        kernel.line_reductions(starts, code_lines, f.claim_count, has_ratio, ratio, per_unit,
+                               code, len(codes), level_of, pair_of, PAIR_INDEX[:, 0].copy(),
                                PAIR_INDEX[:, 1].copy(), group, groups,
                                np.asarray(f.units_milli, np.int64),
                                np.asarray(f.place_of_service, np.int16), modifiers,
@@ -320,7 +332,11 @@ def history_update(f, facts: ClaimFacts, scored: np.ndarray, service_day,
                                    facts.priced_lines, facts.log_ratio_sum)  # fmt: skip
     present = sums[0] > 0
     members = scored & (f.member_id > 0)
-    member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
+    member_ids, member_claims, last, dense = kernels().member_sums(
+        np.asarray(f.member_id, np.int64), members, np.asarray(service_day, np.int32), NO_DATE
+    )
+    if not dense:  # ids spread far beyond their count: sorted instead
+        member_ids, member_claims, last = _per_member(f.member_id[members], service_day[members])
     return HistoryUpdate(ids[present], *(total[present] for total in sums), member_ids,
                          member_claims, last)  # fmt: skip
 
@@ -455,21 +471,20 @@ def _line_columns(matrix: np.ndarray, f, prepared: ChunkFacts, provider: dict) -
     kernel.claim_columns(matrix, at, prepared.starts, prepared.provider_of, per_provider,
                          rarity_of, facts.priced_lines, facts.level, facts.paired, lines.high,
                          lines.low, lines.over_procedure, lines.against_code, lines.rarest,
-                         lines.office, lines.emergency, lines.modifiers)  # fmt: skip
+                         lines.office, lines.emergency, lines.modifiers,
+                         np.asarray(f.service_day, np.int32), np.asarray(f.birth_day, np.int32),
+                         NO_DATE, np.asarray(f.institutional, np.bool_))  # fmt: skip
 
 
 def _claim_columns(f, prepared: ChunkFacts) -> dict:
-    age = np.where(f.birth_day != NO_DATE, (f.service_day - f.birth_day) / 365.25, 40.0)
-    return {
-        "units_max_log": np.log1p(prepared.lines.most_units / 1000.0),
-        "age_years": age,
-        "institutional": f.institutional,
-    }
+    # The claims' age and kind are written by claim_columns (_line_columns); this logarithm
+    # stays numpy's.
+    return {"units_max_log": np.log1p(prepared.lines.most_units / 1000.0)}
 
 
 def _member_columns(f, history: RiskHistory) -> dict:
-    found = find_code(history.member_id, f.member_id)
-    claims = _at(history.member_claims, found)
-    last = _at(history.member_last_day, found)
-    days = np.where(found >= 0, np.clip((f.service_day - last) / 365.0, 0.0, 1.0), 1.0)
+    claims, days = kernels().member_history_columns(
+        history.member_id, history.member_claims, history.member_last_day,
+        np.asarray(f.member_id, np.int64), np.asarray(f.service_day, np.int32),
+    )  # fmt: skip
     return {"member_claims_log": np.log1p(claims), "member_days_since_last": days}

@@ -28,20 +28,28 @@ def _compiled(function):
 
 
 @_compiled
-def line_quotients(charge, fee, priced, units):
+def line_quotients(charge, fee, priced, units, line_claim, claim_count, code, code_count):
     """Per line: whether it has a charge ratio (bool: priced, with a fee and a charge); charge
     over fee schedule amount (float64, 1 where it has none, so that its logarithm is 0: a NaN
     costs numpy's vectorized log a slow path); charge over units (at least 1) where the line
     has a charge (NaN elsewhere). Their logarithms are the line's log charge ratio and log
-    charge per unit."""
+    charge per unit. In the same pass, counted for line_reductions: each claim's first line
+    (starts, int64, C + 1; lines grouped by claim, `line_claim` < claim_count) and the lines
+    of each code id (int64, `code` < code_count)."""
     count = len(charge)
     has_ratio, ratio, per_unit = np.empty(count, np.bool_), np.empty(count), np.empty(count)
+    starts = np.zeros(claim_count + 1, np.int64)
+    code_lines = np.zeros(code_count, np.int64)
     for line in range(count):
         amount = float(charge[line])
         per_unit[line] = amount / float(max(units[line], 1)) if charge[line] > 0 else np.nan
         has_ratio[line] = priced[line] and fee[line] > 0 and charge[line] > 0
         ratio[line] = amount / float(fee[line]) if has_ratio[line] else 1.0
-    return has_ratio, ratio, per_unit
+        starts[line_claim[line] + 1] += 1
+        code_lines[code[line]] += 1
+    for claim in range(claim_count):
+        starts[claim + 1] += starts[claim]
+    return has_ratio, ratio, per_unit, starts, code_lines
 
 
 @_compiled
@@ -92,22 +100,22 @@ def _reduceat_sum(values, start, end):
 
 
 @_compiled
-def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, code_count,
-                    level_of, pair_of, pair_first, pair_second, group, group_count, units,
-                    place, modifiers, provider_of, provider_count, office, emergency):  # fmt: skip
+def line_reductions(starts, code_lines, claim_count, has_ratio, ratio, per_unit, code,
+                    code_count, level_of, pair_of, pair_first, pair_second, group, group_count,
+                    units, place, modifiers, provider_of, provider_count, office,
+                    emergency):  # fmt: skip
     """The chunk's per-claim figures from its lines (grouped by claim, in claim order).
 
-    Lines (L): line_claim (claim index), has_ratio (bool), ratio (log charge ratio, 0 where
-    it has none),
-    per_unit (log charge per unit, NaN where not charged), code (procedure code id, <
-    code_count), group (billing group: the code id, or a revenue code's group for a line
-    without one, < group_count), units (int64 milli-units), place (place of service),
-    modifiers (uint64: a line's four 16-bit modifiers, 0 where absent). Code ids: level_of
-    (level in its family, -1 when none), pair_of (index among the bundled pair codes, -1 when
-    none; pairs of them in pair_first, pair_second). Claims (C): provider_of (index of the
-    billing provider, < provider_count).
+    starts and code_lines are line_quotients'. Lines (L): has_ratio (bool), ratio (log
+    charge ratio, 0 where it has none), per_unit (log charge per unit, NaN where not
+    charged), code (procedure code id, < code_count), group (billing group: the code id, or a
+    revenue code's group for a line without one, < group_count), units (int64 milli-units),
+    place (place of service), modifiers (uint64: a line's four 16-bit modifiers, 0 where
+    absent). Code ids: level_of (level in its family, -1 when none), pair_of (index among the
+    bundled pair codes, -1 when none; pairs of them in pair_first, pair_second). Claims (C):
+    provider_of (index of the billing provider, < provider_count).
 
-    Returns starts (int64, C + 1) and code_lines (int64 lines per code id), then per claim:
+    Returns starts and code_lines as given, then per claim:
     priced lines (int64), sum of their log ratios (float64, np.add.reduceat's), highest level
     (float64, -1 when none), bundled pair (bool), highest and lowest log ratio and highest log
     ratio over its code's chunk mean (float64, NaN without priced lines), highest charge per
@@ -115,15 +123,6 @@ def line_reductions(line_claim, claim_count, has_ratio, ratio, per_unit, code, c
     of its code with the fewest lines in the chunk (-1 without lines), most units (int64, 0
     without lines), a line in an office and in an emergency department (bool), modifiers
     (int64)."""
-    lines = len(line_claim)
-    starts = np.zeros(claim_count + 1, np.int64)
-    code_lines = np.zeros(code_count, np.int64)
-    for line in range(lines):
-        starts[line_claim[line] + 1] += 1
-        code_lines[code[line]] += 1
-    for claim in range(claim_count):
-        starts[claim + 1] += starts[claim]
-
     # Every claim's figures are written below: no zeroing first.
     priced, log_sum, level = (
         np.empty(claim_count, np.int64),
@@ -244,13 +243,22 @@ def bin_counts(matrix, rows, score, edges):
     len(edges) x (edges + 1)."""
     columns, cuts = edges.shape
     counts = np.zeros((columns, cuts + 1), np.int64)
-    for column in range(columns):
-        for row in rows:
-            value = score[row] if column == columns - 1 else np.float64(matrix[row, column])
-            bin = 0
-            for cut in range(cuts):
-                bin += not value < edges[column, cut]
-            counts[column, bin] += 1
+    count = len(rows)
+    values, bins = np.empty(count), np.empty(count, np.int32)
+    for column in range(columns):  # a column's values gathered, then compared edge by edge
+        if column == columns - 1:  # over all of them (a loop the compiler vectorizes)
+            for at in range(count):
+                values[at] = score[rows[at]]
+        else:
+            for at in range(count):
+                values[at] = np.float64(matrix[rows[at], column])
+        bins[:] = 0
+        for cut in range(cuts):
+            edge = edges[column, cut]
+            for at in range(count):
+                bins[at] += not values[at] < edge
+        for at in range(count):
+            counts[column, bins[at]] += 1
     return counts
 
 
@@ -260,20 +268,21 @@ CLAIM_COLUMNS = (
     "charge_ratio_spread", "charge_vs_code_provider", "em_level", "em_top",
     "provider_em_top_share", "provider_em_top_vs_peers", "bundled_pair", "provider_pair_rate",
     "procedure_rarity", "lines", "place_office", "place_emergency", "modifiers_per_line",
-    "provider_claims_log",
+    "provider_claims_log", "age_years", "institutional",
 )  # fmt: skip
 
 
 @_compiled
 def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, priced, level,
                   paired, high, low, over_procedure, against_code, rarest, office, emergency,
-                  modifiers):  # fmt: skip
+                  modifiers, service_day, birth_day, no_date, institutional):  # fmt: skip
     """Write the CLAIM_COLUMNS of each claim into `matrix` (features x C, float32), column
     CLAIM_COLUMNS[i] into row at[i], from line_reductions' figures, `per_provider` (float64,
     5 x providers: mean log charge ratio, share of levelled claims at the top, the same
     minus the peers', bundled pair rate, log(1 + claims)), and `rarity_of` (float64 per code
-    id: -log of its share of the chunk's lines). Each value is the float64 numpy computed
-    for it, rounded to float32 as numpy assigns it."""
+    id: -log of its share of the chunk's lines), the claims' service and birth days (int32
+    dates, birth `no_date` when unknown: age 40) and whether they are institutional (bool).
+    Each value is the float64 numpy computed for it, rounded to float32 as numpy assigns it."""
     for claim in range(len(provider_of)):
         provider = provider_of[claim]
         lines = starts[claim + 1] - starts[claim]
@@ -295,6 +304,17 @@ def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, pric
         matrix[at[14], claim] = 1.0 if emergency[claim] else 0.0
         matrix[at[15], claim] = modifiers[claim] / max(lines, 1)
         matrix[at[16], claim] = per_provider[4, provider]
+        if birth_day[claim] != no_date:  # numpy's int32 difference (wrapping), in years
+            days = np.int32(np.int64(service_day[claim]) - np.int64(birth_day[claim]))
+            matrix[at[17], claim] = np.float64(days) / 365.25
+        else:
+            matrix[at[17], claim] = 40.0
+        matrix[at[18], claim] = 1.0 if institutional[claim] else 0.0
+
+
+# Codes whose slots collide take the next free ones (open addressing): a code that collided in
+# every chunk was grouped by np.unique each time (a tenth of a millisecond a chunk).
+CODE_PROBES = 4
 
 
 @_compiled
@@ -302,15 +322,33 @@ def code_slots(codes, slot_key, slot_id, bits, multiplier):
     """Each code's id in a process's code table (risk_features.code_ids), -1 when it is not
     there. `codes`: uint8, codes x width, each code's bytes (width up to 7); its key is those
     bytes as a little-endian integer, its slot the top `bits` of key times `multiplier`
-    (uint64, wrapping), and its id slot_id[slot] when slot_key[slot] is its key."""
+    (uint64, wrapping), and its id slot_id[at] where slot_key[at] is its key, `at` that slot
+    or one of the CODE_PROBES - 1 after it (wrapping; the search ends at a free slot, whose
+    id is -1)."""
     ids = np.empty(codes.shape[0], np.int32)
     shift = np.uint64(64 - bits)
+    last_slot = np.uint64(len(slot_key) - 1)
+    width = codes.shape[1]
     for row in range(codes.shape[0]):
         key = np.uint64(0)
-        for byte in range(codes.shape[1]):
-            key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
+        if width == 5:  # procedure codes: the bytes' loop unrolled (a third of the time)
+            key = (np.uint64(codes[row, 0]) | np.uint64(codes[row, 1]) << np.uint64(8)
+                   | np.uint64(codes[row, 2]) << np.uint64(16)
+                   | np.uint64(codes[row, 3]) << np.uint64(24)
+                   | np.uint64(codes[row, 4]) << np.uint64(32))  # fmt: skip
+        else:
+            for byte in range(width):
+                key |= np.uint64(codes[row, byte]) << np.uint64(8 * byte)
         slot = (key * multiplier) >> shift
-        ids[row] = slot_id[slot] if slot_key[slot] == key else -1
+        found = -1
+        for probe in range(CODE_PROBES):
+            at = (slot + np.uint64(probe)) & last_slot
+            if slot_key[at] == key:
+                found = slot_id[at]
+                break
+            if slot_id[at] < 0:
+                break
+        ids[row] = found
     return ids
 
 
@@ -479,3 +517,57 @@ def billing_groups(code, bare, revenue, code_count):
                 count += 1
             group[line] = seen[key]
     return group, count
+
+
+@_compiled
+def member_sums(member, counted, day, no_date):
+    """The counted claims (bool per claim) summed per member id (int64): (sorted unique ids,
+    claims of each (int64), latest `day` of each (int32, at least `no_date`), True), through
+    a presence table over the ids' span; empty arrays and False when that span is more than
+    a few times their count (the caller sorts them instead, as dense_ids does)."""
+    low, high, total = 2**62, -(2**62), 0
+    for claim in range(len(member)):
+        if counted[claim]:
+            low, high, total = min(low, member[claim]), max(high, member[claim]), total + 1
+    span = high - low + 1 if total else 0
+    if span > max(4 * total, 1 << 16):
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.int32), False
+    rank = np.zeros(span, np.int32)  # 1 + the id's index among the ids, 0 when absent
+    for claim in range(len(member)):
+        if counted[claim]:
+            rank[member[claim] - low] = 1
+    count = 0
+    for offset in range(span):
+        if rank[offset]:
+            count += 1
+            rank[offset] = count
+    ids = np.empty(count, np.int64)
+    for offset in range(span):
+        if rank[offset]:
+            ids[rank[offset] - 1] = offset + low
+    claims, last = np.zeros(count, np.int64), np.full(count, no_date, np.int32)
+    for claim in range(len(member)):
+        if counted[claim]:
+            at = rank[member[claim] - low] - 1
+            claims[at] += 1
+            last[at] = max(last[at], day[claim])
+    return ids, claims, last, True
+
+
+@_compiled
+def member_history_columns(history_member, history_claims, history_last, member, service_day):
+    """Per claim, from the member history (rows sorted by member id): the member's earlier
+    claims (float64, 0 without a row) and the days since its last service over 365, clipped
+    to [0, 1] (1 without a row), each the float64 feature_matrix's numpy computed."""
+    count, rows = len(member), len(history_member)
+    claims, days = np.zeros(count), np.ones(count)
+    if rows == 0:
+        return claims, days
+    for claim in range(count):
+        at = np.searchsorted(history_member, member[claim])
+        if at < rows and history_member[at] == member[claim]:
+            claims[claim] = np.float64(history_claims[at])
+            since = (np.float64(service_day[claim]) - np.float64(history_last[at])) / 365.0
+            days[claim] = min(max(since, 0.0), 1.0)
+    return claims, days

@@ -3,7 +3,18 @@
 import numpy as np
 from sqlalchemy import text
 
-from workers.binary import copy_stream, encode_date, encode_fixed, encode_numeric, encode_text
+from workers.binary import (
+    array_literal,
+    array_parameter,
+    copy_stream,
+    driver_statement,
+    encode_date,
+    encode_fixed,
+    encode_numeric,
+    encode_text,
+    read_array,
+    use_array_parameters,
+)
 
 
 def test_rows_with_nulls_and_varying_lengths_arrive_as_written(connection):
@@ -73,3 +84,44 @@ def test_the_stream_holds_every_row_as_the_format_defines_it():
     fields.append(encode_numeric(generator.integers(0, 10**7, count), 2))
     stream = copy_stream(fields)
     assert sorted(_rows(stream)) == sorted(_reference_row(fields, row) for row in range(count))
+
+
+def _sent(connection, sql: str, parameters: dict) -> tuple:
+    """The row PostgreSQL returns for `sql` (text()'s :name parameters) run through psycopg."""
+    raw = connection.connection.driver_connection
+    use_array_parameters(raw)
+    with raw.cursor() as cursor:
+        return cursor.execute(driver_statement(sql), parameters, prepare=True).fetchone()
+
+
+def test_binary_array_parameters_arrive_as_their_text_literals_do(connection):
+    """array_parameter replaced the text literals of the risk history's statements: the server
+    must read the same values from both, floats bit for bit (array_send's bytes compared)."""
+    generator = np.random.default_rng(11)
+    ints = np.concatenate(
+        ([0, 1, -1, 2**63 - 1, -(2**63)], generator.integers(-(10**12), 10**12, 500))
+    )
+    days = np.concatenate(([0, -1, 2**31 - 1, -(2**31)], generator.integers(-30_000, 30_000, 300)))
+    floats = np.concatenate((
+        [0.0, -0.0, 5e-324, -2.2250738585072014e-308, 1.7976931348623157e308, np.pi],
+        generator.normal(0, 3, 500), np.log(generator.uniform(0.01, 50, 500)),
+    ))  # fmt: skip
+    for values, dtype, kind in ((ints, ">i8", "int8"), (days, ">i4", "int4"),
+                                (floats, ">f8", "float8")):  # fmt: skip
+        for chosen in (values, values[:0], values[:1]):
+            literal = (
+                "{" + ",".join(np.char.mod("%.17g", chosen)) + "}"
+                if kind == "float8"
+                else array_literal(chosen)
+            )
+            sql = f"SELECT array_send(CAST(:b AS {kind}[])), array_send(CAST(:t AS {kind}[]))"
+            sent, read = _sent(connection, sql, {"b": array_parameter(chosen, dtype), "t": literal})
+            assert bytes(sent) == bytes(read)
+            assert read_array(bytes(sent), dtype).tobytes() == chosen.astype(dtype[1:]).tobytes()
+
+
+def test_driver_statement_turns_only_parameters_into_placeholders():
+    sql = "SELECT (d - DATE '1970-01-01')::int4, CAST(:ids AS int8[]) FROM t WHERE x = :x_2"
+    assert driver_statement(sql) == (
+        "SELECT (d - DATE '1970-01-01')::int4, CAST(%(ids)s AS int8[]) FROM t WHERE x = %(x_2)s"
+    )

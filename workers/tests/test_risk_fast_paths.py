@@ -12,6 +12,8 @@ import pytest
 from backend.risk import metrics, registry
 from workers.binary import array_literal, native_dtype, read_array
 from workers.pipeline import risk_features as rf
+from workers.pipeline.arrays import NO_DATE
+from workers.pipeline.lookup import find_code
 from workers.pipeline.risk_codes import LEVEL_CODES, PAIR_CODES
 from workers.pipeline.risk_features import (
     FEATURES,
@@ -49,6 +51,41 @@ def test_code_ids_group_lines_as_np_unique_does_with_colliding_and_new_codes(fre
         assert np.array_equal(level[ids] >= 0, np.isin(codes, LEVEL_CODES))
 
 
+@pytest.mark.parametrize("width", [5, 3, 7])
+def test_code_slots_key_codes_as_the_numpy_byte_key_does(width):
+    """The kernel's code keys (unrolled for 5-byte procedure codes) are rf._byte_key's: a code
+    finds its id exactly when its slot holds its numpy key."""
+    rng = np.random.default_rng(width)
+    raw = rng.integers(0, 256, (4_000, width)).astype(np.uint8)
+    raw[::5, width - 2 :] = 0  # shorter codes, NUL padded
+    codes = raw.view(f"S{width}").ravel()
+    key = rf._byte_key(codes)
+    slot = rf._slot(key)
+    slot_key = np.full(2**rf._CODE_BITS, rf._EMPTY_SLOT)
+    slot_id = np.full(2**rf._CODE_BITS, -1, np.int32)
+    slot_key[slot[::2]], slot_id[slot[::2]] = key[::2], np.arange(len(key[::2]))  # half known
+    expected = np.where(slot_key[slot] == key, slot_id[slot], -1)
+    ids = rf.kernels().code_slots(raw, slot_key, slot_id, rf._CODE_BITS, rf._HASH)
+    assert np.array_equal(ids, expected) and (ids >= 0).sum() > len(codes) // 3
+
+
+def test_codes_that_share_a_slot_are_learnt_in_the_next_ones(fresh_code_table):
+    """Open addressing: codes hashing to one slot each get a slot of their own (within
+    CODE_PROBES), so that the next chunk finds them all in the table."""
+    pool = np.array([f"{n:05d}" for n in range(20_000)], "S5")
+    home = rf._slot(rf._byte_key(pool))
+    shared = pool[home == np.bincount(home).argmax()][:3]  # three codes, one home slot
+    lines = np.r_[shared, shared[::-1], [b"99213"]].astype("S5")
+    first, known, _, _ = code_ids(lines)
+    table = rf._tables[5]
+    raw = lines.view(np.uint8).reshape(len(lines), 5)
+    found = rf.kernels().code_slots(raw, table.slot_key, table.slot_id, rf._CODE_BITS, rf._HASH)
+    assert (found >= 0).all() and np.array_equal(table.codes[found], lines)
+    again, known_again, _, _ = code_ids(lines)
+    assert np.array_equal(known_again[again], lines) and np.array_equal(again, found)
+    assert len(np.unique(first)) == 4 and np.array_equal(known[first], lines)
+
+
 def test_a_chunk_without_lines_has_no_code_ids(fresh_code_table):
     ids, known, _, _ = code_ids(np.zeros(0, "S5"))
     assert len(ids) == 0 and len(known) == 0
@@ -74,6 +111,76 @@ def test_a_chunk_without_lines_gets_the_reference_features(claims):
     assert matrix.shape == (claims, len(FEATURES))
     assert np.allclose(matrix[:, : len(own)], reference.reshape(claims, len(own)),
                        rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("spread", [1, 10**9])
+def test_the_member_sums_kernel_equals_the_numpy_it_replaced(spread):
+    """risk_kernels.member_sums against rf._per_member (dense_ids, np.maximum.at, bincount),
+    with ids dense (a presence table) or spread (the kernel declines, the numpy path runs)."""
+    rng = np.random.default_rng(spread % 97)
+    member = rng.integers(0, 3_000, 20_000).astype(np.int64) * spread
+    day = rng.integers(19_000, 20_000, 20_000).astype(np.int32)
+    day[::17] = NO_DATE
+    counted = (rng.random(20_000) < 0.9) & (member > 0)
+    ids, claims, last, dense = rf.kernels().member_sums(member, counted, day, NO_DATE)
+    expected = rf._per_member(member[counted], day[counted])
+    if spread == 1:
+        assert dense and len(ids) > 2_000
+        for got, want in zip((ids, claims, last), expected, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+    else:
+        assert not dense and len(ids) == 0
+    nobody = rf.kernels().member_sums(member, np.zeros(20_000, bool), day, NO_DATE)
+    assert nobody[3] and [len(part) for part in nobody[:3]] == [0, 0, 0]
+
+
+def test_the_member_history_columns_kernel_equals_the_numpy_it_replaced():
+    rng = np.random.default_rng(21)
+    history_member = np.unique(rng.integers(1, 50_000, 8_000)).astype(np.int64)
+    history_claims = rng.integers(1, 40, len(history_member)).astype(np.int64)
+    history_last = rng.integers(18_500, 20_100, len(history_member)).astype(np.int32)
+    member = rng.integers(0, 52_000, 25_000).astype(np.int64)  # beyond the last row too
+    service_day = rng.integers(19_000, 20_000, 25_000).astype(np.int32)
+    found = find_code(history_member, member)  # feature_matrix's numpy, as it was
+    claims = np.where(found >= 0, history_claims[np.maximum(found, 0)], 0).astype(np.float64)
+    last = np.where(found >= 0, history_last[np.maximum(found, 0)], 0).astype(np.float64)
+    days = np.where(found >= 0, np.clip((service_day - last) / 365.0, 0.0, 1.0), 1.0)
+    kernel = rf.kernels().member_history_columns
+    got = kernel(history_member, history_claims, history_last, member, service_day)
+    assert (found >= 0).sum() > 3_000 and (days > 0).sum() > 1_000 and (days < 1).sum() > 1_000
+    assert np.array_equal(got[0], claims) and np.array_equal(got[1], days)
+    empty = kernel(history_member[:0], history_claims[:0], history_last[:0], member, service_day)
+    assert (empty[0] == 0).all() and (empty[1] == 1).all()
+
+
+def test_the_quotients_pass_counts_claims_and_codes_as_bincount_does():
+    """line_quotients also counts what line_reductions counted in a pass of its own: each
+    claim's first line and each code id's lines (claims without lines included)."""
+    rng = np.random.default_rng(23)
+    line_claim = np.sort(rng.integers(0, 900, 5_000)).astype(np.intp)  # claims 900..999: none
+    code = rng.integers(0, 40, 5_000).astype(np.int32)
+    charge, fee = rng.integers(0, 90_000, (2, 5_000))
+    units, priced = rng.integers(0, 3_000, 5_000), rng.random(5_000) < 0.7
+    *_, starts, code_lines = rf.kernels().line_quotients(charge, fee, priced, units, line_claim,
+                                                         1_000, code, 45)  # fmt: skip
+    per_claim = np.bincount(line_claim, minlength=1_000)
+    assert np.array_equal(starts, np.r_[0, np.cumsum(per_claim)])
+    assert np.array_equal(code_lines, np.bincount(code, minlength=45))
+
+
+def test_the_claims_age_and_kind_are_the_numpy_columns_they_were():
+    """claim_columns writes age_years and institutional as feature_matrix's numpy did (int32
+    day differences wrapping as numpy's do, unknown birth days aged 40)."""
+    features, history, scored = random_chunk(12, claims=400)
+    features.birth_day = features.birth_day.astype(np.int32)
+    features.service_day[:3] = NO_DATE  # a claim without a service day: numpy wraps
+    matrix = feature_matrix(features, history, chunk_facts(features, scored))
+    age = np.where(features.birth_day != NO_DATE,
+                   (features.service_day - features.birth_day) / 365.25, 40.0)  # fmt: skip
+    assert (features.birth_day == NO_DATE).any() and (age[:3] > 1e6).any()
+    assert np.array_equal(matrix[:, FEATURES.index("age_years")], age.astype(np.float32))
+    kind = np.asarray(features.institutional).astype(np.float32)
+    assert np.array_equal(matrix[:, FEATURES.index("institutional")], kind) and kind.any()
 
 
 def test_dense_ids_and_unique_ids_equal_np_unique_dense_or_sparse():
@@ -211,6 +318,7 @@ def test_the_drift_kernel_bins_as_column_bin_shares_does():
     matrix[::9, 2] = np.round(matrix[::9, 2])  # values on the edges
     score = rng.random(3_000)
     score[::11] = np.nan
+    matrix[::13, 3] = np.nan  # a missing value counts above every edge, as in the score
     edges = np.sort(rng.normal(size=(5, 9)), axis=1)  # the first 4 columns and the score
     edges[1] = [-1, -1, 0, 0, 0, 1, 1, 2, 2]  # repeated edges, as a binary feature has
     columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
