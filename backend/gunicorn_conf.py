@@ -23,3 +23,12 @@ worker_tmp_dir = "/dev/shm"
 graceful_timeout = 10
 loglevel = settings.gunicorn_log_level
 accesslog = None
+
+
+def post_worker_init(worker):
+    """Before a web process serves: compile the risk kernels, or load them from their disk cache
+    (workers/risk_plan.warm_kernels). A claim submitted alone is adjudicated in its request, and
+    the first one each process served waited seconds for the compilation."""
+    from workers.risk_plan import warm_kernels
+
+    warm_kernels(settings.kernel_cache_dir)
