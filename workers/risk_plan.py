@@ -93,7 +93,8 @@ def reads_member_history(scorer) -> bool:
 
 
 def warm_kernels(cache_dir: Path | None = None) -> None:
-    """Compile the risk features' kernels (workers/pipeline/risk_kernels.py), or load them from
+    """Compile the risk features' and the model's kernels (workers/pipeline/risk_kernels.py,
+    risk_model_kernels.py), or load them from
     numba's disk cache in `cache_dir` (settings.kernel_cache_dir), now: when a worker starts and
     before a benchmark, so that no batch waits for a compilation (several seconds; loading from
     the cache takes a fraction of one). A tiny chunk goes through the features, the int8
@@ -108,7 +109,7 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
         except OSError as error:  # numba's default places, else compiled in each process
             log.warning("kernel cache directory %s unusable: %s", cache_dir, error)
     from workers.pipeline.risk import RiskFeatures
-    from workers.pipeline.risk_features import chunk_facts, feature_matrix, kernels
+    from workers.pipeline.risk_features import chunk_facts, feature_matrix, model_kernels
 
     lines = np.array([0, 0, 1], np.int32)
     features = RiskFeatures(
@@ -123,7 +124,7 @@ def warm_kernels(cache_dir: Path | None = None) -> None:
         institutional=np.array([False, True]), sex=np.zeros(2, np.int16),
     )  # fmt: skip
     matrix = feature_matrix(features, features.history, chunk_facts(features, np.ones(2, bool)))
-    kernel, rows = kernels(), matrix[np.arange(2)]  # pended or sampled rows: a C-ordered copy
+    kernel, rows = model_kernels(), matrix[np.arange(2)]  # pended or sampled rows: a C-ordered copy
     ones, zeros = np.ones(3, np.float32), np.zeros(3, np.float32)
     # The chunk's matrix (Fortran order), some of its rows, and a C-ordered matrix.
     for layout in (matrix[:, :3], rows[:, :3], rows):

@@ -91,14 +91,14 @@ class LiteRTScorer:
 
     def quantize(self, matrix: np.ndarray, scale: float, zero: int) -> np.ndarray:
         """int8 model input, row-major: standardize, clip and quantize folded into one
-        multiply-add per value, in one compiled pass (risk_kernels.quantize_rows)."""
-        from workers.pipeline.risk_features import kernels
+        multiply-add per value, in one compiled pass (risk_model_kernels.quantize_rows)."""
+        from workers.pipeline.risk_features import model_kernels
 
         factor = (1.0 / (self.scale * scale)).astype(np.float32)
         offset = (zero - self.centre * factor).astype(np.float32)
         low = np.float32(max(-128.0, zero - self.clip / scale))
         high = np.float32(min(127.0, zero + self.clip / scale))
-        return kernels().quantize_rows(matrix[:, : self.width], factor, offset, low, high)
+        return model_kernels().quantize_rows(matrix[:, : self.width], factor, offset, low, high)
 
     def score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Probability per row (float64), from the int8 model."""
@@ -134,10 +134,10 @@ class LiteRTScorer:
         whose int8 input differs from the typical value's are varied (the others' drop is
         exactly 0). `score`: the rows' scores when the caller has them (the model scores each
         row on its own). The varied rows are made from the quantized rows (quantization is
-        per value). The text is written by a compiled loop (risk_kernels.reason_json): a
+        per value). The text is written by a compiled loop (risk_model_kernels.reason_json): a
         Python dict per reason, and a list per claim, cost more than the rest of the
         reasons, and the garbage collector walked them again."""
-        from workers.pipeline.risk_features import kernels
+        from workers.pipeline.risk_features import model_kernels
 
         rows = rows[:, : self.width]
         count, width = rows.shape
@@ -147,7 +147,7 @@ class LiteRTScorer:
         quantized = self.quantize(rows, scale, zero)
         base = self._score_quantized(quantized) if score is None else score
         typical = self.quantize(self.typical[None, :], scale, zero)[0]
-        kernel = kernels()
+        kernel = model_kernels()
         varied, row, column = kernel.varied_rows(quantized, typical)
         varied_score = self._score_quantized(varied) if len(row) else np.zeros(0)
         top, values, drops = kernel.reason_figures(rows, np.asarray(base, np.float64),
@@ -184,11 +184,11 @@ class LiteRTScorer:
     def drift(self, matrix: np.ndarray, score: np.ndarray, rows=None) -> dict[str, float]:
         """PSI of each feature and of the score against the training deciles, over the
         claims `rows` of the matrix and scores (default all), binned in one compiled pass
-        (risk_kernels.bin_counts, as metrics.column_bin_shares bins them)."""
-        from workers.pipeline.risk_features import kernels
+        (risk_model_kernels.bin_counts, as metrics.column_bin_shares bins them)."""
+        from workers.pipeline.risk_features import model_kernels
 
         rows = np.arange(len(matrix)) if rows is None else np.ascontiguousarray(rows, np.int64)
-        counts = kernels().bin_counts(matrix, rows, np.asarray(score, np.float64), self.edges)
+        counts = model_kernels().bin_counts(matrix, rows, np.asarray(score, np.float64), self.edges)
         value = metrics.psi(self.expected, counts / max(len(rows), 1))
         names = [*FEATURES[: self.width], "score"]
         return dict(zip(names, np.round(value, 5).tolist(), strict=True))

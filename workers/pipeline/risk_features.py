@@ -258,6 +258,14 @@ def kernels():
     return risk_kernels
 
 
+def model_kernels():
+    """The compiled passes over the feature matrix (risk_model_kernels: the model's int8 input,
+    the drift bins, the reasons), imported on first use as `kernels` is."""
+    from workers.pipeline import risk_model_kernels
+
+    return risk_model_kernels
+
+
 @dataclass
 class LineFigures:
     """What a claim's lines give its features (C rows), from risk_kernels.line_reductions."""

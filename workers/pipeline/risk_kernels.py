@@ -7,10 +7,12 @@ line order; np.add.reduceat adds a claim's first line to numpy's pairwise sum of
 `_reduceat_sum`), and the logarithms stay in numpy (np.log, vectorized), between
 `line_quotients` and `line_reductions`.
 
-Imported on first use (risk_features.kernels): the web never loads numba. Each kernel is
-compiled once per process, and cached on disk (numba's NUMBA_CACHE_DIR, which the worker sets
+The model's input, drift bins and reasons have kernels of their own (risk_model_kernels).
+Imported on first use (risk_features.kernels). Each kernel is compiled once per process, and
+cached on disk (numba's NUMBA_CACHE_DIR, which the worker sets
 from the settings' kernel_cache_dir, see workers/risk_plan.warm_kernels; without it beside this
-file); a worker compiles or loads them when it starts, not in a batch."""
+file); a worker, and a web process (which adjudicates a claim submitted alone in its request),
+compiles or loads them when it starts, not in a batch or a request."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import numpy as np
 from numba import njit
 
 
-def _compiled(function):
+def compiled(function):
     """njit with its machine code cached on disk; compiled per process when no cache
     directory is writable."""
     try:
@@ -27,7 +29,7 @@ def _compiled(function):
         return njit(nogil=True)(function)
 
 
-@_compiled
+@compiled
 def line_quotients(charge, fee, priced, units, line_claim, claim_count, code, code_count):
     """Per line: whether it has a charge ratio (bool: priced, with a fee and a charge); charge
     over fee schedule amount (float64, 1 where it has none, so that its logarithm is 0: a NaN
@@ -52,7 +54,7 @@ def line_quotients(charge, fee, priced, units, line_claim, claim_count, code, co
     return has_ratio, ratio, per_unit, starts, code_lines
 
 
-@_compiled
+@compiled
 def _pairwise_sum(values, start, count):
     """numpy's pairwise summation of values[start:start + count] (float64), in its order."""
     if count < 8:
@@ -87,7 +89,7 @@ def _pairwise_sum(values, start, count):
     return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, count - half)
 
 
-@_compiled
+@compiled
 def _reduceat_sum(values, start, end):
     """np.add.reduceat's sum of values[start:end] (end > start): the first value plus numpy's
     pairwise sum of the others (a plain loop below 9 values)."""
@@ -99,7 +101,7 @@ def _reduceat_sum(values, start, end):
     return values[start] + _pairwise_sum(values, start + 1, end - start - 1)
 
 
-@_compiled
+@compiled
 def line_reductions(starts, code_lines, claim_count, has_ratio, ratio, per_unit, code,
                     code_count, level_of, pair_of, pair_first, pair_second, group, group_count,
                     units, place, modifiers, provider_of, provider_count, office,
@@ -220,48 +222,6 @@ def line_reductions(starts, code_lines, claim_count, has_ratio, ratio, per_unit,
             against_code, rarest, most_units, in_office, in_emergency, modifier_count)  # fmt: skip
 
 
-@_compiled
-def quantize_rows(matrix, factor, offset, low, high):
-    """int8 model input of the first len(factor) columns of `matrix` (rows x columns, any
-    layout), row-major: each value times its column's factor plus its offset (float32),
-    clipped to [low, high] and rounded half to even, as the numpy it replaces computed it."""
-    rows, width = matrix.shape[0], len(factor)
-    out = np.empty((rows, width), np.int8)
-    for row in range(rows):
-        for column in range(width):
-            value = matrix[row, column] * factor[column] + offset[column]
-            out[row, column] = np.int8(np.rint(min(max(value, low), high)))
-    return out
-
-
-@_compiled
-def bin_counts(matrix, rows, score, edges):
-    """Per column of `matrix` (claims x columns, the first len(edges) - 1) and then of `score`
-    (float64 per claim), over the claims `rows` (int64), how many values fall in each bin of
-    that row of `edges` (one more bin than edges): a value's bin is the number of its edges
-    not above it, as searchsorted side="right" counts them (NaN after every edge). int64,
-    len(edges) x (edges + 1)."""
-    columns, cuts = edges.shape
-    counts = np.zeros((columns, cuts + 1), np.int64)
-    count = len(rows)
-    values, bins = np.empty(count), np.empty(count, np.int32)
-    for column in range(columns):  # a column's values gathered, then compared edge by edge
-        if column == columns - 1:  # over all of them (a loop the compiler vectorizes)
-            for at in range(count):
-                values[at] = score[rows[at]]
-        else:
-            for at in range(count):
-                values[at] = np.float64(matrix[rows[at], column])
-        bins[:] = 0
-        for cut in range(cuts):
-            edge = edges[column, cut]
-            for at in range(count):
-                bins[at] += not values[at] < edge
-        for at in range(count):
-            counts[column, bins[at]] += 1
-    return counts
-
-
 # The columns claim_columns writes, in the order of its `at` (their rows in the matrix).
 CLAIM_COLUMNS = (
     "charge_ratio_log_max", "charge_ratio_vs_provider", "charge_ratio_vs_procedure",
@@ -272,7 +232,7 @@ CLAIM_COLUMNS = (
 )  # fmt: skip
 
 
-@_compiled
+@compiled
 def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, priced, level,
                   paired, high, low, over_procedure, against_code, rarest, office, emergency,
                   modifiers, service_day, birth_day, no_date, institutional):  # fmt: skip
@@ -317,7 +277,7 @@ def claim_columns(matrix, at, starts, provider_of, per_provider, rarity_of, pric
 CODE_PROBES = 4
 
 
-@_compiled
+@compiled
 def code_slots(codes, slot_key, slot_id, bits, multiplier):
     """Each code's id in a process's code table (risk_features.code_ids), -1 when it is not
     there. `codes`: uint8, codes x width, each code's bytes (width up to 7); its key is those
@@ -352,7 +312,7 @@ def code_slots(codes, slot_key, slot_id, bits, multiplier):
     return ids
 
 
-@_compiled
+@compiled
 def provider_sums(provider_of, counted, provider_count, level, paired, priced, log_sum):
     """What the counted claims (bool per claim) add to each provider's history (index
     provider_of, < provider_count), in claim order: claims, claims with a levelled code
@@ -373,131 +333,7 @@ def provider_sums(provider_of, counted, provider_count, level, paired, priced, l
     return claims, em, top, pairs, lines, log_ratio
 
 
-@_compiled
-def _write_decimal(out, at, units):
-    """Write units / 10,000 in decimal (at most 4 decimals, trailing zeros dropped, at least
-    one: what Python's repr gives a float rounded to 4 decimals) at out[at:]; the new end."""
-    if units < 0:
-        out[at] = 45  # "-"
-        at += 1
-        units = -units
-    whole, fraction = units // 10_000, units % 10_000
-    digits = 1
-    while whole // 10**digits:
-        digits += 1
-    for place in range(digits - 1, -1, -1):
-        out[at] = 48 + (whole // 10**place) % 10
-        at += 1
-    out[at] = 46  # "."
-    at += 1
-    decimals = 4
-    while decimals > 1 and fraction % 10 == 0:
-        fraction //= 10
-        decimals -= 1
-    for place in range(decimals - 1, -1, -1):
-        out[at] = 48 + (fraction // 10**place) % 10
-        at += 1
-    return at
-
-
-@_compiled
-def reason_json(feature, value, drop, head, head_end, middle, middle_end):
-    """The JSON text (ASCII bytes, and each row's end in them) of each row's reasons: its
-    features (int64, rows x k, best first) whose score drop, in units of 1/10,000 (int64),
-    is above 0, each as {"feature": name, "value": value, "typical": typical, "score_drop":
-    drop}, value in units of 1/10,000. head[head_end[f - 1]:head_end[f]] is feature f's text up
-    to its value, middle[...] its text between the value and the drop."""
-    rows, reasons = feature.shape
-    size = 2 * rows + 1
-    for row in range(rows):
-        for slot in range(reasons):
-            index = feature[row, slot]
-            size += head_end[index] - (head_end[index - 1] if index else 0) + 60
-            size += middle_end[index] - (middle_end[index - 1] if index else 0)
-    out = np.empty(size, np.uint8)
-    ends = np.empty(rows, np.int64)
-    at = 0
-    for row in range(rows):
-        out[at] = 91  # "["
-        at += 1
-        first = True
-        for slot in range(reasons):
-            if drop[row, slot] <= 0:
-                continue
-            index = feature[row, slot]
-            if not first:
-                out[at] = 44  # ","
-                at += 1
-            first = False
-            for byte in range(head_end[index - 1] if index else 0, head_end[index]):
-                out[at] = head[byte]
-                at += 1
-            at = _write_decimal(out, at, value[row, slot])
-            for byte in range(middle_end[index - 1] if index else 0, middle_end[index]):
-                out[at] = middle[byte]
-                at += 1
-            at = _write_decimal(out, at, drop[row, slot])
-            out[at] = 125  # "}"
-            at += 1
-        out[at] = 93  # "]"
-        at += 1
-        ends[row] = at
-    return out[:at], ends
-
-
-@_compiled
-def varied_rows(quantized, typical):
-    """For each value of the int8 rows (rows x features) that differs from the typical row's,
-    in row-major order: a copy of its row with that value replaced by the typical one, and
-    the row and feature it varies (np.nonzero's order)."""
-    rows, width = quantized.shape
-    count = 0
-    for row in range(rows):
-        for column in range(width):
-            count += quantized[row, column] != typical[column]
-    varied = np.empty((count, width), np.int8)
-    which_row, which_column = np.empty(count, np.int64), np.empty(count, np.int64)
-    at = 0
-    for row in range(rows):
-        for column in range(width):
-            if quantized[row, column] != typical[column]:
-                varied[at] = quantized[row]
-                varied[at, column] = typical[column]
-                which_row[at], which_column[at] = row, column
-                at += 1
-    return varied, which_row, which_column
-
-
-@_compiled
-def reason_figures(rows, base, varied_score, which_row, which_column, reasons):
-    """Per row (rows x features, float32), the `reasons` features whose replacement by the
-    typical value lowers its score most (np.argsort(-drop, kind="stable")'s first: ties in
-    feature order, features not varied dropping 0), and each one's value and drop (the
-    row's score `base` minus the varied row's) in units of 1/10,000, as numpy rounds them
-    to 4 decimals (int64, rows x reasons each)."""
-    count, width = rows.shape
-    drop = np.zeros((count, width))
-    for index in range(len(which_row)):
-        drop[which_row[index], which_column[index]] = base[which_row[index]] - varied_score[index]
-    top = np.empty((count, reasons), np.int64)
-    values = np.empty((count, reasons), np.int64)
-    drops = np.empty((count, reasons), np.int64)
-    taken = np.zeros(width, np.bool_)
-    for row in range(count):
-        taken[:] = False
-        for slot in range(reasons):
-            best = -1
-            for column in range(width):
-                if not taken[column] and (best < 0 or drop[row, column] > drop[row, best]):
-                    best = column
-            taken[best] = True
-            top[row, slot] = best
-            values[row, slot] = np.int64(np.rint(np.float64(rows[row, best]) * 10_000))
-            drops[row, slot] = np.int64(np.rint(drop[row, best] * 10_000))
-    return top, values, drops
-
-
-@_compiled
+@compiled
 def billing_groups(code, bare, revenue, code_count):
     """Each line's billing group (int32) and how many there are: its procedure code id (<
     code_count), or for a line whose code id is `bare` (the empty code's, -1 when the chunk
@@ -519,7 +355,7 @@ def billing_groups(code, bare, revenue, code_count):
     return group, count
 
 
-@_compiled
+@compiled
 def member_sums(member, counted, day, no_date):
     """The counted claims (bool per claim) summed per member id (int64): (sorted unique ids,
     claims of each (int64), latest `day` of each (int32, at least `no_date`), True), through
@@ -555,7 +391,7 @@ def member_sums(member, counted, day, no_date):
     return ids, claims, last, True
 
 
-@_compiled
+@compiled
 def member_history_columns(history_member, history_claims, history_last, member, service_day):
     """Per claim, from the member history (rows sorted by member id): the member's earlier
     claims (float64, 0 without a row) and the days since its last service over 365, clipped

@@ -290,7 +290,7 @@ def test_the_kernels_claim_sums_add_as_np_add_reduceat_does():
 def test_the_quantization_kernel_equals_the_numpy_it_replaced(champion, order):
     """Multiply, add, clip, round half to even, in float32: the int8 rows the model reads are
     those numpy gave, values on the rounding and clipping edges included."""
-    from workers.pipeline.risk_features import kernels
+    from workers.pipeline.risk_features import model_kernels
 
     rng = np.random.default_rng(13)
     scale, zero = champion.input_quantization()
@@ -305,13 +305,13 @@ def test_the_quantization_kernel_equals_the_numpy_it_replaced(champion, order):
     values += offset
     np.clip(values, low, high, out=values)
     expected = np.rint(values).astype(np.int8)
-    got = kernels().quantize_rows(matrix, factor, offset, np.float32(low), np.float32(high))
+    got = model_kernels().quantize_rows(matrix, factor, offset, np.float32(low), np.float32(high))
     assert got.flags.c_contiguous and np.array_equal(got, expected)
     assert np.array_equal(champion.quantize(matrix, scale, zero), expected)
 
 
 def test_the_drift_kernel_bins_as_column_bin_shares_does():
-    from workers.pipeline.risk_features import kernels
+    from workers.pipeline.risk_features import model_kernels
 
     rng = np.random.default_rng(14)
     matrix = rng.normal(size=(3_000, 6)).astype(np.float32)
@@ -324,10 +324,11 @@ def test_the_drift_kernel_bins_as_column_bin_shares_does():
     columns = np.vstack([matrix[:, :4].T.astype(np.float64), score])
     expected = metrics.column_bin_shares(columns, edges)
     every = np.arange(len(matrix))
-    assert np.array_equal(kernels().bin_counts(matrix, every, score, edges) / 3_000, expected)
+    assert np.array_equal(model_kernels().bin_counts(matrix, every, score, edges) / 3_000, expected)
     some = every[::7]
     expected = metrics.column_bin_shares(columns[:, some], edges)
-    assert np.array_equal(kernels().bin_counts(matrix, some, score, edges) / len(some), expected)
+    counts = model_kernels().bin_counts(matrix, some, score, edges)
+    assert np.array_equal(counts / len(some), expected)
 
 
 def test_a_worker_compiles_the_kernels_into_the_cache_directory_it_is_given(tmp_path):
@@ -393,7 +394,7 @@ def test_the_reasons_json_writes_figures_as_python_does():
     without a positive drop get an empty list."""
     import orjson
 
-    from workers.pipeline.risk_features import kernels
+    from workers.pipeline.risk_features import model_kernels
 
     units = np.array([[-25_000, 0, 30_000], [123_456_789, -4, 1], [7, 10_000, -10_001]])
     drops = np.array([[5, 1, 0], [-3, 0, 0], [9_999, 2, 1]])
@@ -402,7 +403,7 @@ def test_the_reasons_json_writes_figures_as_python_does():
     middle = b',"typical":0.5,"score_drop":'
     pieces = (np.frombuffer(b"".join(heads), np.uint8), np.cumsum([len(h) for h in heads]),
               np.frombuffer(middle * 3, np.uint8), np.cumsum([len(middle)] * 3))  # fmt: skip
-    text, ends = kernels().reason_json(feature, units, drops, *pieces)
+    text, ends = model_kernels().reason_json(feature, units, drops, *pieces)
     text = text.tobytes().decode("ascii")
     rows = [text[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
     assert rows[0] == (
@@ -420,13 +421,14 @@ def test_after_the_warm_up_a_chunk_compiles_nothing(champion):
     """warm_kernels compiles every kernel for the dtypes and layouts a batch's chunk gives
     them (features, quantization of the chunk and of the pended rows, drift, reasons): no
     chunk waits for numba."""
-    from workers.pipeline import risk_kernels
+    from workers.pipeline import risk_kernels, risk_model_kernels
     from workers.pipeline.risk import score_claims
     from workers.risk_plan import warm_kernels
 
     warm_kernels()
-    kernels = {name: value for name, value in vars(risk_kernels).items()
-               if hasattr(value, "signatures")}  # fmt: skip
+    kernels = {f"{module.__name__}.{name}": value
+               for module in (risk_kernels, risk_model_kernels)
+               for name, value in vars(module).items() if hasattr(value, "signatures")}  # fmt: skip
     compiled = {name: len(kernel.signatures) for name, kernel in kernels.items()}
     features, history, scored = random_chunk(5, claims=800)
     features.history = history

@@ -3,7 +3,7 @@ a claim submitted alone is adjudicated in its request and must not wait for a co
 
 import importlib
 
-from workers.pipeline import risk_kernels
+from workers.pipeline import risk_kernels, risk_model_kernels
 
 
 def test_a_web_process_has_its_kernels_before_its_first_request(tmp_path, monkeypatch):
@@ -11,7 +11,8 @@ def test_a_web_process_has_its_kernels_before_its_first_request(tmp_path, monkey
     conf = importlib.reload(importlib.import_module("backend.gunicorn_conf"))
     assert conf.settings.kernel_cache_dir == tmp_path / "numba"
     conf.post_worker_init(worker=None)
-    kernels = {name: value for name, value in vars(risk_kernels).items()
+    kernels = {name: value for module in (risk_kernels, risk_model_kernels)
+               for name, value in vars(module).items()
                if hasattr(value, "signatures") and not name.startswith("_")}  # fmt: skip
     assert kernels and all(
         kernel.signatures for kernel in kernels.values()
