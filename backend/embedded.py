@@ -190,6 +190,22 @@ class EmbeddedRedis:
             check=True, start_new_session=True,
         )  # fmt: skip
         _wait_for(self.socket.exists, f"Redis did not start; see {self.log}")
+        # A server with a large append-only file answers LOADING until it has read it back:
+        # whoever starts it waits (under start.lock, so every other user waits too).
+        _wait_for(self._answers, f"Redis did not finish loading; see {self.log}", timeout=300)
+
+    def _answers(self) -> bool:
+        from redis import Redis
+        from redis.exceptions import BusyLoadingError
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        client = Redis(unix_socket_path=str(self.socket), socket_timeout=5)
+        try:
+            return bool(client.ping())
+        except (BusyLoadingError, RedisConnectionError):
+            return False
+        finally:
+            client.close()
 
     def stop(self) -> None:
         pid = self._pid()
