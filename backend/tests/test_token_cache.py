@@ -18,12 +18,12 @@ def bearer(token: str) -> dict:
 
 
 @contextmanager
-def token_reads(connection):
-    """The statements that read api_token while the block runs."""
+def statements_reading(connection, *fragments):
+    """The statements that hold every one of `fragments` while the block runs."""
     seen = []
 
     def note(_conn, _cursor, statement, *_args):
-        if "FROM api_token" in statement:
+        if all(fragment in statement for fragment in fragments):
             seen.append(statement)
 
     event.listen(connection, "before_cursor_execute", note)
@@ -31,6 +31,11 @@ def token_reads(connection):
         yield seen
     finally:
         event.remove(connection, "before_cursor_execute", note)
+
+
+def token_reads(connection):
+    """The statements that read api_token while the block runs."""
+    return statements_reading(connection, "FROM api_token")
 
 
 def test_a_token_is_read_once_then_remembered(client, world, db, connection):
@@ -95,20 +100,9 @@ def test_nothing_is_remembered_when_the_cache_is_off(
     assert len(reads) == 2
 
 
-@contextmanager
 def scope_reads(connection):
     """The statements that read a provider organization's scope while the block runs."""
-    seen = []
-
-    def note(_conn, _cursor, statement, *_args):
-        if "provider.organization_id =" in statement and "provider.npi" in statement:
-            seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", note)
+    return statements_reading(connection, "provider.organization_id =", "provider.npi")
 
 
 def test_a_provider_organizations_scope_is_read_once_then_remembered(app, world, db, connection):
