@@ -72,11 +72,7 @@ class TokenCache:
 
     def lookup(self, prefix: str, generation: bytes | None) -> ApiToken | None:
         entry = self._entries.get(prefix)
-        if entry is None or generation is None or entry.generation != generation:
-            return None
-        if time.monotonic() - entry.loaded_at >= self.seconds:
-            return None
-        return entry.token
+        return entry.token if still_current(entry, generation, self.seconds) else None
 
     def remembered(self, token: ApiToken) -> _Entry | None:
         """The entry `token` was served from or just stored in during this call (the generation
@@ -100,6 +96,18 @@ class TokenCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def still_current(entry, generation: bytes | None, seconds: float) -> bool:
+    """Whether `entry` (anything with the `generation` it was read under and its `loaded_at`,
+    monotonic) may still be used under `generation` now: not None, same generation, younger
+    than `seconds`. What every per-process memory kept under the generation asks."""
+    return (
+        entry is not None
+        and generation is not None
+        and entry.generation == generation
+        and time.monotonic() - entry.loaded_at < seconds
+    )
 
 
 def generation_read(value: bytes | None) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 from sqlalchemy import text
 
-from backend.auth.token_cache import checked_generation
+from backend.auth.token_cache import checked_generation, still_current
 from backend.db import Session
 
 LISTENED_EVENTS = text("SELECT DISTINCT unnest(events) FROM webhook_subscription WHERE is_active")
@@ -43,11 +43,7 @@ class Listeners:
         if generation is None or self.seconds <= 0:
             return True
         listened = self._listened
-        if (
-            listened is None
-            or listened.generation != generation
-            or time.monotonic() - listened.loaded_at >= self.seconds
-        ):
+        if not still_current(listened, generation, self.seconds):
             listened = _Listened(generation, _read_listened(), time.monotonic())
             self._listened = listened
         return not listened.events.isdisjoint(events)
