@@ -37,12 +37,9 @@ def work_batch(batch_id: int) -> int:
 
 
 def warm(pause_seconds: float = 0.0) -> str:
-    """Load the reference arrays, open a database connection and run the risk features'
-    kernels once (before a benchmark); the pause lets every worker of the host take one warm
-    job."""
-    from workers.risk_plan import warm_kernels
-
-    warm_kernels()
+    """Load the reference arrays and open a database connection (before a benchmark; the risk
+    kernels were compiled when the worker started, run_worker); the pause lets every worker of
+    the host take one warm job."""
     engine = Session.get_bind()
     job = get_current_job()
     with engine.connect() as connection:
